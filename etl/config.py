@@ -1,0 +1,56 @@
+"""Project configuration: district names and settings, read from `config/`.
+
+The district list lives in `config/districts.toml` so another city can use the
+product by editing that one file.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = Path(os.environ.get("WEIHAI_CONFIG_DIR", PROJECT_ROOT / "config"))
+DB_ENV_VAR = "WEIHAI_DB"
+DEFAULT_DB = PROJECT_ROOT / "data" / "warehouse.duckdb"
+
+
+def default_db_path() -> Path:
+    """The warehouse path: `$WEIHAI_DB` when set, else `data/warehouse.duckdb`."""
+    return Path(os.environ.get(DB_ENV_VAR) or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class Districts:
+    city: str
+    names: tuple[str, ...]
+    aliases: dict[str, str]  # alias or canonical name -> canonical name
+    strip_prefixes: tuple[str, ...]
+
+    def canonical(self, value: str) -> str | None:
+        text = "".join(str(value).split())
+        for prefix in self.strip_prefixes:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text = text[len(prefix):]
+                break
+        return self.aliases.get(text)
+
+
+@lru_cache(maxsize=None)
+def districts() -> Districts:
+    raw = tomllib.loads((CONFIG_DIR / "districts.toml").read_text(encoding="utf-8"))
+    names, aliases = [], {}
+    for entry in raw["district"]:
+        names.append(entry["name"])
+        aliases[entry["name"]] = entry["name"]
+        for alias in entry.get("aliases", []):
+            aliases[alias] = entry["name"]
+    prefixes = sorted(raw.get("strip_prefixes", []), key=len, reverse=True)
+    return Districts(raw.get("city", ""), tuple(names), aliases, tuple(prefixes))
+
+
+@lru_cache(maxsize=None)
+def settings() -> dict:
+    return tomllib.loads((CONFIG_DIR / "settings.toml").read_text(encoding="utf-8"))

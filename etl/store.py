@@ -1,0 +1,121 @@
+"""Where the warehouse file lives, and how it is written without disturbing readers.
+
+DuckDB lets one process hold a database file read-write and then refuses every
+other process, even read-only. So no writer ever opens the published file:
+
+1. a writer takes an exclusive lock on `<db>.lock` (writers queue, readers never
+   touch it);
+2. copies the published file to a private temporary file beside it and does all
+   its work there, each file of a load in its own transaction;
+3. checkpoints, closes, fsyncs, and renames the temporary file over the
+   published one (`os.replace`, atomic on POSIX).
+
+Readers open the published file read-only. A reader that opened it before the
+rename keeps reading the old inode, a whole consistent snapshot; it sees the new
+data when it reconnects, which `db_version` (inode, mtime, size) tells it to do.
+A writer killed midway leaves only its temporary file, which the next writer
+removes; the published file is exactly as before.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from etl.schema import create_schema
+
+
+class WarehouseBusy(Exception):
+    """Another load holds the write lock for longer than we wait."""
+
+
+def _lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def _temp_prefix(db_path: Path) -> str:
+    return f".{db_path.name}.writing-"
+
+
+def _remove_leftovers(db_path: Path) -> None:
+    """Temporary files of writers that died (we hold the lock, so none is alive)."""
+    for leftover in db_path.parent.glob(_temp_prefix(db_path) + "*"):
+        leftover.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def write_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(_lock_path(db_path), "a+") as lock_file:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise WarehouseBusy(f"数据库 {db_path} 正被另一次导入占用，请稍后再试。")
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+@contextmanager
+def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a private copy, published atomically on success."""
+    db_path = Path(db_path)
+    with write_lock(db_path):
+        _remove_leftovers(db_path)
+        temp = db_path.with_name(f"{_temp_prefix(db_path)}{os.getpid()}")
+        if db_path.exists():
+            shutil.copyfile(db_path, temp)
+        con = duckdb.connect(str(temp))
+        try:
+            create_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+            con.close()
+            _fsync(temp)
+            os.replace(temp, db_path)
+            _fsync(db_path.parent)
+        except BaseException:
+            con.close()
+            temp.unlink(missing_ok=True)
+            temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
+            raise
+
+
+def db_version(db_path: str | os.PathLike) -> str | None:
+    """Changes whenever a writer publishes; None when there is no database yet."""
+    try:
+        st = os.stat(db_path)
+    except FileNotFoundError:
+        return None
+    return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
+
+
+def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(db_path), read_only=True)
+
+
+def ensure_database(db_path: str | os.PathLike) -> None:
+    """Create an empty warehouse (schema only) when none exists."""
+    if not Path(db_path).exists():
+        with writing(db_path):
+            pass
