@@ -1,0 +1,166 @@
+"""`python -m etl`: load files, inspect batches and quarantine, roll back, make templates and demo data."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from etl import batches as batch_history
+from etl import store
+from etl.cliutil import ChineseArgumentParser, format_table, write_csv
+from etl.config import DB_ENV_VAR, default_db_path
+from etl.load import UsageError, load_paths
+
+DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
+
+
+def _parser() -> ChineseArgumentParser:
+    parser = ChineseArgumentParser(prog="python -m etl", description="威海市非危化品化工企业驻点监督数据：导入与管理")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令",
+                                     parser_class=ChineseArgumentParser)
+
+    load = commands.add_parser("load", help="加载 Excel/CSV 文件或文件夹（递归）")
+    load.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
+    load.add_argument("--db", type=Path, help=DB_HELP)
+    load.add_argument("--user", default="命令行", help="记录在批次中的操作人")
+
+    quarantine = commands.add_parser("quarantine", help="列出被隔离的问题行")
+    quarantine.add_argument("--db", type=Path, help=DB_HELP)
+    quarantine.add_argument("--format", choices=("table", "csv"), default="table")
+
+    batches = commands.add_parser("batches", help="列出已加载的批次（每个文件一行）")
+    batches.add_argument("--db", type=Path, help=DB_HELP)
+
+    rollback = commands.add_parser("rollback", help="撤销一个批次")
+    rollback.add_argument("batch_id", type=int, metavar="BATCH_ID")
+    rollback.add_argument("--db", type=Path, help=DB_HELP)
+    rollback.add_argument("--user", default="命令行")
+
+    template = commands.add_parser("template", help="生成空白填报模板（.xlsx）")
+    template.add_argument("name", metavar="NAME|all", help="模板名称（如 隐患台账 或 hazards），或 all")
+    template.add_argument("--out", type=Path, required=True, help="输出文件夹")
+
+    demo = commands.add_parser("demo", help="生成演示数据文件（固定随机种子，结果可复现）")
+    demo.add_argument("--out", type=Path, required=True, help="输出文件夹")
+    demo.add_argument("--scale", type=int, default=1, help="规模倍数（1 约为 300 家企业）")
+    demo.add_argument("--seed", type=int, default=20261, help="随机种子")
+    demo.add_argument("--quarter", help="最后一个季度，如 2026Q3（默认：最近一个已结束的季度）")
+
+    ensure = commands.add_parser("ensure-demo", help="数据库不存在时生成并加载演示数据")
+    ensure.add_argument("--db", type=Path, help=DB_HELP)
+    return parser
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _existing_db(path: Path | None) -> Path:
+    db = path or default_db_path()
+    if not db.exists():
+        raise FileNotFoundError(f"数据库不存在：{db}。请先运行 `python -m etl load 文件或文件夹 --db {db}` 加载数据。")
+    return db
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    print(f"[{done}/{total}] 正在加载 {name}", file=sys.stderr, flush=True)
+
+
+STATUS_WORDS = {"loaded": "已加载", "duplicate": "重复，已跳过", "rejected": "拒收"}
+
+
+def cmd_load(args) -> int:
+    db = args.db or default_db_path()
+    results = load_paths(args.paths, db, user=args.user, progress=_progress)
+    rows = [(r.file_name, r.template or "—", r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped,
+             STATUS_WORDS[r.status]) for r in results]
+    print(format_table(("文件", "模板", "读取行", "加载行", "隔离行", "跳过行", "结果"), rows))
+    total = [sum(r[i] for r in rows) for i in range(2, 6)]
+    print(f"\n共 {len(results)} 个文件：读取 {total[0]} 行 = 加载 {total[1]} + 隔离 {total[2]} + 跳过（空行/说明行）{total[3]}。")
+    rejected = [r for r in results if r.status == "rejected"]
+    for r in rejected:
+        print(f"拒收 {r.file_name}：{r.message}", file=sys.stderr)
+    if any(r.rows_quarantined for r in results):
+        print(f"问题行明细：python -m etl quarantine --db {db}")
+    print(f"数据库：{db}")
+    return 1 if rejected else 0
+
+
+def cmd_quarantine(args) -> int:
+    con = store.open_reader(_existing_db(args.db))
+    rows = batch_history.list_quarantine(con)
+    if args.format == "csv":
+        write_csv(("file", "sheet", "row", "column", "value", "reason"), rows)
+    elif rows:
+        print(format_table(("文件", "工作表", "行号", "列", "值", "原因"), rows))
+    else:
+        print("没有被隔离的问题行。")
+    return 0
+
+
+def cmd_batches(args) -> int:
+    con = store.open_reader(_existing_db(args.db))
+    rows = [
+        (b[0], b[1], b[2][:12], b[3], b[4], b[5], b[6], b[7], f"{b[8]:%Y-%m-%d %H:%M:%S}", b[9],
+         f"已撤销 {b[10]:%Y-%m-%d %H:%M}" if b[10] else "有效")
+        for b in batch_history.list_batches(con)
+    ]
+    if not rows:
+        print("还没有加载过任何文件。")
+        return 0
+    print(format_table(("批次", "文件", "内容哈希", "模板", "读取", "加载", "隔离", "跳过", "加载时间", "操作人", "状态"), rows))
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    _existing_db(args.db)
+    batch = batch_history.rollback(args.db or default_db_path(), args.batch_id, user=args.user)
+    print(f"已撤销批次 {batch['batch_id']}（{batch['file_name']}，{batch['template']}，{batch['rows_loaded']} 行）。")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from etl.blank import write_blank_templates
+
+    for path in write_blank_templates(args.name, args.out):
+        print(path)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from etl.demo import generate
+
+    if args.scale < 1:
+        return _fail("用法错误：--scale 应为不小于 1 的整数。", 2)
+    files = generate(args.out, scale=args.scale, seed=args.seed, end_quarter=args.quarter)
+    print(f"已在 {args.out} 生成 {len(files)} 个演示数据文件。加载：python -m etl load {args.out}")
+    return 0
+
+
+def cmd_ensure_demo(args) -> int:
+    from etl.bootstrap import ensure_demo_database
+
+    db = args.db or default_db_path()
+    if ensure_demo_database(db, progress=_progress):
+        print(f"未找到数据库，已生成演示数据库：{db}（演示数据，非真实数据）")
+    return 0
+
+
+COMMANDS = {
+    "load": cmd_load, "quarantine": cmd_quarantine, "batches": cmd_batches, "rollback": cmd_rollback,
+    "template": cmd_template, "demo": cmd_demo, "ensure-demo": cmd_ensure_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        return _fail(f"用法错误：{error}", 2)
+    except (FileNotFoundError, batch_history.RollbackError, store.WarehouseBusy, ValueError) as error:
+        return _fail(str(error))
+    except KeyboardInterrupt:
+        return _fail("已中断，数据库未改动。", 130)
+    except Exception as error:  # the last line of defence: no traceback reaches a user
+        return _fail(f"内部错误，操作未完成，数据库未改动。请将以下信息发给系统管理员：{type(error).__name__}: {error}")

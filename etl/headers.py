@@ -1,0 +1,99 @@
+"""Recognise a template from a sheet's header row.
+
+Headers arrive with spaces, line breaks, `*` marks, full-width brackets, units in
+brackets (`从业人员数（人）`) and any alias of the contract. Each is normalised and
+matched against every template's labels and aliases; the row and template that
+match best, with every required column present, win.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from etl.templates import BY_NAME, TEMPLATES, Template
+
+HEADER_SCAN_ROWS = 30
+_BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")
+
+
+def normalise_header(cell: str | None) -> str:
+    if not cell:
+        return ""
+    text = unicodedata.normalize("NFKC", cell)
+    text = "".join(text.split()).replace("*", "").replace("※", "")
+    return text.upper()
+
+
+@lru_cache(maxsize=None)
+def _lookup(template_name: str) -> dict[str, str]:
+    """Normalised header text -> column key."""
+    template = BY_NAME[template_name]
+    table = {}
+    for column in template.columns:
+        for label in (column.label, *column.aliases):
+            table[normalise_header(label)] = column.key
+    return table
+
+
+def match_header_cell(template: Template, cell: str | None) -> str | None:
+    text = normalise_header(cell)
+    if not text:
+        return None
+    table = _lookup(template.name)
+    return table.get(text) or table.get(_BRACKETED.sub("", text))
+
+
+@dataclass
+class HeaderMatch:
+    template: Template
+    header_index: int  # 0-based index into the sheet's rows
+    positions: dict[str, int]  # column key -> 0-based cell position
+    labels: list[str | None]  # the header cells as written
+
+    @property
+    def excel_row(self) -> int:
+        return self.header_index + 1
+
+
+def _match_row(template: Template, row: list[str | None]) -> dict[str, int] | None:
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(row):
+        key = match_header_cell(template, cell)
+        if key and key not in positions:
+            positions[key] = index
+    required = [c.key for c in template.columns if c.required]
+    if any(key not in positions for key in required):
+        return None
+    if template.enterprise_ref and not ({"enterprise_name", "credit_code"} & positions.keys()):
+        return None
+    return positions
+
+
+def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
+    best: HeaderMatch | None = None
+    best_score = (0, 0.0)
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        filled = sum(1 for cell in row if cell)
+        if filled < 2:
+            continue
+        for template in TEMPLATES:
+            positions = _match_row(template, row)
+            if positions is None:
+                continue
+            score = (len(positions), len(positions) / len(template.columns))
+            if score > best_score:
+                best, best_score = HeaderMatch(template, index, positions, list(row)), score
+    return best
+
+
+def describe_requirements() -> str:
+    """What a recognisable header needs, for the rejection message."""
+    parts = []
+    for template in TEMPLATES:
+        required = [c.label for c in template.columns if c.required]
+        if template.enterprise_ref:
+            required.insert(0, "企业名称或统一社会信用代码")
+        parts.append(f"{template.title}（{'、'.join(required)}）")
+    return "；".join(parts)

@@ -1,0 +1,317 @@
+"""Type and validate a staged sheet in DuckDB SQL, built from the template declarations.
+
+The staged table `staging` holds one row per sheet row below the header: `_row`
+(the Excel row number) and the raw cells `c0 … cN` as text. The SQL built here
+turns it into three temporary tables:
+
+  staged_rows   every row, classified: blank, notes (合计/备注/填表说明 …) or data
+  typed_rows    the data rows with every template column parsed to its type
+  problems      one line per bad cell: column (as written), value and a Chinese reason
+
+A data row with no problem is loaded; a row with any problem is quarantined whole.
+"""
+from __future__ import annotations
+
+from etl.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
+from etl.config import districts
+from etl.headers import HeaderMatch
+from etl.templates import NO_WORDS, YES_WORDS, Column, Template
+
+_FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26)) \
+    + "".join(chr(0xFF41 + i) for i in range(26)) + "．－／：（）　，＿"
+_HALFWIDTH = "0123456789" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz" + ".-/:() ,_"
+NOTE_PATTERN = r"^(合\s*计|总\s*计|小\s*计|备\s*注|填表说明|说明[:：]|注[:：]|注\s*[0-9０-９]|填表人|填报人|制表|审核人|联系人|联系电话)"
+DATE_HINT = "可填 2026-07-01、2026/7/1、2026.7.1、2026年7月1日 或 20260701"
+
+
+def q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def in_list(values) -> str:
+    return "(" + ", ".join(q(v) for v in values) + ")"
+
+
+def credit_check_char_sql(v: str) -> str:
+    total = " + ".join(
+        f"(strpos({q(CREDIT_CHARSET)}, substr({v}, {i + 1}, 1)) - 1) * {w}" for i, w in enumerate(CREDIT_WEIGHTS)
+    )
+    return f"substr({q(CREDIT_CHARSET)}, ((31 - (({total}) % 31)) % 31) + 1, 1)"
+
+
+def create_macros(con) -> None:
+    """Parsing helpers, temporary to the loading connection (never stored in the warehouse)."""
+    d = districts()
+    prefixes = "|".join(d.strip_prefixes)
+    district_cases = " ".join(f"WHEN {q(alias)} THEN {q(name)}" for alias, name in d.aliases.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP MACRO fw(s) AS translate(s, {q(_FULLWIDTH)}, {q(_HALFWIDTH)});
+        CREATE OR REPLACE TEMP MACRO squeeze(s) AS regexp_replace(fw(s), '\\s+', '', 'g');
+        CREATE OR REPLACE TEMP MACRO name_norm(s) AS lower(regexp_replace(translate(s, '（）【】［］', '()[][]'), '\\s+', '', 'g'));
+        CREATE OR REPLACE TEMP MACRO parse_date(raw) AS (
+          WITH n AS (SELECT squeeze(raw) AS s)
+          SELECT CASE
+            WHEN regexp_full_match(s, '\\d{{8}}') THEN try_strptime(s, '%Y%m%d')::DATE
+            WHEN regexp_full_match(s, '\\d{{4}}[-/.年]\\d{{1,2}}[-/.月]\\d{{1,2}}日?') THEN
+              try_strptime(regexp_replace(replace(s, '日', ''), '[/.年月]', '-', 'g'), '%Y-%m-%d')::DATE
+            WHEN regexp_full_match(s, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?') THEN
+              try_strptime(regexp_extract(s, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d')::DATE
+            WHEN regexp_full_match(s, '\\d{{5}}(\\.\\d+)?') AND try_cast(s AS DOUBLE) BETWEEN 18264 AND 73051 THEN
+              DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER)
+          END FROM n);
+        CREATE OR REPLACE TEMP MACRO parse_int(raw) AS (
+          WITH n AS (SELECT try_cast(replace(squeeze(raw), ',', '') AS DOUBLE) AS d)
+          SELECT CASE WHEN d = floor(d) AND abs(d) < 2000000000 THEN CAST(d AS INTEGER) END FROM n);
+        CREATE OR REPLACE TEMP MACRO parse_number(raw) AS try_cast(replace(squeeze(raw), ',', '') AS DOUBLE);
+        CREATE OR REPLACE TEMP MACRO parse_yesno(raw) AS CASE
+          WHEN upper(squeeze(raw)) IN {in_list(YES_WORDS)} THEN true
+          WHEN upper(squeeze(raw)) IN {in_list(NO_WORDS)} THEN false END;
+        CREATE OR REPLACE TEMP MACRO parse_district(raw) AS
+          CASE regexp_replace(squeeze(raw), '^({prefixes})(.+)$', '\\2') {district_cases} END;
+        CREATE OR REPLACE TEMP MACRO parse_quarter(raw) AS (
+          WITH n AS (SELECT upper(squeeze(raw)) AS s)
+          SELECT CASE
+            WHEN regexp_full_match(s, '\\d{{4}}-?Q[1-4]') THEN left(s, 4) || 'Q' || right(s, 1)
+            WHEN regexp_full_match(s, '\\d{{4}}年第?[1-4一二三四]季度?') THEN
+              left(s, 4) || 'Q' || translate(regexp_extract(s, '[1-4一二三四]季', 0)[1], '一二三四', '1234')
+          END FROM n);
+        CREATE OR REPLACE TEMP MACRO credit_code_ok(v) AS
+          regexp_full_match(v, '[0-9A-HJ-NPQRTUWXY]{{18}}') AND right(v, 1) = {credit_check_char_sql('v')};
+    """)
+
+
+def _raw(match: HeaderMatch, key: str) -> str:
+    position = match.positions.get(key)
+    return f"c{position}" if position is not None else "NULL::VARCHAR"
+
+
+def _value_sql(column: Column, raw: str) -> str:
+    """The typed value of a column (NULL when unparseable)."""
+    kind = column.kind
+    if kind == "text":
+        value = f"regexp_replace({raw}, '\\s+', ' ', 'g')"
+    elif kind == "id":
+        value = f"squeeze({raw})"
+    elif kind == "credit_code":
+        value = f"upper(squeeze({raw}))"
+    elif kind == "district":
+        value = f"parse_district({raw})"
+    elif kind == "date":
+        value = f"parse_date({raw})"
+    elif kind == "int":
+        value = f"parse_int({raw})"
+    elif kind == "number":
+        value = f"parse_number({raw})"
+    elif kind == "yesno":
+        value = f"parse_yesno({raw})"
+    elif kind == "quarter":
+        value = f"parse_quarter({raw})"
+    elif kind == "enum":
+        cases = " ".join(f"WHEN {q(v)} THEN {q(v)}" for v in column.values)
+        cases += " " + " ".join(f"WHEN {q(a)} THEN {q(v)}" for a, v in column.value_aliases.items())
+        value = f"CASE squeeze({raw}) {cases} END"
+    else:
+        raise ValueError(f"unknown column kind {kind}")
+    if column.default is not None:
+        value = f"CASE WHEN {raw} IS NULL THEN {q(column.default)} ELSE {value} END"
+    return value
+
+
+def _parse_error(column: Column) -> str:
+    kind = column.kind
+    if kind == "credit_code":
+        return "统一社会信用代码无效：应为 18 位数字或大写字母（不含 I、O、Z、S、V），且第 18 位校验位正确，请核对是否抄错"
+    if kind == "district":
+        return "区市名称无法识别，应为：" + "、".join(districts().names)
+    if kind == "date":
+        return f"日期无法识别或不存在，{DATE_HINT}"
+    if kind == "int":
+        return "应填写整数"
+    if kind == "number":
+        return "应填写数字"
+    if kind == "yesno":
+        return "应填写 是 或 否（也可填 √/×、Y/N、有/无、已/未）"
+    if kind == "quarter":
+        return "季度无法识别，请填写如 2026Q3、2026-Q3 或 2026年第三季度"
+    if kind == "enum":
+        return "不是允许的取值，应为：" + "、".join(column.values)
+    return ""
+
+
+def column_checks(column: Column, raw: str) -> list[str]:
+    """SQL expressions yielding a reason, or NULL, for one column (over typed_rows)."""
+    key = column.key
+    checks = []
+    if column.required and column.default is None:
+        checks.append(f"CASE WHEN {raw} IS NULL THEN '必填项为空' END")
+    error = _parse_error(column)
+    if error:
+        checks.append(f"CASE WHEN {raw} IS NOT NULL AND {key} IS NULL THEN {q(error)} END")
+    if column.kind == "credit_code":
+        checks.append(f"CASE WHEN {key} IS NOT NULL AND NOT credit_code_ok({key}) THEN {q(_parse_error(column))} END")
+    if column.kind == "date":
+        checks.append(f"CASE WHEN year({key}) NOT BETWEEN 1950 AND 2100 THEN '日期不合理（年份应在 1950—2100 之间）' END")
+    if column.minimum is not None:
+        checks.append(f"CASE WHEN {key} < {column.minimum} THEN {q(f'不能小于 {column.minimum:g}')} END")
+    if column.maximum is not None:
+        checks.append(f"CASE WHEN {key} > {column.maximum} THEN {q(f'不能大于 {column.maximum:g}')} END")
+    return checks
+
+
+def stage_sql(match: HeaderMatch, width: int) -> str:
+    """Classify every staged row and parse the template columns."""
+    cells = [f"c{i}" for i in range(width)]
+    first_cell = f"coalesce({', '.join(cells)})" if cells else "NULL::VARCHAR"
+    labels = [_written_label(match, i) for i in range(width)]
+    raw_json = "json_object(" + ", ".join(f"{q(label)}, c{i}" for i, label in enumerate(labels)) + ")"
+    template = match.template
+    raw_cols = ", ".join(f"{_raw(match, c.key)} AS raw__{c.key}" for c in template.columns)
+    typed_cols = ", ".join(f"{_value_sql(c, 'raw__' + c.key)} AS {c.key}" for c in template.columns)
+    return f"""
+        CREATE OR REPLACE TEMP TABLE staged_rows AS
+        SELECT _row, {raw_cols}, {raw_json} AS _raw_json,
+               CASE WHEN {first_cell} IS NULL THEN 'blank'
+                    WHEN regexp_matches({first_cell}, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
+        FROM staging;
+        CREATE OR REPLACE TEMP TABLE typed_rows AS
+        SELECT _row, _raw_json, {', '.join('raw__' + c.key for c in template.columns)}, {typed_cols}
+        FROM staged_rows WHERE _skip IS NULL;
+    """
+
+
+def _written_label(match: HeaderMatch, position: int) -> str:
+    label = match.labels[position] if position < len(match.labels) else None
+    label = " ".join(str(label).split()) if label else ""
+    return label or f"第{position + 1}列"
+
+
+def column_label(match: HeaderMatch, key: str) -> str:
+    position = match.positions.get(key)
+    if position is None:
+        return match.template.column(key).label
+    return _written_label(match, position)
+
+
+def resolve_sql(template: Template) -> str:
+    """Attach the enterprise (and, for training, the person) each row refers to.
+
+    Rows name their enterprise by 统一社会信用代码, or by name only; names match after
+    removing spaces and making brackets half-width, against every name the roster
+    has ever given that enterprise.
+    """
+    if not template.enterprise_ref:
+        return """
+        CREATE OR REPLACE TEMP TABLE resolved_rows AS
+        SELECT *, credit_code AS _credit_code, NULL::VARCHAR AS _person_id FROM typed_rows;
+        """
+    person = ""
+    person_cols = "NULL::VARCHAR AS _person_id, NULL::BIGINT AS _person_matches"
+    if template.name == "training":
+        person = """
+        , known_ids AS (SELECT DISTINCT credit_code, person_id FROM staff)
+        , by_name AS (SELECT credit_code, person_name, min(person_id) AS person_id, count(*) AS n
+                      FROM staff_current GROUP BY ALL)
+        """
+        person_cols = """CASE WHEN e.person_id IS NOT NULL THEN k.person_id
+                              WHEN b.n = 1 THEN b.person_id END AS _person_id,
+                         CASE WHEN e.person_id IS NOT NULL THEN (k.person_id IS NOT NULL)::BIGINT
+                              ELSE coalesce(b.n, 0) END AS _person_matches"""
+    person_join = ""
+    if template.name == "training":
+        person_join = """
+        LEFT JOIN known_ids k ON k.credit_code = e._credit_code AND k.person_id = e.person_id
+        LEFT JOIN by_name b ON b.credit_code = e._credit_code AND b.person_name = e.person_name"""
+    return f"""
+        CREATE OR REPLACE TEMP TABLE resolved_rows AS
+        WITH known_codes AS (SELECT DISTINCT credit_code FROM enterprises)
+        , known_names AS (SELECT name_norm, min(credit_code) AS credit_code, count(DISTINCT credit_code) AS n
+                          FROM enterprises GROUP BY name_norm)
+        , roster_district AS (SELECT credit_code, district AS _roster_district FROM enterprises_current)
+        {person}
+        , with_enterprise AS (
+            SELECT t.*,
+                   CASE WHEN t.credit_code IS NOT NULL THEN c.credit_code
+                        WHEN nm.n = 1 THEN nm.credit_code END AS _credit_code,
+                   coalesce(nm.n, 0) AS _name_matches,
+                   c.credit_code IS NOT NULL AS _code_known
+            FROM typed_rows t
+            LEFT JOIN known_codes c ON c.credit_code = t.credit_code
+            LEFT JOIN known_names nm ON nm.name_norm = name_norm(t.enterprise_name)
+        )
+        SELECT e.*, r._roster_district, {person_cols}
+        FROM with_enterprise e
+        LEFT JOIN roster_district r ON r.credit_code = e._credit_code
+        {person_join};
+    """
+
+
+def _enterprise_checks(match: HeaderMatch) -> list[tuple[str, str, str]]:
+    """(column key, value column, reason expression) for the enterprise reference."""
+    name_label = column_label(match, "enterprise_name")
+    code_label = column_label(match, "credit_code")
+    return [
+        ("credit_code", "raw__credit_code",
+         "CASE WHEN credit_code IS NOT NULL AND credit_code_ok(credit_code) AND NOT _code_known THEN "
+         "'该统一社会信用代码不在企业名册中：请核对代码，或先报送包含该企业的企业名册' END"),
+        ("enterprise_name", "raw__enterprise_name",
+         "CASE WHEN raw__credit_code IS NULL AND raw__enterprise_name IS NULL THEN "
+         f"{q(f'{name_label}和{code_label}都为空，至少填写一项')} "
+         "WHEN raw__credit_code IS NULL AND _name_matches = 0 THEN "
+         "'企业名称在企业名册中找不到：请核对名称，或填写统一社会信用代码' "
+         "WHEN raw__credit_code IS NULL AND _name_matches > 1 THEN "
+         "'企业名册中有多家企业叫这个名称：请填写统一社会信用代码' END"),
+    ]
+
+
+CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
+    "drills": [("actual", "raw__actual",
+                "CASE WHEN actual > expected THEN '实际参加人数（' || actual || '）多于应参加人数（' || expected || '）' END")],
+    "work_logs": [("onsite", "raw__onsite",
+                   "CASE WHEN onsite > special_ops THEN '现场监督数（' || onsite || '）多于特殊作业数（' || special_ops || '）' END")],
+    "checklists": [
+        ("rules_built", "raw__rules_built",
+         "CASE WHEN rules_built > rules_required THEN '已建规章制度数（' || rules_built || '）多于应建数（' || rules_required || '）' END"),
+        ("rewards_paid", "raw__rewards_paid",
+         "CASE WHEN rewards_paid > rewards_due THEN '已发奖励笔数（' || rewards_paid || '）多于应发笔数（' || rewards_due || '）' "
+         "WHEN rewards_paid IS NOT NULL AND raw__rewards_due IS NULL THEN '填写了已发奖励笔数，但未填写应发奖励笔数' END"),
+    ],
+    "hazards": [
+        ("deadline", "raw__deadline", "CASE WHEN deadline < found_on THEN '整改期限早于发现日期' END"),
+        ("rectified_on", "raw__rectified_on", "CASE WHEN rectified_on < found_on THEN '整改完成日期早于发现日期' END"),
+        ("status", "raw__status",
+         "CASE WHEN status IN ('已整改', '已销号') AND raw__rectified_on IS NULL THEN "
+         "'整改状态为' || status || '，但未填写整改完成日期' END"),
+        ("district", "raw__district",
+         "CASE WHEN district IS NOT NULL AND _roster_district IS NOT NULL AND district <> _roster_district THEN "
+         "'所属区市与企业名册不一致（企业名册为' || _roster_district || '）' END"),
+    ],
+    "training": [
+        ("person_id", "raw__person_id",
+         "CASE WHEN _credit_code IS NOT NULL AND person_id IS NOT NULL AND _person_matches = 0 THEN "
+         "'该人员编号在该企业的人员台账中找不到：请核对编号，或先报送人员台账' END"),
+        ("person_name", "raw__person_name",
+         "CASE WHEN _credit_code IS NOT NULL AND person_id IS NULL AND person_name IS NOT NULL AND _person_matches = 0 THEN "
+         "'该姓名在该企业的人员台账中找不到：请核对姓名，或填写人员编号' "
+         "WHEN _credit_code IS NOT NULL AND person_id IS NULL AND _person_matches > 1 THEN "
+         "'该企业有多名同名人员：请填写人员编号' END"),
+    ],
+}
+
+
+def problems_sql(match: HeaderMatch) -> str:
+    """One line per bad cell of the resolved rows."""
+    template = match.template
+    checks: list[tuple[str, str, str]] = []
+    for column in template.columns:
+        for reason in column_checks(column, "raw__" + column.key):
+            checks.append((column.key, "raw__" + column.key, reason))
+    if template.enterprise_ref:
+        checks += _enterprise_checks(match)
+    checks += CROSS_CHECKS.get(template.name, [])
+    selects = [
+        f"SELECT _row, {q(column_label(match, key))} AS column_label, {value} AS value, {reason} AS reason "
+        f"FROM resolved_rows WHERE ({reason}) IS NOT NULL"
+        for key, value, reason in checks
+    ]
+    return "CREATE OR REPLACE TEMP TABLE problems AS\n" + "\nUNION ALL\n".join(selects) + ";"
