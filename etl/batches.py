@@ -10,6 +10,7 @@ import datetime as dt
 import os
 
 from etl import store
+from etl.store import first_row
 from etl.templates import TEMPLATES
 
 
@@ -20,10 +21,9 @@ class RollbackError(Exception):
 def rollback(db_path: str | os.PathLike, batch_id: int, *, user: str = "命令行") -> dict:
     """Remove one batch; returns its batches row as a dict."""
     with store.writing(db_path) as con:
-        row = con.execute(
-            "SELECT batch_id, file_name, template, rows_loaded, rolled_back_at FROM batches WHERE batch_id = ?",
-            [batch_id],
-        ).fetchone()
+        row = first_row(
+            con, "SELECT batch_id, file_name, template, rows_loaded, rolled_back_at FROM batches WHERE batch_id = ?",
+            [batch_id])
         if row is None:
             raise RollbackError(f"批次 {batch_id} 不存在。运行 `python -m etl batches` 查看已加载的批次。")
         if row[4] is not None:

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from etl.config import districts
-from etl.templates import DATE_FORMS, NO_WORDS, TEMPLATES, YES_WORDS, Column, Template, find
+from etl.templates import DATE_FORMS, TEMPLATES, Column, Template, find
 
 INSTRUCTIONS_SHEET = "填表说明"
 VALIDATED_ROWS = 5000  # drop-down lists cover rows 2 … 5000 of the data sheet
@@ -42,6 +42,7 @@ KIND_HINTS = {
     "id": "编号（按文本保存，前导 0 保留）",
     "text": "文字",
 }
+YES_NO_FORMS = "是 / 否（也可填 √/×、Y/N、有/无、已/未）"
 WIDE_COLUMNS = {"description": 40, "measure": 30, "content": 40, "course": 24, "drill_name": 24}
 
 
@@ -110,9 +111,7 @@ def allowed_values(column: Column) -> tuple[str, ...]:
 def column_width(column: Column) -> float:
     if column.key in WIDE_COLUMNS:
         return WIDE_COLUMNS[column.key]
-    base = {"credit_code": 22, "date": 14, "enterprise_name": 30}.get(column.kind, 10)
-    if column.key == "enterprise_name":
-        base = 30
+    base = 30 if column.key == "enterprise_name" else {"credit_code": 22, "date": 14}.get(column.kind, 10)
     return max(base, 2.2 * len(column.label) + 4)
 
 
@@ -175,7 +174,11 @@ def add_validations(workbook: Workbook, sheet, template: Template) -> None:
 def input_prompt(column: Column) -> str:
     if column.kind == "date":
         return "可填 " + "、".join(DATE_FORMS) + "。" + column.help
-    return column.help or f"请填写{KIND_HINTS.get(column.kind, '')}。"
+    if column.help:
+        return column.help
+    if allowed_values(column):
+        return "请从下拉列表中选择。"
+    return f"请填写{KIND_HINTS.get(column.kind, '')}。"
 
 
 def requirement(template: Template, column: Column) -> str:
@@ -193,7 +196,7 @@ def allowed_text(column: Column) -> str:
         if column.value_aliases:
             parts.append("也可写作 " + "、".join(f"{a}（即{v}）" for a, v in column.value_aliases.items()))
     elif column.kind == "yesno":
-        parts.append("是 / 否（也可填 √/×、Y/N、有/无、已/未）")
+        parts.append(YES_NO_FORMS)
     elif column.kind == "district":
         parts.append("、".join(districts().names) + "（可带“威海市”前缀，也可用简称）")
     elif column.kind == "date":
@@ -215,7 +218,7 @@ def general_notes(template: Template) -> list[str]:
         notes.append("企业名称与统一社会信用代码至少填写一项；两项都填时以统一社会信用代码为准。")
     notes += [
         "日期可填：" + "、".join(DATE_FORMS) + "。",
-        "是/否 类栏目可填：" + "、".join(YES_WORDS[:6]) + " 表示“是”；" + "、".join(NO_WORDS[:6]) + " 表示“否”。",
+        "是/否 类栏目填 " + YES_NO_FORMS + "。",
         "以 合计、备注、填表说明 开头的行不作为数据读取。",
         "有问题的行会被单独隔离并注明原因，其余行照常导入；更正后重新报送即可。",
     ]

@@ -6,13 +6,14 @@ import tempfile
 from pathlib import Path
 
 from etl import store
+from etl.store import first_row
 from etl.load import load_paths
 
 DEMO_SEED = 20261
 
 
 def is_demo(con) -> bool:
-    row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    row = first_row(con, "SELECT value FROM meta WHERE key = 'is_demo'")
     return bool(row and row[0] == "1")
 
 

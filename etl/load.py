@@ -20,6 +20,7 @@ import pyarrow as pa
 from etl import headers, store, validate
 from etl.readers import LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
 from etl.schema import entity_columns
+from etl.store import first_row
 from etl.templates import Template
 
 KEEP_IN_MEMORY_BYTES = 20 * 1024 * 1024
@@ -116,8 +117,8 @@ def _staging_table(rows: list[list[str | None]], match: headers.HeaderMatch) -> 
     width = max([len(match.labels)] + [len(r) for r in data])
     padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in data]
     columns = list(zip(*padded)) if padded else [()] * width
-    first_row = match.excel_row + 1
-    arrays = {"_row": pa.array(range(first_row, first_row + len(data)), type=pa.int32())}
+    first_data_row = match.excel_row + 1
+    arrays = {"_row": pa.array(range(first_data_row, first_data_row + len(data)), type=pa.int32())}
     for i in range(width):
         arrays[f"c{i}"] = pa.array(columns[i], type=pa.string())
     return pa.table(arrays), width
@@ -162,25 +163,22 @@ def _load_sheet(con, batch_id: int, path: Path, sheet_name: str, rows, match: he
         "p.value, p.reason, r._raw_json FROM problems p JOIN resolved_rows r USING (_row) ORDER BY p._row",
         {**params, "template": template.title},
     )
-    read, skipped, data_rows, quarantined = con.execute(
+    read, skipped, data_rows, quarantined = first_row(
+        con,
         "SELECT (SELECT count(*) FROM staged_rows), (SELECT count(*) FROM staged_rows WHERE _skip IS NOT NULL), "
-        "(SELECT count(*) FROM typed_rows), (SELECT count(DISTINCT _row) FROM problems)"
-    ).fetchone()
+        "(SELECT count(*) FROM typed_rows), (SELECT count(DISTINCT _row) FROM problems)")
     return read, data_rows - quarantined, quarantined, skipped
 
 
 def _existing_batch(con, content_hash: str) -> int | None:
-    row = con.execute(
-        "SELECT min(batch_id) FROM batches WHERE content_hash = ? AND rolled_back_at IS NULL", [content_hash]
-    ).fetchone()
+    row = first_row(con, "SELECT min(batch_id) FROM batches WHERE content_hash = ? AND rolled_back_at IS NULL",
+                    [content_hash])
     return row[0]
 
 
 def _record_rejection(con, prepared: _Prepared, user: str) -> None:
-    already = con.execute(
-        "SELECT count(*) FROM rejected_files WHERE content_hash = ? AND reason = ?",
-        [prepared.content_hash, prepared.rejection],
-    ).fetchone()[0]
+    already = first_row(con, "SELECT count(*) FROM rejected_files WHERE content_hash = ? AND reason = ?",
+                        [prepared.content_hash, prepared.rejection])[0]
     if not already:
         con.execute(
             "INSERT INTO rejected_files VALUES (?, ?, ?, ?, ?, ?)",
@@ -201,7 +199,7 @@ def _load_file(con, prepared: _Prepared, user: str) -> FileResult:
         return result
     sheets = prepared.sheets if prepared.sheets is not None else read_file(prepared.path)
     rows_by_sheet = {sheet.name: sheet.rows for sheet in sheets}
-    batch_id = con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
+    batch_id = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
     con.begin()
     try:
         for sheet_name, match in prepared.matches:

@@ -119,3 +119,13 @@ def ensure_database(db_path: str | os.PathLike) -> None:
     if not Path(db_path).exists():
         with writing(db_path):
             pass
+
+
+def first_row(con, sql: str, params=None) -> tuple | None:
+    """The first row of a query, or None; the result is always drained.
+
+    DuckDB 2.x keeps a result open until it is fetched to the end, and refuses
+    other work on that connection meanwhile, so `fetchone()` is not enough.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None
