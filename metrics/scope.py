@@ -1,0 +1,43 @@
+"""Which districts a computation covers, and what a user's 'group' names."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from etl.config import districts as configured_districts
+
+CITY = "全市"
+
+
+class UnknownDistrict(ValueError):
+    """A district name that is neither a configured name nor an alias."""
+
+
+class UnknownGroup(ValueError):
+    """A group that is neither 全市, a district nor a credit code of an enterprise in scope."""
+
+
+def canonical_district(name: str) -> str:
+    canonical = configured_districts().canonical(name)
+    if canonical is None:
+        known = "、".join(configured_districts().names)
+        raise UnknownDistrict(f"未知的区市：{name}（可选：{known}，或其常用简称）")
+    return canonical
+
+
+def resolve_districts(names: Iterable[str] | None) -> list[str]:
+    """Canonical district names in configured order; None or empty means every district."""
+    all_names = list(configured_districts().names)
+    if not names:
+        return all_names
+    chosen = {canonical_district(name) for name in names}
+    return [name for name in all_names if name in chosen]
+
+
+def sql_literal(value: str) -> str:
+    """A SQL string literal (values are configuration names, declared codes or validated input)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[str]) -> str:
+    quoted = [sql_literal(value) for value in values]
+    return "(" + ", ".join(quoted) + ")" if quoted else "(NULL)"
