@@ -46,12 +46,13 @@ def create_macros(con) -> None:
     prefixes = "|".join(d.strip_prefixes)
     district_cases = " ".join(f"WHEN {q(alias)} THEN {q(name)}" for alias, name in d.aliases.items())
     con.execute(f"""
-        CREATE OR REPLACE TEMP MACRO fw(s) AS translate(s, {q(_FULLWIDTH)}, {q(_HALFWIDTH)});
-        CREATE OR REPLACE TEMP MACRO squeeze(s) AS regexp_replace(fw(s), '\\s+', '', 'g');
+        CREATE OR REPLACE TEMP MACRO fw(s) AS
+          CASE WHEN regexp_matches(s, '[\uFF01-\uFF5E\u3000]') THEN translate(s, {q(_FULLWIDTH)}, {q(_HALFWIDTH)}) ELSE s END;
+        CREATE OR REPLACE TEMP MACRO squeeze(s) AS
+          CASE WHEN regexp_matches(s, '\\s') THEN regexp_replace(fw(s), '\\s+', '', 'g') ELSE fw(s) END;
         CREATE OR REPLACE TEMP MACRO name_norm(s) AS lower(regexp_replace(translate(s, '（）【】［］', '()[][]'), '\\s+', '', 'g'));
-        CREATE OR REPLACE TEMP MACRO parse_date(raw) AS (
-          WITH n AS (SELECT squeeze(raw) AS s)
-          SELECT CASE
+        -- The parse_* macros take text already squeezed (see stage_sql): no spaces, half-width.
+        CREATE OR REPLACE TEMP MACRO parse_date(s) AS CASE
             WHEN regexp_full_match(s, '\\d{{8}}') THEN try_strptime(s, '%Y%m%d')::DATE
             WHEN regexp_full_match(s, '\\d{{4}}[-/.年]\\d{{1,2}}[-/.月]\\d{{1,2}}日?') THEN
               try_strptime(regexp_replace(replace(s, '日', ''), '[/.年月]', '-', 'g'), '%Y-%m-%d')::DATE
@@ -59,23 +60,21 @@ def create_macros(con) -> None:
               try_strptime(regexp_extract(s, '^\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}'), '%Y-%m-%d')::DATE
             WHEN regexp_full_match(s, '\\d{{5}}(\\.\\d+)?') AND try_cast(s AS DOUBLE) BETWEEN 18264 AND 73051 THEN
               DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER)
-          END FROM n);
-        CREATE OR REPLACE TEMP MACRO parse_int(raw) AS (
-          WITH n AS (SELECT try_cast(replace(squeeze(raw), ',', '') AS DOUBLE) AS d)
-          SELECT CASE WHEN d = floor(d) AND abs(d) < 2000000000 THEN CAST(d AS INTEGER) END FROM n);
-        CREATE OR REPLACE TEMP MACRO parse_number(raw) AS try_cast(replace(squeeze(raw), ',', '') AS DOUBLE);
-        CREATE OR REPLACE TEMP MACRO parse_yesno(raw) AS CASE
-          WHEN upper(squeeze(raw)) IN {in_list(YES_WORDS)} THEN true
-          WHEN upper(squeeze(raw)) IN {in_list(NO_WORDS)} THEN false END;
-        CREATE OR REPLACE TEMP MACRO parse_district(raw) AS
-          CASE regexp_replace(squeeze(raw), '^({prefixes})(.+)$', '\\2') {district_cases} END;
-        CREATE OR REPLACE TEMP MACRO parse_quarter(raw) AS (
-          WITH n AS (SELECT upper(squeeze(raw)) AS s)
-          SELECT CASE
-            WHEN regexp_full_match(s, '\\d{{4}}-?Q[1-4]') THEN left(s, 4) || 'Q' || right(s, 1)
+          END;
+        CREATE OR REPLACE TEMP MACRO parse_number(s) AS try_cast(replace(s, ',', '') AS DOUBLE);
+        CREATE OR REPLACE TEMP MACRO parse_int(s) AS CASE
+            WHEN parse_number(s) = floor(parse_number(s)) AND abs(parse_number(s)) < 2000000000
+            THEN CAST(parse_number(s) AS INTEGER) END;
+        CREATE OR REPLACE TEMP MACRO parse_yesno(s) AS CASE
+            WHEN upper(s) IN {in_list(YES_WORDS)} THEN true
+            WHEN upper(s) IN {in_list(NO_WORDS)} THEN false END;
+        CREATE OR REPLACE TEMP MACRO parse_district(s) AS
+          CASE regexp_replace(s, '^({prefixes})(.+)$', '\\2') {district_cases} END;
+        CREATE OR REPLACE TEMP MACRO parse_quarter(s) AS CASE
+            WHEN regexp_full_match(upper(s), '\\d{{4}}-?Q[1-4]') THEN left(s, 4) || 'Q' || right(s, 1)
             WHEN regexp_full_match(s, '\\d{{4}}年第?[1-4一二三四]季度?') THEN
               left(s, 4) || 'Q' || translate(regexp_extract(s, '[1-4一二三四]季', 0)[1], '一二三四', '1234')
-          END FROM n);
+          END;
         CREATE OR REPLACE TEMP MACRO credit_code_ok(v) AS
           regexp_full_match(v, '[0-9A-HJ-NPQRTUWXY]{{18}}') AND right(v, 1) = {credit_check_char_sql('v')};
     """)
@@ -87,30 +86,21 @@ def _raw(match: HeaderMatch, key: str) -> str:
 
 
 def _value_sql(column: Column, raw: str) -> str:
-    """The typed value of a column (NULL when unparseable)."""
+    """The typed value of a column (NULL when unparseable), from its raw and squeezed text."""
     kind = column.kind
+    squeezed = raw.replace("raw__", "sq__")
     if kind == "text":
         value = f"regexp_replace({raw}, '\\s+', ' ', 'g')"
     elif kind == "id":
-        value = f"squeeze({raw})"
+        value = squeezed
     elif kind == "credit_code":
-        value = f"upper(squeeze({raw}))"
-    elif kind == "district":
-        value = f"parse_district({raw})"
-    elif kind == "date":
-        value = f"parse_date({raw})"
-    elif kind == "int":
-        value = f"parse_int({raw})"
-    elif kind == "number":
-        value = f"parse_number({raw})"
-    elif kind == "yesno":
-        value = f"parse_yesno({raw})"
-    elif kind == "quarter":
-        value = f"parse_quarter({raw})"
+        value = f"upper({squeezed})"
     elif kind == "enum":
         cases = " ".join(f"WHEN {q(v)} THEN {q(v)}" for v in column.values)
         cases += " " + " ".join(f"WHEN {q(a)} THEN {q(v)}" for a, v in column.value_aliases.items())
-        value = f"CASE squeeze({raw}) {cases} END"
+        value = f"CASE {squeezed} {cases} END"
+    elif kind in ("district", "date", "int", "number", "yesno", "quarter"):
+        value = f"parse_{kind}({squeezed})"
     else:
         raise ValueError(f"unknown column kind {kind}")
     if column.default is not None:
@@ -167,10 +157,12 @@ def stage_sql(match: HeaderMatch, width: int) -> str:
     raw_json = "json_object(" + ", ".join(f"{q(label)}, c{i}" for i, label in enumerate(labels)) + ")"
     template = match.template
     raw_cols = ", ".join(f"{_raw(match, c.key)} AS raw__{c.key}" for c in template.columns)
+    squeezed_cols = ", ".join(f"squeeze({_raw(match, c.key)}) AS sq__{c.key}" for c in template.columns
+                              if c.kind != "text")
     typed_cols = ", ".join(f"{_value_sql(c, 'raw__' + c.key)} AS {c.key}" for c in template.columns)
     return f"""
         CREATE OR REPLACE TEMP TABLE staged_rows AS
-        SELECT _row, {raw_cols}, {raw_json} AS _raw_json,
+        SELECT _row, {raw_cols}, {squeezed_cols}, {raw_json} AS _raw_json,
                CASE WHEN {first_cell} IS NULL THEN 'blank'
                     WHEN regexp_matches({first_cell}, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
         FROM staging;
@@ -182,7 +174,7 @@ def stage_sql(match: HeaderMatch, width: int) -> str:
 
 def _written_label(match: HeaderMatch, position: int) -> str:
     label = match.labels[position] if position < len(match.labels) else None
-    label = " ".join(str(label).split()) if label else ""
+    label = "".join(str(label).split()) if label else ""
     return label or f"第{position + 1}列"
 
 
@@ -309,9 +301,13 @@ def problems_sql(match: HeaderMatch) -> str:
     if template.enterprise_ref:
         checks += _enterprise_checks(match)
     checks += CROSS_CHECKS.get(template.name, [])
-    selects = [
-        f"SELECT _row, {q(column_label(match, key))} AS column_label, {value} AS value, {reason} AS reason "
-        f"FROM resolved_rows WHERE ({reason}) IS NOT NULL"
+    candidates = ",\n".join(
+        f"{{'column_label': {q(column_label(match, key))}, 'value': {value}, 'reason': {reason}}}"
         for key, value, reason in checks
-    ]
-    return "CREATE OR REPLACE TEMP TABLE problems AS\n" + "\nUNION ALL\n".join(selects) + ";"
+    )
+    # One pass over the rows: every check yields a candidate; the ones with a reason are problems.
+    return f"""
+        CREATE OR REPLACE TEMP TABLE problems AS
+        WITH candidates AS (SELECT _row, unnest([{candidates}]) AS p FROM resolved_rows)
+        SELECT _row, p.column_label, p.value, p.reason FROM candidates WHERE p.reason IS NOT NULL;
+    """
