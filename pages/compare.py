@@ -1,0 +1,74 @@
+"""区市对比: one indicator across districts — this quarter's bars, the last 8 quarters' lines, a ranking."""
+import pandas as pd
+import streamlit as st
+
+from metrics import api
+from metrics.indicators import BY_CODE, INDICATORS
+from metrics.quarters import quarter_range
+from ui import data, filters as flt, layout
+from ui.charts import rate_bars, show_chart, trend_lines
+from ui.filters import CITY
+from ui.indicators import report, shortfall_section
+from ui.style import fmt_change, fmt_rate
+
+IND_KEY, GROUP_KEY, BARS_KEY = "cmp_ind", "cmp_grp", "cmp_bars"
+
+f = flt.current()
+layout.page_header("区市对比", f, missing_reports=True)
+
+code = st.selectbox("指标", [i.code for i in INDICATORS], key=IND_KEY, bind="query-params",
+                    format_func=lambda c: BY_CODE[c].name)
+item = BY_CODE[code]
+st.caption(f"{item.definition}　分子：{item.numerator}；分母：{item.denominator}。")
+
+districts = report(f, "district", indicators=[code])
+city = report(f, "city", indicators=[code])
+previous = report(f, "district", quarter=f.quarter.previous(), as_of=None, indicators=[code])
+
+group_options = [CITY] + f.shown_districts
+
+
+def pick_bar() -> None:
+    points = st.session_state[BARS_KEY].selection.points
+    if points:
+        chosen = points[0].get("x")
+        if chosen in group_options:
+            st.session_state[GROUP_KEY] = chosen
+
+
+left, right = st.columns([1, 1])
+with left:
+    city_rate = fmt_rate(city["rate"].iloc[0]) if len(city) else "无数据"
+    fig = rate_bars(districts, category="group", title=f"{item.name}：各区市（{f.quarter.cn}，全市 {city_rate}）",
+                    target=item.target, hover_unit=item.unit)
+    show_chart(fig, item.name, "各区市", f.quarter.label, key=BARS_KEY, on_select=pick_bar)
+    st.caption("灰色为无数据（分母为 0）。点击柱子可查看该区市的未达标明细。")
+with right:
+    quarters = quarter_range(f.quarter, 8)
+    history = data.query(api.trend, quarters, by=["city", "district"], districts=f.district_list, indicators=[code])
+    history = history.assign(series=history["group_name"])
+    fig = trend_lines(history, series="series", title=f"{item.name}：近八个季度走势", target=item.target,
+                      highlight=CITY)
+    show_chart(fig, item.name, "近八个季度走势", f.quarter.label, key="cmp_trend")
+    st.caption("全市为黑色虚线；某季度无数据时折线断开。")
+
+st.subheader("排名")
+ranking = districts.merge(previous[["group", "rate"]].rename(columns={"rate": "previous"}), on="group", how="left")
+ranking = ranking.assign(
+    has_data=ranking["denominator"] > 0,
+    change=ranking["rate"] - ranking["previous"],
+).sort_values(["has_data", "rate", "denominator"], ascending=[False, False, False], na_position="last")
+ranked = pd.DataFrame({
+    "排名": [str(i) if has else "—" for i, has in zip(range(1, len(ranking) + 1), ranking["has_data"])],
+    "区市": ranking["group_name"],
+    item.name: ranking["rate"].map(fmt_rate),
+    f"分子（{item.numerator}，{item.unit}）": ranking["numerator"].astype("Int64"),
+    f"分母（{item.denominator}，{item.unit}）": ranking["denominator"].astype("Int64"),
+    "评定": ranking["level"],
+    "较上季度": ranking["change"].map(lambda c: fmt_change(c) or "—"),
+})
+layout.table(ranked, f"{item.name}区市排名", f.quarter.label, key="cmp_rank", state_columns=())
+
+st.subheader("未达标明细")
+group = st.selectbox("区市", group_options, key=GROUP_KEY, bind="query-params")
+shortfall_section(f, code, group, key="cmp_shortfall")

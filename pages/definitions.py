@@ -1,0 +1,34 @@
+"""指标说明: every indicator's definition, numerator, denominator and policy sentence."""
+import streamlit as st
+
+from etl.config import settings
+from metrics.indicators import INDICATORS
+from ui import filters as flt, layout
+from ui.style import legend_html
+
+GRAIN_NAMES = {"city": "全市", "district": "区市", "enterprise": "企业"}
+KIND_NAMES = {"target": "目标指标（目标 100%）", "supervision": "驻点监督工作指标"}
+
+f = flt.current()
+layout.page_header("指标说明", f, templates=())
+
+findings = settings().get("findings", {})
+st.markdown(
+    f"所有比率 = 分子 ÷ 分母；分母为 0 时显示 **无数据**，不视为 100%。区市比率为该区市各企业分子之和除以分母之和，"
+    f"而非企业比率的平均。评定：比率 ≥ {float(findings.get('pass_rate', 1)) * 100:.0f}% 为达标，"
+    f"≥ {float(findings.get('watch_rate', 0.95)) * 100:.0f}% 为关注，其余为整改。已关闭企业不参与任何指标。"
+)
+st.html(legend_html())
+
+for kind, title in KIND_NAMES.items():
+    st.subheader(title)
+    for item in (i for i in INDICATORS if i.kind == kind):
+        with st.container(border=True):
+            st.markdown(f"#### {item.name}")
+            st.markdown(f"**定义**：{item.definition}")
+            left, right = st.columns(2)
+            left.markdown(f"**分子**：{item.numerator}（{item.unit}）")
+            right.markdown(f"**分母**：{item.denominator}（{item.unit}）")
+            st.markdown(f"**政策依据**：{item.clause}")
+            st.caption(f"目标值 {item.target * 100:.0f}%　·　统计层级：{'、'.join(GRAIN_NAMES[g] for g in item.grains)}"
+                       f"　·　代码 {item.code}")

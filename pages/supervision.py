@@ -1,0 +1,82 @@
+"""驻点工作: each supervisor's log fill (calendar heat map), special operations supervised on site,
+days stationed and rotation due, and a weekly summary drafted from the logs."""
+import streamlit as st
+
+from metrics import explore
+from ui import data, filters as flt, layout
+from ui.charts import count_bars, log_heatmap, show_chart
+from ui.indicators import SUPERVISION, cards, with_change
+from ui.style import LEVEL_COLORS
+
+MAX_HEATMAP_ROWS = 40
+SUPERVISOR_KEY = "sv_who"
+
+f = flt.current()
+layout.page_header("驻点工作", f, templates=("企业名册", "驻点工作日志", "隐患台账"))
+
+cards(with_change(f, "city"), SUPERVISION, per_row=3)
+
+people = data.query(explore.supervisors, f.quarter, as_of=f.as_of, districts=f.district_list)
+due = int((people["轮换状态"] == "应轮换").sum()) if len(people) else 0
+c1, c2, c3 = st.columns(3)
+c1.metric("驻点监督人员（人次）", f"{len(people):,}", border=True)
+c2.metric("驻点满6个月应轮换", f"{due:,}", border=True)
+c3.metric("30天内满6个月", f"{int((people['轮换状态'] == '30天内到期').sum()) if len(people) else 0:,}", border=True)
+
+st.subheader("工作日志填报")
+summary = data.query(explore.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)
+if summary.empty:
+    layout.no_data("名册中没有驻点监督人员，无法统计日志填报（无数据）。")
+else:
+    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list)
+    calendar = calendar.assign(人员=calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）")
+    worst = summary.head(MAX_HEATMAP_ROWS)
+    keep = set(worst["驻点人员"] + "（" + worst["企业名称"].str.slice(0, 10) + "）")
+    shown = calendar[calendar["人员"].isin(keep)]
+    note = f"（填报率最低的 {MAX_HEATMAP_ROWS} 人）" if len(summary) > MAX_HEATMAP_ROWS else ""
+    fig = log_heatmap(shown, title=f"日志填报日历{note}：{f.quarter.cn}", row_label="人员")
+    show_chart(fig, "驻点日志填报日历", f.scope_label, f.quarter.label, key="sv_heatmap")
+    layout.table(summary, "各驻点人员日志填报率", f.scope_label, f.quarter.label, key="sv_fill",
+                 caption="应填报日：季度内、进驻日期及以后、不晚于截至日期的周一至周五。")
+
+st.subheader("特殊作业现场监督")
+ops = data.query(explore.special_ops, f.quarter, as_of=f.as_of, districts=f.district_list)
+if ops.empty:
+    layout.no_data(f"{f.quarter.cn}的工作日志中没有特殊作业记录（无数据）。")
+else:
+    by_district = ops.groupby("区市", as_index=False)[["特殊作业数", "现场监督数"]].sum()
+    by_district = by_district.assign(未现场监督=by_district["特殊作业数"] - by_district["现场监督数"])
+    left, right = st.columns(2)
+    with left:
+        fig = count_bars(by_district, x="区市", ys=["现场监督数", "未现场监督"],
+                         colors=[LEVEL_COLORS["达标"], LEVEL_COLORS["整改"]], title="各区市特殊作业现场监督情况",
+                         y_title="次数")
+        show_chart(fig, "特殊作业现场监督_各区市", f.quarter.label, key="sv_ops_district")
+    with right:
+        by_type = ops.groupby("特殊作业类型", as_index=False)[["特殊作业数", "现场监督数"]].sum() \
+            .sort_values("特殊作业数", ascending=False)
+        fig = count_bars(by_type, x="特殊作业类型", ys=["特殊作业数", "现场监督数"], stacked=False,
+                         colors=["#1F4E79", LEVEL_COLORS["达标"]], title="按特殊作业类型", y_title="次数")
+        show_chart(fig, "特殊作业现场监督_按类型", f.quarter.label, key="sv_ops_type")
+    layout.table(ops, "特殊作业现场监督明细", f.scope_label, f.quarter.label, key="sv_ops")
+
+st.subheader("驻点时长与轮换")
+layout.table(people, "驻点监督人员", f.scope_label, f.as_of, key="sv_people", state_columns=("轮换状态",),
+             empty="名册中没有驻点监督人员。",
+             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 6 个月应轮换并做好交接。")
+
+st.subheader("周小结（根据工作日志自动起草）")
+names = sorted(set(people["驻点人员"])) if len(people) else []
+if not names:
+    layout.no_data("名册中没有驻点监督人员。")
+else:
+    who = st.selectbox("驻点人员", names, key=SUPERVISOR_KEY, bind="query-params")
+    weeks = data.query(explore.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list, supervisor=who)
+    if weeks.empty:
+        layout.no_data(f"{who}在{f.quarter.cn}没有工作日志，无法起草周小结。")
+    else:
+        for _, week in weeks.head(4).iterrows():
+            with st.container(border=True):
+                st.markdown(f"**{who} · {week['企业名称']}**")
+                st.write(week["周小结草稿"])
+        layout.table(weeks, f"{who}的周小结草稿", f.quarter.label, key="sv_weeks")

@@ -1,0 +1,1 @@
+"""Dashboard helpers shared by the pages: data access, filters, exports, charts, styling."""

@@ -1,0 +1,103 @@
+"""Building blocks every page uses: the header with 数据截至 and data warnings, and tables with downloads."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import streamlit as st
+
+from metrics import api, explore
+from ui import data
+from ui.export import file_stem, to_csv, to_xlsx
+from ui.filters import Filters
+from ui.style import fmt_date, style_states
+
+MAX_STYLED_ROWS = 1500
+ALL_TEMPLATES = ("企业名册", "人员台账", "培训记录", "演练记录", "隐患台账", "驻点工作日志", "季度检查表")
+
+
+def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = ALL_TEMPLATES,
+                missing_reports: bool = False, note: str | None = None) -> None:
+    """Title, what the page shows (quarter, as-of, districts), 数据截至 and warnings about the data."""
+    st.title(title)
+    as_of_data = data.query(api.data_as_of)
+    data_line = f"数据截至 {fmt_date(as_of_data)}" if as_of_data else "数据截至 —（尚无数据）"
+    st.html(
+        f'<div class="asof">{filters.quarter.cn}　|　截至日期 {filters.as_of_label}　|　'
+        f'{filters.scope_label}　|　<b>{data_line}</b></div>'
+    )
+    if note:
+        st.caption(note)
+    _data_warnings(filters, templates, missing_reports)
+
+
+def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool) -> None:
+    counts = data.query(explore.quarantine_counts)
+    touched = {name: n for name, n in counts.items() if name in templates and n}
+    messages = []
+    if touched:
+        detail = "、".join(f"{name} {n} 行" for name, n in touched.items())
+        messages.append(f"有数据行因格式或取值问题被隔离、未计入本页（{detail}）。")
+    if missing_reports:
+        missing = watch(filters)["missing_checklists"]
+        if len(missing):
+            messages.append(f"{filters.quarter.cn}有 {len(missing)} 家企业未报季度检查表，相关指标只按已报企业计算。")
+    if messages:
+        st.warning(" ".join(messages) + " 详见「数据质量」页。", icon=":material/warning:")
+
+
+def watch(filters: Filters) -> dict[str, pd.DataFrame]:
+    return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
+
+
+def _column_config(frame: pd.DataFrame) -> dict:
+    config = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            times = frame[column].dropna()
+            has_time = bool(len(times)) and bool((times.dt.normalize() != times).any())
+            config[column] = (st.column_config.DatetimeColumn(column, format="YYYY-MM-DD HH:mm") if has_time
+                              else st.column_config.DateColumn(column, format="YYYY-MM-DD"))
+        elif str(column).endswith("（%）"):
+            config[column] = st.column_config.NumberColumn(column, format="%.1f")
+    return config
+
+
+def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) -> None:
+    """The two export buttons for a table: .xlsx and CSV (UTF-8 with BOM)."""
+    stem = file_stem(title, *file_parts)
+    left, right, _ = st.columns([1, 1, 6])
+    with left:
+        st.download_button("下载 Excel", data=lambda: to_xlsx(frame, title), file_name=f"{stem}.xlsx",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
+    with right:
+        st.download_button("下载 CSV", data=lambda: to_csv(frame), file_name=f"{stem}.csv", mime="text/csv",
+                           key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+
+
+def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),
+          empty: str = "无数据", height: int | str = "auto", hide: tuple[str, ...] = (),
+          on_select: Callable | str | None = None, selection_mode: str = "single-row", caption: str | None = None):
+    """A titled table with its downloads; shows `empty` instead when there are no rows."""
+    if title:
+        st.markdown(f"**{title}**" + (f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""),
+                    unsafe_allow_html=True)
+    if caption:
+        st.caption(caption)
+    if frame.empty:
+        st.info(empty, icon=":material/info:")
+        return None
+    shown = frame.drop(columns=[c for c in hide if c in frame.columns])
+    body = style_states(shown, list(state_columns)) if state_columns and len(shown) <= MAX_STYLED_ROWS else shown
+    kwargs = {"hide_index": True, "column_config": _column_config(shown), "key": key, "height": height}
+    if on_select is not None:
+        kwargs.update(on_select=on_select, selection_mode=selection_mode)
+    result = st.dataframe(body, **kwargs)
+    downloads(frame, title or "数据", *file_parts, key=key)
+    return result
+
+
+def no_data(message: str = "无数据") -> None:
+    st.info(message, icon=":material/info:")

@@ -1,0 +1,130 @@
+"""Colours, number formats and the page style shared by every page."""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+LEVELS = ("达标", "关注", "整改", "无数据")
+LEVEL_COLORS = {"达标": "#2E7D32", "关注": "#F59E0B", "整改": "#C62828", "无数据": "#9E9E9E"}
+LEVEL_BACKGROUNDS = {"达标": "#E3F1E4", "关注": "#FEF3D7", "整改": "#FBE3E3", "无数据": "#EEEEEE"}
+LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray"}
+PRIMARY = "#1F4E79"
+NO_DATA = "无数据"
+FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+
+# Highlight colours for record states in tables (expired certificates, overdue hazards ...).
+STATE_BACKGROUNDS = {
+    "已过期": LEVEL_BACKGROUNDS["整改"], "无证书": LEVEL_BACKGROUNDS["整改"], "超期未整改": LEVEL_BACKGROUNDS["整改"],
+    "是": None, "即将到期": LEVEL_BACKGROUNDS["关注"], "有效期未填": LEVEL_BACKGROUNDS["关注"],
+    "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"], "30天内到期": LEVEL_BACKGROUNDS["关注"],
+    "未报": LEVEL_BACKGROUNDS["整改"],
+}
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_rate(rate) -> str:
+    """A rate in [0, 1] as a percentage with one decimal; 无数据 when there is none."""
+    if is_missing(rate):
+        return NO_DATA
+    return f"{float(rate) * 100:.1f}%"
+
+
+def fmt_change(change) -> str | None:
+    """Change of a rate between quarters, in percentage points (None when not comparable)."""
+    if is_missing(change):
+        return None
+    points = float(change) * 100
+    if math.isclose(points, 0.0, abs_tol=0.05):
+        return "持平"
+    return f"{points:+.1f} 个百分点"
+
+
+def fmt_count(value) -> str:
+    if is_missing(value):
+        return "0"
+    number = float(value)
+    return f"{int(number):,}" if number.is_integer() else f"{number:,.1f}"
+
+
+def fmt_date(value) -> str:
+    if is_missing(value):
+        return "—"
+    if isinstance(value, (datetime, pd.Timestamp)):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def level_badge_html(level: str) -> str:
+    color = LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA])
+    return f'<span class="level-badge" style="background:{color}">{level}</span>'
+
+
+CSS = f"""
+<style>
+  html, body, [class*="css"] {{ font-family: {FONT_FAMILY}; }}
+  .block-container {{ padding-top: 2.2rem; padding-bottom: 2rem; max-width: 1500px; }}
+  h1 {{ color: {PRIMARY}; font-size: 1.9rem !important; }}
+  .level-badge {{ color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 0.8rem; white-space: nowrap; }}
+  .ind-card {{ border: 1px solid #E0E4EA; border-left: 6px solid var(--level); border-radius: 8px;
+               padding: 10px 14px 8px 14px; background: #fff; min-height: 142px; }}
+  .ind-card .name {{ font-size: 0.95rem; color: #333; font-weight: 600; }}
+  .ind-card .rate {{ font-size: 2.0rem; font-weight: 700; color: var(--level); line-height: 1.25; }}
+  .ind-card .detail {{ font-size: 0.82rem; color: #555; }}
+  .ind-card .change-up {{ color: #2E7D32; }}
+  .ind-card .change-down {{ color: #C62828; }}
+  .legend span {{ margin-right: 14px; font-size: 0.85rem; }}
+  .legend i {{ display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px;
+               vertical-align: -1px; }}
+  .asof {{ color: #555; font-size: 0.9rem; margin-top: -0.6rem; margin-bottom: 0.4rem; }}
+  [data-testid="stSidebarNav"] a span {{ font-size: 0.98rem; }}
+</style>
+"""
+
+
+def apply_style() -> None:
+    st.html(CSS)
+
+
+def legend_html() -> str:
+    items = "".join(f'<span><i style="background:{LEVEL_COLORS[level]}"></i>{level}</span>' for level in LEVELS)
+    return f'<div class="legend">评定等级：{items}</div>'
+
+
+def style_levels(frame: pd.DataFrame, level_columns: dict[str, str]):
+    """A Styler colouring each displayed column by the level in its companion column.
+
+    `level_columns` maps a shown column to the (hidden) column holding its level.
+    """
+    shown = [c for c in frame.columns if c not in set(level_columns.values())]
+
+    def colour(column: pd.Series) -> list[str]:
+        levels = frame[level_columns[column.name]]
+        return [f"background-color: {LEVEL_BACKGROUNDS.get(level, '')}; color: {LEVEL_COLORS.get(level, '#222')};"
+                f" font-weight: 600" for level in levels]
+
+    return frame[shown].style.apply(colour, subset=list(level_columns))
+
+
+def style_states(frame: pd.DataFrame, columns: list[str]):
+    """A Styler highlighting rows whose state column holds a warning state (已过期, 超期未整改 ...)."""
+    present = [c for c in columns if c in frame.columns]
+
+    def highlight(row: pd.Series) -> list[str]:
+        colours = [STATE_BACKGROUNDS.get(str(row[c])) for c in present]
+        background = next((c for c in colours if c), None)
+        return [f"background-color: {background}" if background else "" for _ in row]
+
+    return frame.style.apply(highlight, axis=1) if present else frame
