@@ -477,6 +477,14 @@ def random_day(rng: random.Random, first: date, last: date) -> date:
     return first + timedelta(days=rng.randrange((last - first).days + 1))
 
 
+def random_workday(rng: random.Random, first: date, last: date) -> date:
+    for _ in range(20):
+        day = random_day(rng, first, last)
+        if day.weekday() < 5:
+            return day
+    return first
+
+
 def plan_districts(rng: random.Random) -> list[DistrictPlan]:
     names = configured_districts().names
     levels = list(QUALITY_LEVELS)
@@ -721,7 +729,8 @@ def stint_on(enterprise: Enterprise, day: date) -> Stint:
     return enterprise.stints[0]
 
 
-def make_hazard(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, found_on: date, hazard_id: str) -> Hazard:
+def make_hazard(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, found_on: date,
+                hazard_id: str) -> Hazard:
     major = chance(rng, 0.02)
     if major:
         description, measure = rng.choice(MAJOR_HAZARD_TEXTS)
@@ -741,7 +750,9 @@ def make_hazard(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, 
         rectified = None
     closed = rectified + timedelta(days=rng.randint(0, 20)) if rectified else None
     managers = [p.name for p in enterprise.staff if p.category in ("安全管理人员", "安全总监")] or [enterprise.staff[0].name]
-    reported = found_on + timedelta(days=rng.randint(0, 2)) if major and chance(rng, enterprise.quality - 0.05) else None
+    reported = None
+    if major and chance(rng, enterprise.quality - 0.05):
+        reported = found_on + timedelta(days=rng.randint(0, 2))
     return Hazard(
         hazard_id, found_on, weighted(rng, INSPECTION_METHODS), category, "重大隐患" if major else "一般隐患",
         description, measure, rng.choice(managers), deadline, rectified, closed,
@@ -758,13 +769,13 @@ def make_hazards(rng: random.Random, plan: DistrictPlan, period: Period) -> list
             if quarter.start > last:
                 continue
             for _ in range(poisson(rng, mean)):
-                found.append((next_weekday(random_day(rng, quarter.start, last)), enterprise.position, enterprise))
+                found.append((random_workday(rng, quarter.start, last), enterprise.position, enterprise))
     found.sort(key=lambda item: (item[0], item[1]))
     hazards, sequence = [], {}
     for found_on, _, enterprise in found:
         sequence[found_on.year] = sequence.get(found_on.year, 0) + 1
         hazard_id = f"YH{plan.division}{found_on.year}{sequence[found_on.year]:04d}"
-        hazards.append((enterprise, make_hazard(rng, enterprise, plan, min(found_on, enterprise.active_until), hazard_id)))
+        hazards.append((enterprise, make_hazard(rng, enterprise, plan, found_on, hazard_id)))
     return hazards
 
 
@@ -897,29 +908,41 @@ class Renderer:
             return other_brackets(name)
         return name
 
-    def cell(self, template: Template, key: str, record: dict):
-        if key == "enterprise_name":
-            return self.enterprise_name(record["enterprise"])
-        if key == "credit_code":
-            return record["enterprise"].credit_code
-        value = record.get(key)
-        if value is None:
-            return None
+    def category(self, value: str) -> str:
+        return self.style.other_staff_word if value == "其他从业人员" else value
+
+    def quarter(self, value: Quarter) -> str:
+        return format_quarter(value, self.style.quarter_form)
+
+    def value_converter(self, template: Template, key: str):
+        """How one column's value is written (None when it is written as is)."""
         kind = template.column(key).kind
         if kind == "date":
-            return self.day(value)
+            return self.day
         if kind in ("int", "number"):
-            return self.number(value)
+            return self.number
         if kind == "yesno":
-            return self.yes_no(key, value)
+            return lambda value: self.yes_no(key, value)
         if kind == "quarter":
-            return format_quarter(value, self.style.quarter_form)
-        if key == "category" and value == "其他从业人员":
-            return self.style.other_staff_word
-        return value
+            return self.quarter
+        if key == "category":
+            return self.category
+        return None
+
+    def cell_writer(self, template: Template, key: str):
+        """A function from a record to the cell of column `key`."""
+        if key == "enterprise_name":
+            return lambda record: self.enterprise_name(record["enterprise"])
+        if key == "credit_code":
+            return lambda record: record["enterprise"].credit_code
+        convert = self.value_converter(template, key)
+        if convert is None:
+            return lambda record: record.get(key)
+        return lambda record: None if (value := record.get(key)) is None else convert(value)
 
     def rows(self, template: Template, keys: list[str], records: list[dict]) -> list[list]:
-        rows = [[self.cell(template, key, record) for key in keys] for record in records]
+        writers = [self.cell_writer(template, key) for key in keys]
+        rows = [[write(record) for write in writers] for record in records]
         if self.style.extra_columns:
             rows = [[number, *row, None] for number, row in enumerate(rows, start=1)]
         return rows
