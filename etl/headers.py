@@ -37,12 +37,15 @@ def _lookup(template_name: str) -> dict[str, str]:
     return table
 
 
-def match_header_cell(template: Template, cell: str | None) -> str | None:
-    text = normalise_header(cell)
+def _match_normalised(template: Template, text: str) -> str | None:
     if not text:
         return None
     table = _lookup(template.name)
     return table.get(text) or table.get(_BRACKETED.sub("", text))
+
+
+def match_header_cell(template: Template, cell: str | None) -> str | None:
+    return _match_normalised(template, normalise_header(cell))
 
 
 @dataclass
@@ -57,10 +60,11 @@ class HeaderMatch:
         return self.header_index + 1
 
 
-def _match_row(template: Template, row: list[str | None]) -> dict[str, int] | None:
+def _match_row(template: Template, row: list[str]) -> dict[str, int] | None:
+    """Positions of the template's columns in a row of normalised header texts."""
     positions: dict[str, int] = {}
-    for index, cell in enumerate(row):
-        key = match_header_cell(template, cell)
+    for index, text in enumerate(row):
+        key = _match_normalised(template, text)
         if key and key not in positions:
             positions[key] = index
     required = [c.key for c in template.columns if c.required]
@@ -75,11 +79,11 @@ def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
     best: HeaderMatch | None = None
     best_score = (0, 0.0)
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        filled = sum(1 for cell in row if cell)
-        if filled < 2:
+        if sum(1 for cell in row if cell) < 2:
             continue
+        normalised = [normalise_header(cell) for cell in row]
         for template in TEMPLATES:
-            positions = _match_row(template, row)
+            positions = _match_row(template, normalised)
             if positions is None:
                 continue
             score = (len(positions), len(positions) / len(template.columns))

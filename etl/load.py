@@ -8,6 +8,7 @@ readers at once (see `etl.store`).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from etl import headers, store, validate
 from etl.readers import LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
 from etl.schema import entity_columns
 from etl.store import first_row
-from etl.templates import Template
+from etl.templates import TEMPLATES, Template
 
 KEEP_IN_MEMORY_BYTES = 20 * 1024 * 1024
 
@@ -112,27 +113,102 @@ def _prepare(path: Path) -> _Prepared:
     return prepared
 
 
-def _staging_table(rows: list[list[str | None]], match: headers.HeaderMatch) -> tuple[pa.Table, int]:
+def _unique_labels(labels: list[str | None], width: int) -> list[str]:
+    """Header cells as written, made unique and non-empty, for the raw-row record."""
+    seen: dict[str, int] = {}
+    result = []
+    for position in range(width):
+        cell = labels[position] if position < len(labels) else None
+        label = "".join(str(cell).split()) if cell else f"第{position + 1}列"
+        seen[label] = seen.get(label, 0) + 1
+        result.append(label if seen[label] == 1 else f"{label}({seen[label]})")
+    return result
+
+
+def _stage_sheet(file_index: int, sheet_name: str, rows: list[list[str | None]], match: headers.HeaderMatch):
+    """The staging rows of one sheet as Arrow, and its header labels."""
     data = rows[match.header_index + 1:]
     width = max([len(match.labels)] + [len(r) for r in data])
     padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in data]
     columns = list(zip(*padded)) if padded else [()] * width
     first_data_row = match.excel_row + 1
-    arrays = {"_row": pa.array(range(first_data_row, first_data_row + len(data)), type=pa.int32())}
-    for i in range(width):
-        arrays[f"c{i}"] = pa.array(columns[i], type=pa.string())
-    return pa.table(arrays), width
+    count = len(data)
+    arrays = {
+        "_file": pa.array([file_index] * count, type=pa.int32()),
+        "_sheet": pa.array([sheet_name] * count, type=pa.string()),
+        "_row": pa.array(range(first_data_row, first_data_row + count), type=pa.int32()),
+        "_cells": pa.array(padded, type=pa.list_(pa.string())),
+    }
+    empty = pa.nulls(count, type=pa.string())
+    for column in match.template.columns:
+        position = match.positions.get(column.key)
+        arrays["raw__" + column.key] = pa.array(columns[position], type=pa.string()) if position is not None else empty
+    labels = _unique_labels(match.labels, width)
+    column_labels = [
+        (file_index, sheet_name, c.key, labels[match.positions[c.key]] if c.key in match.positions else c.label)
+        for c in match.template.columns
+    ]
+    return pa.table(arrays), (file_index, sheet_name, labels), column_labels
+
+
+def _validate_group(con, template: Template, items: list["_Prepared"]) -> None:
+    """Stage every sheet of every file of one template, and validate them in one pass."""
+    tables, sheet_headers, column_labels = [], [], []
+    for file_index, item in enumerate(items):
+        sheets = item.sheets if item.sheets is not None else read_file(item.path)
+        rows_by_sheet = {sheet.name: sheet.rows for sheet in sheets}
+        for sheet_name, match in item.matches:
+            table, header, labels = _stage_sheet(file_index, sheet_name, rows_by_sheet[sheet_name], match)
+            tables.append(table)
+            sheet_headers.append(header)
+            column_labels += labels
+        item.sheets = None  # free the cells; Arrow holds them now
+    staging = pa.concat_tables(tables)
+    con.register("staging", staging)
+    con.register("sheet_headers_arrow", pa.table({
+        "_file": pa.array([h[0] for h in sheet_headers], type=pa.int32()),
+        "_sheet": [h[1] for h in sheet_headers],
+        "labels": pa.array([h[2] for h in sheet_headers], type=pa.list_(pa.string())),
+    }))
+    con.register("column_labels_arrow", pa.table({
+        "_file": pa.array([c[0] for c in column_labels], type=pa.int32()),
+        "_sheet": [c[1] for c in column_labels],
+        "column_key": [c[2] for c in column_labels],
+        "label": [c[3] for c in column_labels],
+    }))
+    try:
+        con.execute(validate.stage_sql(template))
+        con.execute(validate.resolve_sql(template))
+        con.execute(validate.problems_sql(template))
+        con.execute("CREATE OR REPLACE TEMP TABLE sheet_headers AS SELECT * FROM sheet_headers_arrow;"
+                    "CREATE OR REPLACE TEMP TABLE column_labels AS SELECT * FROM column_labels_arrow;")
+    finally:
+        for name in ("staging", "sheet_headers_arrow", "column_labels_arrow"):
+            con.unregister(name)
+
+
+def _group_counts(con) -> dict[int, tuple[int, int, int, int]]:
+    """file index -> (read, loaded, quarantined, skipped)."""
+    rows = con.execute("""
+        WITH read AS (SELECT _file, count(*) AS n, count(*) FILTER (WHERE _skip IS NOT NULL) AS skipped
+                      FROM staged_rows GROUP BY _file),
+             checked AS (SELECT _file, count(*) FILTER (WHERE NOT _bad) AS loaded, count(*) FILTER (WHERE _bad) AS bad
+                         FROM checked_rows GROUP BY _file)
+        SELECT read._file, read.n, coalesce(loaded, 0), coalesce(bad, 0), read.skipped
+        FROM read LEFT JOIN checked USING (_file)
+    """).fetchall()
+    return {r[0]: tuple(r[1:]) for r in rows}
 
 
 def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
-    """Entity table columns, and the SQL over resolved_rows that fills each."""
+    """Entity table columns, and the SQL over checked_rows that fills each."""
     special = {
         "credit_code": "_credit_code",
         "name_norm": "name_norm(enterprise_name)",
         "passed": "CASE WHEN result IS NOT NULL THEN result = '合格' ELSE coalesce(score >= 60, false) END",
         "batch_id": "$batch_id",
         "source_file": "$source_file",
-        "source_sheet": "$source_sheet",
+        "source_sheet": "_sheet",
         "source_row": "_row",
     }
     if template.name == "training":
@@ -141,33 +217,25 @@ def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
     return names, [special.get(name, name) for name in names]
 
 
-def _load_sheet(con, batch_id: int, path: Path, sheet_name: str, rows, match: headers.HeaderMatch) -> tuple[int, int, int, int]:
-    template = match.template
-    staging, width = _staging_table(rows, match)
-    con.register("staging", staging)
-    try:
-        con.execute(validate.stage_sql(match, width))
-        con.execute(validate.resolve_sql(template))
-        con.execute(validate.problems_sql(match))
-    finally:
-        con.unregister("staging")
-    params = {"batch_id": batch_id, "source_file": path.name, "source_sheet": sheet_name}
+def _insert_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
+    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
     names, values = _insert_columns(template)
     con.execute(
-        f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} FROM resolved_rows "
-        "WHERE _row NOT IN (SELECT _row FROM problems)",
+        f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} FROM checked_rows "
+        "WHERE _file = $file AND NOT _bad ORDER BY _sheet, _row",
         params,
     )
-    con.execute(
-        "INSERT INTO quarantine SELECT $batch_id, $template, $source_file, $source_sheet, p._row, p.column_label, "
-        "p.value, p.reason, r._raw_json FROM problems p JOIN resolved_rows r USING (_row) ORDER BY p._row",
-        {**params, "template": template.title},
-    )
-    read, skipped, data_rows, quarantined = first_row(
-        con,
-        "SELECT (SELECT count(*) FROM staged_rows), (SELECT count(*) FROM staged_rows WHERE _skip IS NOT NULL), "
-        "(SELECT count(*) FROM typed_rows), (SELECT count(DISTINCT _row) FROM problems)")
-    return read, data_rows - quarantined, quarantined, skipped
+    con.execute("""
+        INSERT INTO quarantine
+        SELECT $batch_id, $template, $source_file, p._sheet, p._row, l.label, p.value, p.reason,
+               to_json(map(h.labels, s._cells))
+        FROM problems p
+        JOIN staged_rows s USING (_file, _sheet, _row)
+        JOIN sheet_headers h USING (_file, _sheet)
+        JOIN column_labels l USING (_file, _sheet, column_key)
+        WHERE p._file = $file
+        ORDER BY p._sheet, p._row
+    """, {**params, "template": template.title})
 
 
 def _existing_batch(con, content_hash: str) -> int | None:
@@ -190,39 +258,83 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _load_file(con, prepared: _Prepared, user: str) -> FileResult:
-    result = FileResult(prepared.path, template=prepared.template.title)
-    existing = _existing_batch(con, prepared.content_hash)
-    if existing is not None:
-        result.status, result.batch_id = "duplicate", existing
-        result.message = f"与已加载的批次 {existing} 内容完全相同，已跳过，数据未作改动。"
-        return result
-    sheets = prepared.sheets if prepared.sheets is not None else read_file(prepared.path)
-    rows_by_sheet = {sheet.name: sheet.rows for sheet in sheets}
+def _commit_file(con, item: _Prepared, file_index: int, counts, user: str) -> FileResult:
+    """Write one validated file as one batch, in its own transaction."""
+    read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
+    result = FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
+                        rows_quarantined=quarantined, rows_skipped=skipped,
+                        sheets=[name for name, _ in item.matches])
     batch_id = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
     con.begin()
     try:
-        for sheet_name, match in prepared.matches:
-            read, loaded, quarantined, skipped = _load_sheet(
-                con, batch_id, prepared.path, sheet_name, rows_by_sheet[sheet_name], match)
-            result.rows_read += read
-            result.rows_loaded += loaded
-            result.rows_quarantined += quarantined
-            result.rows_skipped += skipped
-            result.sheets.append(sheet_name)
+        _insert_file(con, item.template, file_index, batch_id, item.path.name)
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            [batch_id, prepared.path.name, str(prepared.path), prepared.content_hash, prepared.template.title,
-             "、".join(result.sheets), result.rows_read, result.rows_loaded, result.rows_quarantined,
-             result.rows_skipped, _now(), user],
+            [batch_id, item.path.name, str(item.path), item.content_hash, item.template.title,
+             "、".join(result.sheets), read, loaded, quarantined, skipped, _now(), user],
         )
         con.commit()
     except BaseException:
         con.rollback()
         raise
     result.batch_id = batch_id
-    result.message = "已加载" if not result.rows_quarantined else f"已加载，{result.rows_quarantined} 行有问题已隔离"
+    result.message = "已加载" if not quarantined else f"已加载，{quarantined} 行有问题已隔离"
     return result
+
+
+def _duplicate(item: _Prepared, batch_id: int) -> FileResult:
+    return FileResult(item.path, template=item.template.title, batch_id=batch_id, status="duplicate",
+                      message=f"与已加载的批次 {batch_id} 内容完全相同，已跳过，数据未作改动。")
+
+
+def _rejected(con, item: _Prepared, reason: str, user: str) -> FileResult:
+    item.rejection = reason
+    _record_rejection(con, item, user)
+    return FileResult(item.path, template=item.template.title if item.template else None,
+                      status="rejected", message=reason)
+
+
+def _write_error(error: Exception) -> str:
+    return f"写入数据库时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
+
+
+def _load_group(con, template: Template, items: list[_Prepared], user: str) -> list[FileResult]:
+    """Validate the files of one template together, then commit each as its own batch."""
+    results: dict[int, FileResult] = {}
+    fresh: list[_Prepared] = []
+    first_with_hash: dict[str, _Prepared] = {}
+    for item in items:
+        existing = _existing_batch(con, item.content_hash)
+        if existing is not None:
+            results[id(item)] = _duplicate(item, existing)
+        elif item.content_hash in first_with_hash:
+            continue  # a second copy within this load: settled once the first is written
+        else:
+            first_with_hash[item.content_hash] = item
+            fresh.append(item)
+    if fresh:
+        try:
+            _validate_group(con, template, fresh)
+            counts = _group_counts(con)
+        except FileRejected as rejection:
+            for item in fresh:
+                results[id(item)] = _rejected(con, item, str(rejection), user)
+            fresh = []
+        except duckdb.Error as error:
+            for item in fresh:
+                results[id(item)] = _rejected(con, item, _write_error(error), user)
+            fresh = []
+    for file_index, item in enumerate(fresh):
+        try:
+            results[id(item)] = _commit_file(con, item, file_index, counts, user)
+        except duckdb.Error as error:
+            results[id(item)] = _rejected(con, item, _write_error(error), user)
+    for item in items:
+        if id(item) not in results:
+            first = first_with_hash[item.content_hash]
+            results[id(item)] = _duplicate(item, results[id(first)].batch_id) if results[id(first)].batch_id \
+                else _rejected(con, item, results[id(first)].message, user)
+    return [results[id(item)] for item in items]
 
 
 def load_paths(
@@ -237,28 +349,24 @@ def load_paths(
     if not files:
         raise UsageError("没有找到可加载的文件（.xlsx 或 .csv）。")
     prepared = [_prepare(path) for path in files]
-    # Rosters first, so that the other templates can refer to them whatever the order of the paths.
-    prepared.sort(key=lambda p: p.template.load_order if p.template else 0)
     results: list[FileResult] = []
+
+    def report(result: FileResult) -> None:
+        results.append(result)
+        if progress:
+            progress(len(results), len(prepared), result.file_name)
+
     with store.writing(db_path) as con:
         validate.create_macros(con)
-        for done, item in enumerate(prepared, start=1):
-            if progress:
-                progress(done, len(prepared), item.path.name)
-            results.append(_load_one(con, item, user))
+        for item in (p for p in prepared if p.rejection):
+            report(_rejected(con, item, item.rejection, user))
+        # Rosters first, so that the other templates can refer to them whatever the order of the paths.
+        def template_order(item: _Prepared) -> tuple[int, int]:
+            return item.template.load_order, TEMPLATES.index(item.template)
+
+        loadable = sorted((p for p in prepared if not p.rejection), key=template_order)
+        for _, group in itertools.groupby(loadable, key=template_order):
+            items = list(group)
+            for result in _load_group(con, items[0].template, items, user):
+                report(result)
     return results
-
-
-def _load_one(con, item: _Prepared, user: str) -> FileResult:
-    if item.rejection:
-        _record_rejection(con, item, user)
-        return FileResult(item.path, status="rejected", message=item.rejection)
-    try:
-        return _load_file(con, item, user)
-    except FileRejected as rejection:
-        item.rejection = str(rejection)
-    except duckdb.Error as error:
-        item.rejection = f"写入数据库时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
-    _record_rejection(con, item, user)
-    return FileResult(item.path, template=item.template.title if item.template else None,
-                      status="rejected", message=item.rejection)

@@ -1,12 +1,17 @@
 """Type and validate a staged sheet in DuckDB SQL, built from the template declarations.
 
-The staged table `staging` holds one row per sheet row below the header: `_row`
-(the Excel row number) and the raw cells `c0 … cN` as text. The SQL built here
-turns it into three temporary tables:
+All files of one template in a load are validated together, in one pass: the
+staged table `staging` holds one row per sheet row below the header, from every
+file: `_file` (index of the file in the load), `_sheet`, `_row` (the Excel row
+number), `_cells` (the whole row as text) and `raw__<key>` (the cell under each
+template column, NULL when the file lacks the column). The SQL built here turns
+it into temporary tables:
 
-  staged_rows   every row, classified: blank, notes (合计/备注/填表说明 …) or data
-  typed_rows    the data rows with every template column parsed to its type
-  problems      one line per bad cell: column (as written), value and a Chinese reason
+  staged_rows    every row, classified: blank, notes (合计/备注/填表说明 …) or data
+  typed_rows     the data rows with every template column parsed to its type
+  resolved_rows  typed rows with the enterprise (and person) they refer to
+  problems       one line per bad cell: column key, value and a Chinese reason
+  checked_rows   resolved rows flagged `_bad` when they have any problem
 
 A data row with no problem is loaded; a row with any problem is quarantined whole.
 """
@@ -14,7 +19,6 @@ from __future__ import annotations
 
 from etl.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
 from etl.config import districts
-from etl.headers import HeaderMatch
 from etl.templates import NO_WORDS, YES_WORDS, Column, Template
 
 _FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26)) \
@@ -78,11 +82,6 @@ def create_macros(con) -> None:
         CREATE OR REPLACE TEMP MACRO credit_code_ok(v) AS
           regexp_full_match(v, '[0-9A-HJ-NPQRTUWXY]{{18}}') AND right(v, 1) = {credit_check_char_sql('v')};
     """)
-
-
-def _raw(match: HeaderMatch, key: str) -> str:
-    position = match.positions.get(key)
-    return f"c{position}" if position is not None else "NULL::VARCHAR"
 
 
 def _value_sql(column: Column, raw: str) -> str:
@@ -149,40 +148,22 @@ def column_checks(column: Column, raw: str) -> list[str]:
     return checks
 
 
-def stage_sql(match: HeaderMatch, width: int) -> str:
+def stage_sql(template: Template) -> str:
     """Classify every staged row and parse the template columns."""
-    cells = [f"c{i}" for i in range(width)]
-    first_cell = f"coalesce({', '.join(cells)})" if cells else "NULL::VARCHAR"
-    labels = [_written_label(match, i) for i in range(width)]
-    raw_json = "json_object(" + ", ".join(f"{q(label)}, c{i}" for i, label in enumerate(labels)) + ")"
-    template = match.template
-    raw_cols = ", ".join(f"{_raw(match, c.key)} AS raw__{c.key}" for c in template.columns)
-    squeezed_cols = ", ".join(f"squeeze({_raw(match, c.key)}) AS sq__{c.key}" for c in template.columns
-                              if c.kind != "text")
+    raw_cols = ", ".join(f"raw__{c.key}" for c in template.columns)
+    squeezed_cols = ", ".join(f"squeeze(raw__{c.key}) AS sq__{c.key}" for c in template.columns if c.kind != "text")
     typed_cols = ", ".join(f"{_value_sql(c, 'raw__' + c.key)} AS {c.key}" for c in template.columns)
     return f"""
         CREATE OR REPLACE TEMP TABLE staged_rows AS
-        SELECT _row, {raw_cols}, {squeezed_cols}, {raw_json} AS _raw_json,
-               CASE WHEN {first_cell} IS NULL THEN 'blank'
-                    WHEN regexp_matches({first_cell}, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
-        FROM staging;
+        WITH firsts AS (SELECT *, list_filter(_cells, lambda c: c IS NOT NULL)[1] AS _first FROM staging)
+        SELECT _file, _sheet, _row, _cells, {raw_cols}, {squeezed_cols},
+               CASE WHEN _first IS NULL THEN 'blank'
+                    WHEN regexp_matches(_first, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
+        FROM firsts;
         CREATE OR REPLACE TEMP TABLE typed_rows AS
-        SELECT _row, _raw_json, {', '.join('raw__' + c.key for c in template.columns)}, {typed_cols}
+        SELECT _file, _sheet, _row, {raw_cols}, {typed_cols}
         FROM staged_rows WHERE _skip IS NULL;
     """
-
-
-def _written_label(match: HeaderMatch, position: int) -> str:
-    label = match.labels[position] if position < len(match.labels) else None
-    label = "".join(str(label).split()) if label else ""
-    return label or f"第{position + 1}列"
-
-
-def column_label(match: HeaderMatch, key: str) -> str:
-    position = match.positions.get(key)
-    if position is None:
-        return match.template.column(key).label
-    return _written_label(match, position)
 
 
 def resolve_sql(template: Template) -> str:
@@ -238,22 +219,18 @@ def resolve_sql(template: Template) -> str:
     """
 
 
-def _enterprise_checks(match: HeaderMatch) -> list[tuple[str, str, str]]:
-    """(column key, value column, reason expression) for the enterprise reference."""
-    name_label = column_label(match, "enterprise_name")
-    code_label = column_label(match, "credit_code")
-    return [
-        ("credit_code", "raw__credit_code",
-         "CASE WHEN credit_code IS NOT NULL AND credit_code_ok(credit_code) AND NOT _code_known THEN "
-         "'该统一社会信用代码不在企业名册中：请核对代码，或先报送包含该企业的企业名册' END"),
-        ("enterprise_name", "raw__enterprise_name",
-         "CASE WHEN raw__credit_code IS NULL AND raw__enterprise_name IS NULL THEN "
-         f"{q(f'{name_label}和{code_label}都为空，至少填写一项')} "
-         "WHEN raw__credit_code IS NULL AND _name_matches = 0 THEN "
-         "'企业名称在企业名册中找不到：请核对名称，或填写统一社会信用代码' "
-         "WHEN raw__credit_code IS NULL AND _name_matches > 1 THEN "
-         "'企业名册中有多家企业叫这个名称：请填写统一社会信用代码' END"),
-    ]
+ENTERPRISE_CHECKS = [
+    ("credit_code", "raw__credit_code",
+     "CASE WHEN credit_code IS NOT NULL AND credit_code_ok(credit_code) AND NOT _code_known THEN "
+     "'该统一社会信用代码不在企业名册中：请核对代码，或先报送包含该企业的企业名册' END"),
+    ("enterprise_name", "raw__enterprise_name",
+     "CASE WHEN raw__credit_code IS NULL AND raw__enterprise_name IS NULL THEN "
+     "'企业名称和统一社会信用代码都为空，至少填写一项' "
+     "WHEN raw__credit_code IS NULL AND _name_matches = 0 THEN "
+     "'企业名称在企业名册中找不到：请核对名称，或填写统一社会信用代码' "
+     "WHEN raw__credit_code IS NULL AND _name_matches > 1 THEN "
+     "'企业名册中有多家企业叫这个名称：请填写统一社会信用代码' END"),
+]
 
 
 CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
@@ -291,23 +268,25 @@ CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
-def problems_sql(match: HeaderMatch) -> str:
-    """One line per bad cell of the resolved rows."""
-    template = match.template
+def problems_sql(template: Template) -> str:
+    """One line per bad cell of the resolved rows, and the rows flagged."""
     checks: list[tuple[str, str, str]] = []
     for column in template.columns:
         for reason in column_checks(column, "raw__" + column.key):
             checks.append((column.key, "raw__" + column.key, reason))
     if template.enterprise_ref:
-        checks += _enterprise_checks(match)
+        checks += ENTERPRISE_CHECKS
     checks += CROSS_CHECKS.get(template.name, [])
     candidates = ",\n".join(
-        f"{{'column_label': {q(column_label(match, key))}, 'value': {value}, 'reason': {reason}}}"
-        for key, value, reason in checks
+        f"{{'column_key': {q(key)}, 'value': {value}, 'reason': {reason}}}" for key, value, reason in checks
     )
     # One pass over the rows: every check yields a candidate; the ones with a reason are problems.
     return f"""
         CREATE OR REPLACE TEMP TABLE problems AS
-        WITH candidates AS (SELECT _row, unnest([{candidates}]) AS p FROM resolved_rows)
-        SELECT _row, p.column_label, p.value, p.reason FROM candidates WHERE p.reason IS NOT NULL;
+        WITH candidates AS (SELECT _file, _sheet, _row, unnest([{candidates}]) AS p FROM resolved_rows)
+        SELECT _file, _sheet, _row, p.column_key, p.value, p.reason FROM candidates WHERE p.reason IS NOT NULL;
+        CREATE OR REPLACE TEMP TABLE checked_rows AS
+        SELECT r.*, b._row IS NOT NULL AS _bad
+        FROM resolved_rows r
+        LEFT JOIN (SELECT DISTINCT _file, _sheet, _row FROM problems) b USING (_file, _sheet, _row);
     """

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from etl.load import load_paths
+from etl.store import first_row
 from tests.filemaker import CODE_A, CODE_B, CODE_C, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
 
 
@@ -160,7 +161,7 @@ def test_rosters_load_first_whatever_the_order_of_paths(tmp_path, db, roster):
     training = write_xlsx(tmp_path / "a_training.xlsx", {"t": [
         ["统一社会信用代码", "姓名", "培训名称", "培训日期", "考核成绩"], [CODE_A, "周七", "年度安全教育", "2026-07-10", "59"]]})
     results = load(db, drills, training, staff, roster)
-    assert [r.template for r in results] == ["企业名册", "人员台账", "演练记录", "培训记录"]
+    assert [r.template for r in results] == ["企业名册", "人员台账", "培训记录", "演练记录"]
     assert all(r.rows_quarantined == 0 for r in results)
     # matched by 姓名 within the enterprise; 59 < 60 and no 考核结果 -> not passed
     assert query(db, "SELECT person_id, passed FROM training") == [("007", False)]
@@ -333,14 +334,14 @@ def test_a_file_that_fails_midway_lands_not_at_all(tmp_path, db, roster, monkeyp
     path = write_xlsx(tmp_path / "drills.xlsx", {"一": [header, [CODE_A, "2026-03-01", 10, 10]],
                                                  "二": [header, [CODE_A, "2026-03-02", 10, 10]]})
     load(db, roster)
-    real = loader._load_sheet
+    real = loader._insert_file
 
-    def fail_on_second_sheet(con, batch_id, path, sheet_name, rows, match):
-        if sheet_name == "二":
-            con.execute("SELECT error('磁盘已满')")
-        return real(con, batch_id, path, sheet_name, rows, match)
+    def fail_after_inserting(con, template, file_index, batch_id, file_name):
+        real(con, template, file_index, batch_id, file_name)
+        assert first_row(con, "SELECT count(*) FROM drills")[0] == 2  # both sheets were written, then:
+        con.execute("SELECT error('磁盘已满')")
 
-    monkeypatch.setattr(loader, "_load_sheet", fail_on_second_sheet)
+    monkeypatch.setattr(loader, "_insert_file", fail_after_inserting)
     [result] = load_paths([path], db)
     assert result.status == "rejected"
     assert result.message.startswith("写入数据库时出错，文件未加载")

@@ -1,0 +1,243 @@
+"""Every dashboard page through Streamlit's AppTest, against the small hand-built warehouse.
+
+Expected figures are worked out by hand in tests/test_app_data.py (2026Q3, as of 2026-09-30);
+each page's numbers are also compared with what metrics.api returns for the same warehouse.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics import api
+from tests.filemaker import CODE_A
+from tests.test_app_data import NAME_A, Q3, build_empty_warehouse, build_small_warehouse
+from ui.style import fmt_rate
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+TIMEOUT = 60
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory) -> Path:
+    return build_small_warehouse(tmp_path_factory.mktemp("app_pages"))
+
+
+@pytest.fixture(scope="module")
+def empty_db(tmp_path_factory) -> Path:
+    return build_empty_warehouse(tmp_path_factory.mktemp("app_empty"))
+
+
+def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None = None) -> AppTest:
+    monkeypatch.setenv("WEIHAI_DB", str(db))
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params.update(query or {})
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert_clean(app)
+    return app
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+def metrics_of(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def page_text(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [w.value for w in app.warning]
+    parts += [i.value for i in app.info] + [t.value for t in app.title]
+    parts += [h.proto.body for h in app.get("html")]
+    return "\n".join(str(p) for p in parts)
+
+
+def metrics_report(db: Path, **kwargs):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return api.report(con, Q3, **kwargs)
+    finally:
+        con.close()
+
+
+# --- 总览 -----------------------------------------------------------------------------------------
+
+CITY_Q3 = {  # hand calculations in tests/test_app_data.py
+    "持证上岗率": "60.0%", "全员安全教育培训合格率": "42.9%", "隐患整改率": "50.0%", "全员参与演练率": "85.7%",
+    "安全生产责任制落实率": "100.0%", "安全管理机构健全率": "0.0%", "规章制度健全率": "80.0%",
+    "隐患举报奖金落实率": "75.0%", "特殊作业现场监督率": "66.7%", "工作日志填报率": "30.7%", "重大隐患直报率": "50.0%",
+}
+
+
+def test_overview_cards_equal_hand_figures_and_metrics(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db)
+    shown = metrics_of(app)
+    assert {name: shown[name] for name in CITY_Q3} == CITY_Q3
+    expected = metrics_report(small_db, by="city")
+    assert {name: shown[name] for name in expected["indicator_name"]} == \
+        dict(zip(expected["indicator_name"], expected["rate"].map(fmt_rate)))
+    # responsibility 2026Q2 0 / 1 -> 2026Q3 1 / 1
+    assert next(m for m in app.metric if m.label == "安全生产责任制落实率").delta == "+100.0 个百分点"
+    # watch counts: overdue H-A0, H-A2; unreported H-B1; A006 expires 11-15; B without checklist; 王强 since 01-05
+    assert [shown[t] for t in api.WATCH_TITLES.values()] == ["2", "1", "1", "1", "1"]
+    text = page_text(app)
+    # latest event date: logs 09-05, trainings 09-10, hazards found 09-20 / rectified 09-24, drills 09-20
+    assert "数据截至 2026年9月24日" in text
+    assert "隐患台账 1 行" in text and "1 家企业未报季度检查表" in text
+
+
+def test_overview_matrix_and_drill_down(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db)
+    matrix = app.dataframe(key="ov_matrix").value
+    by_district = matrix.set_index("区市")
+    assert by_district.loc["文登区", "持证上岗率"] == "50.0%"  # A: 2 / 4
+    assert by_district.loc["荣成市", "持证上岗率"] == "100.0%"  # B: 1 / 1
+    assert by_district.loc["乳山市", "持证上岗率"] == "无数据"  # only the closed C: denominator 0
+    assert by_district.loc["乳山市", "持证上岗率等级"] == "无数据"
+    app.selectbox(key="ov_ind").set_value("certification")
+    app.selectbox(key="ov_grp").set_value("文登区").run()
+    assert_clean(app)
+    records = app.dataframe(key="ov_shortfall").value
+    assert sorted(records["人员编号"]) == ["A002", "A003"]  # expired and without certificate
+    assert set(records["来源文件"]) == {"人员.xlsx"}
+
+
+def test_overview_follows_the_district_filter(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db)
+    app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
+    assert_clean(app)
+    shown = metrics_of(app)
+    # 荣成市 alone: certification B001 1 / 1; training 1 / 2; rectification H-B1 1 / 1; majors 0 / 1
+    assert (shown["持证上岗率"], shown["全员安全教育培训合格率"], shown["隐患整改率"], shown["重大隐患直报率"]) == \
+        ("100.0%", "50.0%", "100.0%", "0.0%")
+    # no checklist from B: the checklist indicators have no data, never 100 %
+    assert shown["安全生产责任制落实率"] == "无数据"
+    expected = metrics_report(small_db, by="city", districts=["荣成市"])
+    assert {n: shown[n] for n in expected["indicator_name"]} == dict(zip(expected["indicator_name"],
+                                                                          expected["rate"].map(fmt_rate)))
+
+
+def test_quarter_and_districts_come_from_the_url_and_bad_values_are_ignored(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, query={"q": "2026Q2", "d": ["文登区", "不存在区"]})
+    assert app.sidebar.selectbox(key="q").value == "2026Q2"
+    assert app.sidebar.multiselect(key="d").value == ["文登区"]
+    # 2026Q2 responsibility for A: 0 / 1
+    assert metrics_of(app)["安全生产责任制落实率"] == "0.0%"
+    app = open_app(monkeypatch, small_db, query={"q": "2099Q9"})
+    assert app.sidebar.selectbox(key="q").value == "2026Q3"
+
+
+def test_as_of_date_moves_the_watch_lists(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db)
+    app.sidebar.date_input(key="asof").set_value(Q3.start.replace(month=9, day=5)).run()
+    assert_clean(app)
+    # on 2026-09-05 only H-A0 is overdue (H-A2's deadline is 09-10)
+    assert metrics_of(app)["超期未整改隐患"] == "1"
+    assert "截至日期 2026年9月5日" in page_text(app)
+
+
+# --- 区市对比 --------------------------------------------------------------------------------------
+
+def test_compare_ranking_and_trend(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/compare.py")
+    ranking = app.dataframe(key="cmp_rank").value.set_index("区市")
+    assert ranking.loc["荣成市", "持证上岗率"] == "100.0%" and ranking.loc["荣成市", "排名"] == "1"
+    assert ranking.loc["文登区", "持证上岗率"] == "50.0%" and ranking.loc["文登区", "排名"] == "2"
+    assert ranking.loc["文登区", "分子（持有效证书的关键岗位在岗人员，人）"] == 2
+    assert ranking.loc["文登区", "分母（关键岗位在岗人员，人）"] == 4
+    assert ranking.loc["乳山市", "持证上岗率"] == "无数据" and ranking.loc["乳山市", "排名"] == "—"
+    app.selectbox(key="cmp_ind").set_value("log_fill").run()
+    assert_clean(app)
+    ranking = app.dataframe(key="cmp_rank").value.set_index("区市")
+    assert (ranking.loc["文登区", "工作日志填报率"], ranking.loc["荣成市", "工作日志填报率"]) == ("34.8%", "18.2%")
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2
+
+
+# --- 企业画像 --------------------------------------------------------------------------------------
+
+def test_enterprise_profile(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/enterprise.py")
+    app.selectbox(key="ent").set_value(CODE_A).run()
+    assert_clean(app)
+    assert any(s.value == NAME_A for s in app.subheader)
+    shown = metrics_of(app)
+    # on duty A001 A002 A003 A004 A006; expired A002; key role without certificate A003; expiring A006
+    assert (shown["在岗人员"], shown["证书已过期"], shown["关键岗位无证书"], shown["90天内到期"]) == ("5", "1", "1", "1")
+    figures = app.dataframe(key="ent_figures").value.set_index("指标")
+    assert figures.loc["持证上岗率", "比率"] == "50.0%" and figures.loc["隐患整改率", "比率"] == "33.3%"
+    versions = app.dataframe(key="ent_versions").value
+    first = app.selectbox(key="ent_hazard").value
+    assert len(versions) == {"H-A1": 2}.get(first, 1)
+    app.selectbox(key="ent_hazard").set_value("H-A1").run()
+    assert list(app.dataframe(key="ent_versions").value["整改状态"]) == ["整改中", "已整改"]
+
+
+# --- 隐患整改 --------------------------------------------------------------------------------------
+
+def test_hazards_page(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/hazards.py")
+    shown = metrics_of(app)
+    assert (shown["本季度发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"],
+            shown["本季度重大隐患"], shown["未上报重大隐患"]) == ("4", "2", "50.0%", "2", "2", "1")
+    overdue = app.dataframe(key="hz_overdue").value
+    assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
+    app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
+    shown = metrics_of(app)
+    assert (shown["本季度发现隐患"], shown["隐患整改率"], shown["超期未整改"]) == ("1", "100.0%", "0")
+
+
+# --- 驻点工作 --------------------------------------------------------------------------------------
+
+def test_supervision_page(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    shown = metrics_of(app)
+    assert (shown["特殊作业现场监督率"], shown["工作日志填报率"], shown["重大隐患直报率"]) == ("66.7%", "30.7%", "50.0%")
+    assert (shown["驻点监督人员（人次）"], shown["驻点满6个月应轮换"]) == ("2", "1")
+    fill = app.dataframe(key="sv_fill").value.set_index("驻点人员")
+    assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
+    app.selectbox(key="sv_who").set_value("王强").run()
+    assert any("7月6日—7月10日：填报工作日志5天" in m.value for m in app.markdown + app.get("text"))
+
+
+# --- 数据质量 --------------------------------------------------------------------------------------
+
+def test_quality_page(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/quality.py")
+    shown = metrics_of(app)
+    # 7 files in the first load + the September ledger; the unrelated CSV is rejected; one bad hazard row
+    assert (shown["已导入文件"], shown["隔离行数"], shown["拒收文件"]) == ("8", "1", "1")
+    assert shown["数据截至"] == "2026年9月24日"  # H-B1 rectified on 09-24, the latest event
+    missing = app.dataframe(key="dq_missing").value
+    assert "荣成市海达化工有限公司" in set(missing["企业名称"])
+
+
+# --- 指标说明 --------------------------------------------------------------------------------------
+
+def test_definitions_page_lists_every_indicator(monkeypatch, small_db):
+    from metrics.indicators import INDICATORS
+    app = open_app(monkeypatch, small_db, "pages/definitions.py")
+    text = page_text(app)
+    for item in INDICATORS:
+        assert item.name in text and item.definition in text and item.clause in text
+
+
+# --- an empty warehouse ----------------------------------------------------------------------------
+
+PAGES = ["pages/overview.py", "pages/compare.py", "pages/enterprise.py", "pages/hazards.py",
+         "pages/supervision.py", "pages/quality.py", "pages/definitions.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_empty_warehouse_shows_no_data_instead_of_errors(monkeypatch, empty_db, page):
+    app = open_app(monkeypatch, empty_db, page)
+    text = page_text(app)
+    assert "数据截至 —（尚无数据）" in text
+    if page == "pages/overview.py":
+        shown = metrics_of(app)
+        assert all(shown[name] == "无数据" for name in CITY_Q3)

@@ -1,0 +1,172 @@
+"""The dashboard in a real browser: headless Debian Chromium driven through Playwright.
+
+Starts `streamlit run dashboard.py` on 127.0.0.1 (a free port) against the small hand-built
+warehouse, opens every page, checks its key Chinese text and that no Streamlit error box
+appears, and saves a screenshot of each page under tests/artifacts/.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_app_data import build_small_warehouse
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ERROR_BOX = '[data-testid="stException"]'
+PAGE_ERROR_TEXT = "页面加载出错"
+
+# url path -> texts that must be visible once the page has drawn
+PAGES = {
+    "": ["总览", "八项目标指标", "区市 × 指标评定矩阵", "持证上岗率", "数据截至 2026年9月24日"],
+    "compare": ["区市对比", "近八个季度走势", "区市排名"],
+    "enterprise": ["企业画像", "查找企业"],
+    "hazards": ["隐患整改", "本季度发现隐患", "超期未整改隐患", "重大隐患上报与移交"],
+    "supervision": ["驻点工作", "工作日志填报", "特殊作业现场监督", "周小结"],
+    "quality": ["数据质量", "隔离的数据行", "已导入文件", "拒收的文件"],
+    "definitions": ["指标说明", "政策依据", "威化安转办发〔2021〕26号"],
+}
+
+
+def _chromium_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("/usr/bin/chromium 不存在：CI 上必须运行浏览器测试（apt-get install chromium）。")
+    pytest.skip("/usr/bin/chromium is not installed on this machine")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    _chromium_or_skip()
+    db = build_small_warehouse(tmp_path_factory.mktemp("browser"))
+    port = _free_port()
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "WEIHAI_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script and drawing."""
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && document.querySelectorAll('[data-stale=\"true\"]').length === 0",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1_500)
+
+
+def _screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], section.main, body')]"
+        ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": 1440, "height": min(max(900, int(height) + 40), 12_000)})
+    page.wait_for_timeout(800)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_every_page_draws_without_errors(browser, server, url_path):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/{url_path}", wait_until="domcontentloaded")
+        _settle(page)
+        for text in PAGES[url_path]:
+            page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+        assert page.get_by_text(PAGE_ERROR_TEXT).count() == 0
+        assert page.get_by_text("无法识别").count() == 0
+        _screenshot(page, url_path or "overview")
+    finally:
+        page.close()
+
+
+def test_a_link_reproduces_the_view_and_bad_values_are_ignored(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/hazards?q=2026Q3&d=%E8%8D%A3%E6%88%90%E5%B8%82&d=%E7%81%AB%E6%98%9F",
+                  wait_until="domcontentloaded")
+        _settle(page)
+        # 荣成市 (URL-encoded) is kept, the unknown 火星 is dropped; the header names the chosen district
+        page.get_by_text("2026年第三季度　|　截至日期 2026年9月30日（季度末）　|　荣成市").wait_for(timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+        assert "%E7%81%AB%E6%98%9F" not in page.url
+        _screenshot(page, "hazards_rongcheng")
+    finally:
+        page.close()
+
+
+def test_enterprise_profile_opens_from_a_link(browser, server):
+    from tests.filemaker import CODE_A
+    from tests.test_app_data import NAME_A
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        label = f"{NAME_A}（文登区） {CODE_A}"
+        page.goto(f"{server}/enterprise?ent={urllib.request.quote(label)}", wait_until="domcontentloaded")
+        _settle(page)
+        page.get_by_text("人员与证书").first.wait_for(timeout=30_000)
+        page.get_by_role("tab", name="隐患台账").click()
+        page.get_by_text("查看隐患的对账销号记录").wait_for(timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+        _screenshot(page, "enterprise_profile")
+    finally:
+        page.close()
