@@ -215,10 +215,13 @@ class Quarter:
 
 
 def parse_quarter(text: str) -> Quarter:
-    found = re.fullmatch(r"\s*(\d{4})\s*-?\s*[Qq]\s*([1-4])\s*", text)
+    """2026Q3, 2026-Q3, 2026年第三季度, 2026年第3季度 or 2026年三季度."""
+    squeezed = "".join(text.split()).upper()
+    found = re.fullmatch(r"(\d{4})-?Q([1-4])", squeezed) or re.fullmatch(r"(\d{4})年第?([1-4一二三四])季度?", squeezed)
     if not found:
-        raise ValueError(f"季度“{text}”无法识别，请写成 2026Q3 的形式。")
-    return Quarter(int(found.group(1)), int(found.group(2)))
+        raise ValueError(f"季度“{text}”无法识别，请写成 2026Q3、2026-Q3 或 2026年第三季度 的形式。")
+    number = found.group(2)
+    return Quarter(int(found.group(1)), int(number) if number.isdigit() else CHINESE_QUARTERS.index(number) + 1)
 
 
 def latest_complete_quarter(today: date) -> Quarter:

@@ -76,12 +76,13 @@ def _match_row(template: Template, row: list[str]) -> dict[str, int] | None:
 
 
 def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
-    best: HeaderMatch | None = None
-    best_score = (0, 0.0)
+    """The first row that holds a template's header; the template matching most of its cells."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         if sum(1 for cell in row if cell) < 2:
             continue
         normalised = [normalise_header(cell) for cell in row]
+        best: HeaderMatch | None = None
+        best_score = (0, 0.0)
         for template in TEMPLATES:
             positions = _match_row(template, normalised)
             if positions is None:
@@ -89,7 +90,9 @@ def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
             score = (len(positions), len(positions) / len(template.columns))
             if score > best_score:
                 best, best_score = HeaderMatch(template, index, positions, list(row)), score
-    return best
+        if best:
+            return best
+    return None
 
 
 def describe_requirements() -> str:

@@ -8,7 +8,7 @@ from metrics.quarters import quarter_range
 from ui import data, filters as flt, layout
 from ui.charts import rate_bars, show_chart, trend_lines
 from ui.filters import CITY
-from ui.indicators import report, shortfall_section
+from ui.indicators import figures, grain, shortfall_section
 from ui.style import fmt_change, fmt_rate
 
 IND_KEY, GROUP_KEY, BARS_KEY = "cmp_ind", "cmp_grp", "cmp_bars"
@@ -21,9 +21,8 @@ code = st.selectbox("指标", [i.code for i in INDICATORS], key=IND_KEY, bind="q
 item = BY_CODE[code]
 st.caption(f"{item.definition}　分子：{item.numerator}；分母：{item.denominator}。")
 
-districts = report(f, "district", indicators=[code])
-city = report(f, "city", indicators=[code])
-previous = report(f, "district", quarter=f.quarter.previous(), as_of=None, indicators=[code])
+both = figures(f, indicators=[code])
+districts, city = grain(both, "district"), grain(both, "city")
 
 group_options = [CITY] + f.shown_districts
 
@@ -53,11 +52,8 @@ with right:
     st.caption("全市为黑色虚线；某季度无数据时折线断开。")
 
 st.subheader("排名")
-ranking = districts.merge(previous[["group", "rate"]].rename(columns={"rate": "previous"}), on="group", how="left")
-ranking = ranking.assign(
-    has_data=ranking["denominator"] > 0,
-    change=ranking["rate"] - ranking["previous"],
-).sort_values(["has_data", "rate", "denominator"], ascending=[False, False, False], na_position="last")
+ranking = districts.assign(has_data=districts["denominator"] > 0) \
+    .sort_values(["has_data", "rate", "denominator"], ascending=[False, False, False], na_position="last")
 ranked = pd.DataFrame({
     "排名": [str(i) if has else "—" for i, has in zip(range(1, len(ranking) + 1), ranking["has_data"])],
     "区市": ranking["group_name"],
@@ -66,8 +62,9 @@ ranked = pd.DataFrame({
     f"分母（{item.denominator}，{item.unit}）": ranking["denominator"].astype("Int64"),
     "评定": ranking["level"],
     "较上季度": ranking["change"].map(lambda c: fmt_change(c) or "—"),
+    "等级": ranking["level"],
 })
-layout.table(ranked, f"{item.name}区市排名", f.quarter.label, key="cmp_rank", state_columns=())
+layout.table(ranked, f"{item.name}区市排名", f.quarter.label, key="cmp_rank", levels={item.name: "等级", "评定": "等级"})
 
 st.subheader("未达标明细")
 group = st.selectbox("区市", group_options, key=GROUP_KEY, bind="query-params")

@@ -10,7 +10,7 @@ from ui import data, filters as flt, layout
 from ui.charts import log_calendar, show_chart, trend_lines
 from ui.style import LEVEL_BADGE_COLORS, fmt_count, fmt_date, fmt_rate, style_levels
 
-ENT_KEY, HAZARD_KEY = "ent", "ent_hazard"
+ENT_KEY, SECTION_KEY, HAZARD_KEY = "ent", "ent_view", "ent_hazard"
 
 f = flt.current()
 layout.page_header("企业画像", f)
@@ -39,9 +39,12 @@ st.caption(f"统一社会信用代码 {code}　·　派出单位 {info['派出�
 if info["企业状态"] == "关闭":
     st.warning("该企业在最新名册中为「关闭」，不参与任何指标统计；下方仅列出其历史记录。")
 
-tabs = st.tabs(["指标", "人员与证书", "培训", "演练", "隐患台账", "驻点日志", "季度检查表"])
+SECTIONS = ["指标", "人员与证书", "培训", "演练", "隐患台账", "驻点日志", "季度检查表"]
+# Only the chosen section is computed and drawn (tabs would compute all seven on every run).
+section = st.segmented_control("查看内容", SECTIONS, default=SECTIONS[0], required=True, key=SECTION_KEY,
+                               bind="query-params", label_visibility="collapsed") or SECTIONS[0]
 
-with tabs[0]:
+if section == "指标":
     figures = data.query(api.report, f.quarter, by="enterprise", as_of=f.as_of, districts=[info["区市"]])
     mine = figures[figures["group"] == code]
     if mine.empty:
@@ -63,7 +66,7 @@ with tabs[0]:
         fig = trend_lines(history, series="indicator_name", title=f"{info['企业名称']}：近八个季度指标走势")
         show_chart(fig, info["企业名称"], "指标走势", f.quarter.label, key="ent_trend")
 
-with tabs[1]:
+if section == "人员与证书":
     staff = data.query(explore.enterprise_staff, code, as_of=f.as_of)
     states = staff["证书状态"].value_counts() if len(staff) else pd.Series(dtype=int)
     on_duty = int((staff["在岗状态"] == "在岗").sum()) if len(staff) else 0
@@ -75,15 +78,15 @@ with tabs[1]:
     layout.table(staff, "人员台账（含证书）", info["企业名称"], key="ent_staff", state_columns=("证书状态",),
                  empty="该企业尚无人员台账。", caption=f"证书状态按截至日期 {f.as_of_label} 判断；红色为已过期或关键岗位无证书，黄色为 90 天内到期。")
 
-with tabs[2]:
+if section == "培训":
     layout.table(data.query(explore.enterprise_training, code), "培训记录", info["企业名称"], key="ent_training",
                  state_columns=("考核结果",), empty="该企业尚无培训记录。")
 
-with tabs[3]:
+if section == "演练":
     layout.table(data.query(explore.enterprise_drills, code), "演练记录", info["企业名称"], key="ent_drills",
                  empty="该企业尚无演练记录。")
 
-with tabs[4]:
+if section == "隐患台账":
     hazards = data.query(explore.enterprise_hazards, code, as_of=f.as_of)
     layout.table(hazards, "隐患台账（每项隐患的最新版本）", info["企业名称"], key="ent_hazards",
                  state_columns=("是否超期",), empty="该企业尚无隐患台账。")
@@ -94,7 +97,7 @@ with tabs[4]:
         layout.table(data.query(explore.hazard_versions, hazard), f"隐患 {hazard} 的各版本", info["企业名称"],
                      key="ent_versions", caption="每导入一次台账即形成一个版本；最后一行为当前版本。")
 
-with tabs[5]:
+if section == "驻点日志":
     calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=[info["区市"]])
     calendar = calendar[calendar["统一社会信用代码"] == code]
     if calendar.empty:
@@ -106,6 +109,6 @@ with tabs[5]:
     layout.table(logs, "本季度工作日志", info["企业名称"], f.quarter.label, key="ent_logs",
                  empty="该企业本季度没有工作日志。")
 
-with tabs[6]:
+if section == "季度检查表":
     layout.table(data.query(explore.enterprise_checklists, code), "季度检查表", info["企业名称"], key="ent_checklists",
                  empty="该企业尚未报送季度检查表。")

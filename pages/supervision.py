@@ -5,7 +5,7 @@ import streamlit as st
 from metrics import explore
 from ui import data, filters as flt, layout
 from ui.charts import count_bars, log_heatmap, show_chart
-from ui.indicators import SUPERVISION, cards, with_change
+from ui.indicators import SUPERVISION, cards, figures
 from ui.style import LEVEL_COLORS
 
 MAX_HEATMAP_ROWS = 40
@@ -14,7 +14,7 @@ SUPERVISOR_KEY = "sv_who"
 f = flt.current()
 layout.page_header("驻点工作", f, templates=("企业名册", "驻点工作日志", "隐患台账"))
 
-cards(with_change(f, "city"), SUPERVISION, per_row=3)
+cards(figures(f, by=("city",), indicators=[i.code for i in SUPERVISION]), SUPERVISION, per_row=3)
 
 people = data.query(explore.supervisors, f.quarter, as_of=f.as_of, districts=f.district_list)
 due = int((people["轮换状态"] == "应轮换").sum()) if len(people) else 0

@@ -252,8 +252,9 @@ def test_default_end_quarter_is_the_latest_complete_one():
     assert latest_complete_quarter(dt.date(2026, 1, 1)) == Quarter(2025, 4)
     assert latest_complete_quarter(dt.date(2026, 9, 30)) == Quarter(2026, 2)
     assert parse_quarter("2026-Q1") == Quarter(2026, 1)
+    assert parse_quarter("2026年三季度") == parse_quarter("2026年第3季度") == Quarter(2026, 3)
     with pytest.raises(ValueError, match="2026Q3"):
-        parse_quarter("2026年三季度")
+        parse_quarter("2026Q5")
 
 
 def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, tmp_path):

@@ -25,14 +25,26 @@ def report(filters: Filters, by: str, quarter=None, as_of="default", indicators:
                       indicators=indicators)
 
 
-def with_change(filters: Filters, by: str) -> pd.DataFrame:
-    """This quarter's figures (as of the chosen date) with the change against last quarter's (as of its end)."""
-    current = report(filters, by)
-    previous = report(filters, by, quarter=filters.quarter.previous(), as_of=None)
-    merged = current.merge(previous[["indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"}),
-                           on=["indicator", "group"], how="left")
-    merged["change"] = merged["rate"] - merged["previous_rate"]
-    return merged
+def figures(filters: Filters, by: tuple[str, ...] = ("city", "district"),
+            indicators: list[str] | None = None) -> pd.DataFrame:
+    """The quarter's figures (as of the chosen date) with `change` against last quarter's (as of its end).
+
+    With the default as-of date this is one `metrics.api.trend` query for both quarters.
+    """
+    if filters.as_of_input is None:
+        return data.query(api.trend, [filters.quarter], by=list(by), districts=filters.district_list,
+                          indicators=indicators)
+    current = data.query(api.report, filters.quarter, by=list(by), as_of=filters.as_of,
+                         districts=filters.district_list, indicators=indicators)
+    previous = data.query(api.report, filters.quarter.previous(), by=list(by), districts=filters.district_list,
+                          indicators=indicators)
+    previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
+    merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
+    return merged.assign(change=merged["rate"] - merged["previous_rate"])
+
+
+def grain(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    return frame[frame["grain"] == name].reset_index(drop=True)
 
 
 def card(row: pd.Series) -> None:
@@ -56,35 +68,33 @@ def cards(frame: pd.DataFrame, items, per_row: int = 4) -> None:
                 card(by_code[item.code])
 
 
-def matrix(city: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
-    """Rows 全市 + districts, one column per indicator with its rate text, plus hidden level columns."""
-    both = pd.concat([city, districts], ignore_index=True)
-    both["shown"] = both["rate"].map(fmt_rate)
+def matrix(frame: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
+    """One row per indicator; columns 全市 and each district with the rate text, plus hidden level columns."""
+    groups = [CITY] + districts
     order = [i.code for i in INDICATORS]
-    rows = [CITY] + [d for d in districts["group"].drop_duplicates()]
-    shown = both.pivot(index="group", columns="indicator", values="shown").reindex(index=rows, columns=order)
-    levels = both.pivot(index="group", columns="indicator", values="level").reindex(index=rows, columns=order)
-    names = {i.code: i.name for i in INDICATORS}
-    table = shown.rename(columns=names)
-    for code in order:
-        table[f"{names[code]}等级"] = levels[code].fillna(NO_DATA)
-    table.insert(0, "区市", rows)
+    shown = frame.assign(shown=frame["rate"].map(fmt_rate))
+    rates = shown.pivot(index="indicator", columns="group", values="shown").reindex(index=order, columns=groups)
+    levels = shown.pivot(index="indicator", columns="group", values="level").reindex(index=order, columns=groups)
+    table = rates.fillna(NO_DATA)
+    for group in groups:
+        table[f"{group}等级"] = levels[group].fillna(NO_DATA)
+    table.insert(0, "指标", [BY_CODE[code].name for code in order])
     return table.reset_index(drop=True)
 
 
-def matrix_view(table: pd.DataFrame, key: str, on_select):
-    level_columns = {i.name: f"{i.name}等级" for i in INDICATORS}
-    styled = style_levels(table, level_columns)
+def matrix_view(table: pd.DataFrame, groups: list[str], key: str, on_select):
+    styled = style_levels(table, {group: f"{group}等级" for group in groups})
+    config = {"指标": st.column_config.TextColumn("指标", pinned=True, width="medium")}
+    config.update({group: st.column_config.TextColumn(group, width="small") for group in groups})
     return st.dataframe(styled, hide_index=True, key=key, on_select=on_select, selection_mode="single-cell",
-                        column_config={"区市": st.column_config.TextColumn("区市", pinned=True)})
+                        column_config=config, row_height=34)
 
 
 def shortfall_section(filters: Filters, code: str, group: str, *, key: str) -> None:
     """The records behind one indicator for 全市, a district or an enterprise."""
     item = BY_CODE[code]
     scope = None if group == CITY else group
-    figures = report(filters, "district" if scope and scope in filters.shown_districts else "city",
-                     indicators=[code])
+    figures = report(filters, "district" if scope else "city", indicators=[code])
     row = figures[figures["group"] == (scope or CITY)]
     if not row.empty:
         row = row.iloc[0]

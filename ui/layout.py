@@ -10,7 +10,7 @@ from metrics import api, explore
 from ui import data
 from ui.export import file_stem, to_csv, to_xlsx
 from ui.filters import Filters
-from ui.style import fmt_date, style_states
+from ui.style import fmt_date, style_levels, style_states
 
 MAX_STYLED_ROWS = 1500
 ALL_TEMPLATES = ("企业名册", "人员台账", "培训记录", "演练记录", "隐患台账", "驻点工作日志", "季度检查表")
@@ -78,24 +78,34 @@ def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) ->
 
 
 def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),
-          empty: str = "无数据", height: int | str = "auto", hide: tuple[str, ...] = (),
+          levels: dict[str, str] | None = None, empty: str = "无数据", height: int | str = "auto",
           on_select: Callable | str | None = None, selection_mode: str = "single-row", caption: str | None = None):
-    """A titled table with its downloads; shows `empty` instead when there are no rows."""
+    """A titled table with its downloads; shows `empty` instead when there are no rows.
+
+    `state_columns` highlight rows in a warning state (已过期, 超期未整改 …); `levels` colours a
+    column by the finding level held in another column (which is then not shown or exported).
+    """
     if title:
-        st.markdown(f"**{title}**" + (f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""),
-                    unsafe_allow_html=True)
+        count = f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""
+        st.markdown(f"**{title}**{count}", unsafe_allow_html=True)
     if caption:
         st.caption(caption)
     if frame.empty:
         st.info(empty, icon=":material/info:")
         return None
-    shown = frame.drop(columns=[c for c in hide if c in frame.columns])
-    body = style_states(shown, list(state_columns)) if state_columns and len(shown) <= MAX_STYLED_ROWS else shown
-    kwargs = {"hide_index": True, "column_config": _column_config(shown), "key": key, "height": height}
+    exported = frame.drop(columns=list((levels or {}).values()))
+    body = frame
+    if len(frame) <= MAX_STYLED_ROWS:
+        if levels:
+            body = style_levels(frame, levels)
+        elif state_columns:
+            body = style_states(frame, list(state_columns))
+    kwargs = {"hide_index": True, "column_config": _column_config(exported), "key": key, "height": height,
+              "placeholder": "—"}
     if on_select is not None:
         kwargs.update(on_select=on_select, selection_mode=selection_mode)
-    result = st.dataframe(body, **kwargs)
-    downloads(frame, title or "数据", *file_parts, key=key)
+    result = st.dataframe(body if len(frame) <= MAX_STYLED_ROWS else exported, **kwargs)
+    downloads(exported, title or "数据", *file_parts, key=key)
     return result
 
 

@@ -13,7 +13,7 @@ LEVEL_BACKGROUNDS = {"达标": "#E3F1E4", "关注": "#FEF3D7", "整改": "#FBE3E
 LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray"}
 PRIMARY = "#1F4E79"
 NO_DATA = "无数据"
-FONT_FAMILY = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 # Highlight colours for record states in tables (expired certificates, overdue hazards ...).
 STATE_BACKGROUNDS = {
