@@ -13,6 +13,15 @@ other process, even read-only. So no writer ever opens the published file:
 Readers open the published file read-only. A reader that opened it before the
 rename keeps reading the old inode, a whole consistent snapshot; it sees the new
 data when it reconnects, which `db_version` (inode, mtime, size) tells it to do.
+
+DuckDB keeps one database instance per path within a process: while any
+connection to the old file is open, connecting to the same path again returns
+the old instance, and with it the old data. So readers never connect to the
+published path itself but to a hard link of it named after its version
+(`.<db>.readers/<version>.duckdb`): a new version is a new path, hence a fresh
+instance, while connections to older versions finish their work undisturbed.
+Links of older versions are removed after a grace period; a connection still open
+on one keeps reading it (the inode lives while it is open).
 A writer killed midway leaves only its temporary file, which the next writer
 removes; the published file is exactly as before.
 """
@@ -110,8 +119,49 @@ def db_version(db_path: str | os.PathLike) -> str | None:
     return f"{st.st_ino}-{st.st_mtime_ns}-{st.st_size}"
 
 
+SNAPSHOT_GRACE_SECONDS = 600
+
+
+def _snapshot_dir(db_path: Path) -> Path:
+    return db_path.with_name(f".{db_path.name}.readers")
+
+
+def _remove_old_snapshots(folder: Path, keep: Path) -> None:
+    cutoff = time.time() - SNAPSHOT_GRACE_SECONDS
+    for link in folder.glob("*.duckdb"):
+        try:
+            if link != keep and link.lstat().st_ctime < cutoff:
+                link.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def reader_snapshot(db_path: str | os.PathLike) -> tuple[Path, str]:
+    """A hard link to the currently published file, named after its version."""
+    db_path = Path(db_path)
+    folder = _snapshot_dir(db_path)
+    folder.mkdir(exist_ok=True)
+    temp = folder / f"linking-{os.getpid()}-{time.monotonic_ns()}"
+    os.link(db_path, temp)  # the published file as it is now, whatever a writer does next
+    version = db_version(temp)
+    link = folder / f"{version}.duckdb"
+    if link.exists():
+        temp.unlink()
+    else:
+        os.replace(temp, link)
+    _remove_old_snapshots(folder, keep=link)
+    return link, version
+
+
 def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(db_path), read_only=True)
+    """A read-only connection to the data as published now; it never sees a later publish."""
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"数据库不存在：{db_path}")
+    try:
+        link, _ = reader_snapshot(db_path)
+    except OSError:  # a folder we may not write to: read the file itself
+        return duckdb.connect(str(db_path), read_only=True)
+    return duckdb.connect(str(link), read_only=True)
 
 
 def ensure_database(db_path: str | os.PathLike) -> None:
