@@ -1,14 +1,16 @@
 """`python -m etl`: load files, inspect batches and quarantine, roll back, make templates and demo data."""
 from __future__ import annotations
 
+import getpass
 import sys
 from pathlib import Path
 
 from etl import batches as batch_history
-from etl import store
+from etl import store, users
 from etl.cliutil import ChineseArgumentParser, format_table, write_csv
 from etl.config import DB_ENV_VAR, default_db_path
 from etl.load import UsageError, load_paths
+from etl.users import ROLES
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 
@@ -47,6 +49,24 @@ def _parser() -> ChineseArgumentParser:
 
     ensure = commands.add_parser("ensure-demo", help="数据库不存在时生成并加载演示数据")
     ensure.add_argument("--db", type=Path, help=DB_HELP)
+
+    users = commands.add_parser("users", help="看板用户管理：add / remove / passwd / list")
+    user_commands = users.add_subparsers(dest="users_command", required=True, metavar="操作",
+                                         parser_class=ChineseArgumentParser)
+    add = user_commands.add_parser("add", help="新增用户")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=list(ROLES), help="角色：市级 / 区市 / 分析")
+    add.add_argument("--district", help="区市用户所属区市")
+    add.add_argument("--name", required=True, help="显示名称，如 文登区应急局 张三")
+    remove = user_commands.add_parser("remove", help="删除用户")
+    remove.add_argument("username")
+    passwd = user_commands.add_parser("passwd", help="修改密码")
+    passwd.add_argument("username")
+    user_commands.add_parser("list", help="列出用户")
+    for sub in (add, remove, passwd, user_commands.choices["list"]):
+        sub.add_argument("--db", type=Path, help=DB_HELP + "；用户库在其旁边的 access.sqlite3")
+    for sub in (add, passwd):
+        sub.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
     return parser
 
 
@@ -146,9 +166,36 @@ def cmd_ensure_demo(args) -> int:
     return 0
 
 
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再输一次：") != first:
+        raise users.AccessError("两次输入的密码不一致。")
+    return first
+
+
+def cmd_users(args) -> int:
+    path = users.users_db_path(args.db or default_db_path())
+    if args.users_command == "add":
+        user = users.add_user(path, args.username, _read_password(args), role=args.role, display_name=args.name,
+                              district=args.district)
+        print(f"已新增用户 {user.username}（{user.display_name}，{user.role}{'，' + user.district if user.district else ''}）。")
+    elif args.users_command == "remove":
+        users.remove_user(path, args.username)
+        print(f"已删除用户 {args.username}。")
+    elif args.users_command == "passwd":
+        users.set_password(path, args.username, _read_password(args))
+        print(f"已修改用户 {args.username} 的密码。")
+    else:
+        rows = [(u.username, u.display_name, u.role, u.district or "全部") for u in users.list_users(path)]
+        print(format_table(("用户名", "显示名称", "角色", "区市"), rows) if rows else "还没有用户。")
+    return 0
+
+
 COMMANDS = {
     "load": cmd_load, "quarantine": cmd_quarantine, "batches": cmd_batches, "rollback": cmd_rollback,
-    "template": cmd_template, "demo": cmd_demo, "ensure-demo": cmd_ensure_demo,
+    "template": cmd_template, "demo": cmd_demo, "ensure-demo": cmd_ensure_demo, "users": cmd_users,
 }
 
 
@@ -158,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except UsageError as error:
         return _fail(f"用法错误：{error}", 2)
-    except (FileNotFoundError, batch_history.RollbackError, store.WarehouseBusy, ValueError) as error:
+    except (FileNotFoundError, batch_history.RollbackError, store.WarehouseBusy, users.AccessError, ValueError) as error:
         return _fail(str(error))
     except KeyboardInterrupt:
         return _fail("已中断，数据库未改动。", 130)

@@ -1,0 +1,91 @@
+"""Row-level scoping: what a user limited to some districts may read.
+
+Every read the dashboard makes goes through `scoped_call`, with the scope of the
+signed-in user. A district user gets:
+- record-bearing functions (anything taking `districts`) clamped to their own
+  districts, whatever districts the caller asked for;
+- the city-wide comparison: `report`/`trend` at city or district level show every
+  district's rates (aggregates, never records); at enterprise level they are clamped;
+- an enterprise's profile only for enterprises of their districts;
+- functions that carry no records (quarters, data dates, file lists, counts);
+and nothing else: any other function is refused, so a new query cannot leak by
+being forgotten here.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+from metrics import api, explore, quarters
+from metrics.scope import resolve_districts
+
+
+class OutOfScope(PermissionError):
+    """The user asked for something outside their districts."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    districts: tuple[str, ...] | None = None  # None: every district
+
+    @property
+    def is_limited(self) -> bool:
+        return self.districts is not None
+
+    def clamp(self, requested: list[str] | None) -> list[str] | None:
+        """The requested districts within the scope; the whole scope when none of them is in it."""
+        if self.districts is None:
+            return requested
+        chosen = [d for d in resolve_districts(requested) if d in self.districts] if requested else []
+        return chosen or list(self.districts)
+
+
+EVERYONE = Scope(None)
+
+RECORD_FREE: set[Callable] = {
+    explore.is_demo, explore.has_any_data, explore.meta_value, explore.batches, explore.last_loaded_at,
+    explore.quarantine_summary, explore.quarantine_counts, explore.rejected_files,
+    quarters.available_quarters, api.data_as_of,
+}
+RATE_FUNCTIONS: set[Callable] = {api.report, api.trend}
+ENTERPRISE_KEYED: set[Callable] = {
+    explore.enterprise_info, explore.enterprise_staff, explore.enterprise_training, explore.enterprise_drills,
+    explore.enterprise_hazards, explore.enterprise_logs, explore.enterprise_checklists,
+}
+
+
+def _enterprise_district(con, credit_code: str) -> str | None:
+    rows = con.execute("SELECT district FROM enterprises_current WHERE credit_code = ?", [credit_code]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _hazard_district(con, hazard_id: str) -> str | None:
+    rows = con.execute(
+        "SELECT e.district FROM hazards_current h JOIN enterprises_current e USING (credit_code) WHERE h.hazard_id = ?",
+        [hazard_id],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _grains(by) -> set[str]:
+    return {by} if isinstance(by, str) else set(by)
+
+
+def scoped_call(func: Callable, con, scope: Scope, *args, **kwargs):
+    """`func(con, *args, **kwargs)` as the scope allows."""
+    if not scope.is_limited or func in RECORD_FREE:
+        return func(con, *args, **kwargs)
+    if func in RATE_FUNCTIONS and _grains(kwargs.get("by", "city")) <= {"city", "district"}:
+        return func(con, *args, **kwargs)
+    if func in ENTERPRISE_KEYED:
+        if _enterprise_district(con, args[0]) not in scope.districts:
+            raise OutOfScope("无权查看其他区市的企业。")
+        return func(con, *args, **kwargs)
+    if func is explore.hazard_versions:
+        if _hazard_district(con, args[0]) not in scope.districts:
+            raise OutOfScope("无权查看其他区市的隐患。")
+        return func(con, *args, **kwargs)
+    if "districts" in inspect.signature(func).parameters:
+        return func(con, *args, **{**kwargs, "districts": scope.clamp(kwargs.get("districts"))})
+    raise OutOfScope(f"区市用户不能读取“{func.__name__}”。")
