@@ -5,9 +5,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from etl import store
-from etl.store import first_row
+from etl import store, users
 from etl.load import load_paths
+from etl.store import first_row
 
 DEMO_SEED = 20261
 
@@ -17,16 +17,30 @@ def is_demo(con) -> bool:
     return bool(row and row[0] == "1")
 
 
-def ensure_demo_database(db_path: str | os.PathLike, *, progress=None) -> bool:
-    """Generate and load the scale-1 demo set when `db_path` does not exist; True when it did so."""
+def _build_demo(db_path: Path, progress) -> None:
     from etl.demo import generate
 
-    db_path = Path(db_path)
-    if db_path.exists():
-        return False
     with tempfile.TemporaryDirectory(prefix="weihai-demo-") as folder:
         generate(folder, scale=1, seed=DEMO_SEED)
         load_paths([folder], db_path, user="演示数据", progress=progress)
     with store.writing(db_path) as con:
         con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
-    return True
+
+
+def ensure_demo_database(db_path: str | os.PathLike, *, progress=None) -> bool:
+    """Build the scale-1 demo warehouse when `db_path` does not exist; True when it did so.
+
+    While the warehouse is the demo one, one demo user per role is set up too.
+    """
+    db_path = Path(db_path)
+    created = not db_path.exists()
+    if created:
+        _build_demo(db_path, progress)
+    con = store.open_reader(db_path)
+    try:
+        demo = is_demo(con)
+    finally:
+        con.close()
+    if demo:
+        users.ensure_demo_users(users.users_db_path(db_path))
+    return created
