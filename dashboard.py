@@ -77,6 +77,13 @@ def main() -> None:
     except Exception:  # a page failed: log the details, show the user what to do
         log.exception("page %s failed", navigation.title)
         st.error(f"「{navigation.title}」页面加载出错，请刷新重试；若仍出错，请把当前网址发给系统管理员。")
+    footer()
+
+
+def footer() -> None:
+    """Drawn last on every run (the browser tests also wait for it)."""
+    st.divider()
+    st.caption(f"{configured_districts().city}化工专项行动办公室 · 数据分析看板 · 仅供内部工作研判使用")
 
 
 main()

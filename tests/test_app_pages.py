@@ -50,6 +50,14 @@ def metrics_of(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+def frame_with(app: AppTest, *columns: str):
+    """The first table on the page that has all of `columns` (plain tables carry no key in AppTest)."""
+    for table in app.dataframe:
+        if set(columns) <= set(table.value.columns):
+            return table.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
 def page_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [w.value for w in app.warning]
     parts += [i.value for i in app.info] + [t.value for t in app.title]
@@ -93,16 +101,17 @@ def test_overview_cards_equal_hand_figures_and_metrics(monkeypatch, small_db):
 
 def test_overview_matrix_and_drill_down(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db)
-    matrix = app.dataframe(key="ov_matrix").value
-    by_district = matrix.set_index("区市")
-    assert by_district.loc["文登区", "持证上岗率"] == "50.0%"  # A: 2 / 4
-    assert by_district.loc["荣成市", "持证上岗率"] == "100.0%"  # B: 1 / 1
-    assert by_district.loc["乳山市", "持证上岗率"] == "无数据"  # only the closed C: denominator 0
-    assert by_district.loc["乳山市", "持证上岗率等级"] == "无数据"
+    matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
+    assert list(matrix.columns[:3]) == ["全市", "环翠区", "文登区"]
+    assert matrix.loc["持证上岗率", "全市"] == "60.0%"  # 3 / 5
+    assert matrix.loc["持证上岗率", "文登区"] == "50.0%"  # A: 2 / 4
+    assert matrix.loc["持证上岗率", "荣成市"] == "100.0%"  # B: 1 / 1
+    assert matrix.loc["持证上岗率", "乳山市"] == "无数据"  # only the closed C: denominator 0
+    assert matrix.loc["安全生产责任制落实率", "荣成市"] == "无数据"  # B sent no checklist
     app.selectbox(key="ov_ind").set_value("certification")
     app.selectbox(key="ov_grp").set_value("文登区").run()
     assert_clean(app)
-    records = app.dataframe(key="ov_shortfall").value
+    records = frame_with(app, "人员编号", "证书编号")
     assert sorted(records["人员编号"]) == ["A002", "A003"]  # expired and without certificate
     assert set(records["来源文件"]) == {"人员.xlsx"}
 
@@ -145,7 +154,7 @@ def test_as_of_date_moves_the_watch_lists(monkeypatch, small_db):
 
 def test_compare_ranking_and_trend(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/compare.py")
-    ranking = app.dataframe(key="cmp_rank").value.set_index("区市")
+    ranking = frame_with(app, "排名").set_index("区市")
     assert ranking.loc["荣成市", "持证上岗率"] == "100.0%" and ranking.loc["荣成市", "排名"] == "1"
     assert ranking.loc["文登区", "持证上岗率"] == "50.0%" and ranking.loc["文登区", "排名"] == "2"
     assert ranking.loc["文登区", "分子（持有效证书的关键岗位在岗人员，人）"] == 2
@@ -153,7 +162,7 @@ def test_compare_ranking_and_trend(monkeypatch, small_db):
     assert ranking.loc["乳山市", "持证上岗率"] == "无数据" and ranking.loc["乳山市", "排名"] == "—"
     app.selectbox(key="cmp_ind").set_value("log_fill").run()
     assert_clean(app)
-    ranking = app.dataframe(key="cmp_rank").value.set_index("区市")
+    ranking = frame_with(app, "排名").set_index("区市")
     assert (ranking.loc["文登区", "工作日志填报率"], ranking.loc["荣成市", "工作日志填报率"]) == ("34.8%", "18.2%")
     charts = app.get("plotly_chart")
     assert len(charts) == 2
@@ -166,16 +175,16 @@ def test_enterprise_profile(monkeypatch, small_db):
     app.selectbox(key="ent").set_value(CODE_A).run()
     assert_clean(app)
     assert any(s.value == NAME_A for s in app.subheader)
+    figures = frame_with(app, "比率", "分子").set_index("指标")
+    assert figures.loc["持证上岗率", "比率"] == "50.0%" and figures.loc["隐患整改率", "比率"] == "33.3%"
+    app.segmented_control(key="ent_view").set_value("人员与证书").run()
     shown = metrics_of(app)
     # on duty A001 A002 A003 A004 A006; expired A002; key role without certificate A003; expiring A006
     assert (shown["在岗人员"], shown["证书已过期"], shown["关键岗位无证书"], shown["90天内到期"]) == ("5", "1", "1", "1")
-    figures = app.dataframe(key="ent_figures").value.set_index("指标")
-    assert figures.loc["持证上岗率", "比率"] == "50.0%" and figures.loc["隐患整改率", "比率"] == "33.3%"
-    versions = app.dataframe(key="ent_versions").value
-    first = app.selectbox(key="ent_hazard").value
-    assert len(versions) == {"H-A1": 2}.get(first, 1)
+    app.segmented_control(key="ent_view").set_value("隐患台账").run()
+    assert_clean(app)
     app.selectbox(key="ent_hazard").set_value("H-A1").run()
-    assert list(app.dataframe(key="ent_versions").value["整改状态"]) == ["整改中", "已整改"]
+    assert list(frame_with(app, "版本")["整改状态"]) == ["整改中", "已整改"]
 
 
 # --- 隐患整改 --------------------------------------------------------------------------------------
@@ -185,7 +194,7 @@ def test_hazards_page(monkeypatch, small_db):
     shown = metrics_of(app)
     assert (shown["本季度发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"],
             shown["本季度重大隐患"], shown["未上报重大隐患"]) == ("4", "2", "50.0%", "2", "2", "1")
-    overdue = app.dataframe(key="hz_overdue").value
+    overdue = frame_with(app, "超期天数")
     assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
     app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
     shown = metrics_of(app)
@@ -199,10 +208,10 @@ def test_supervision_page(monkeypatch, small_db):
     shown = metrics_of(app)
     assert (shown["特殊作业现场监督率"], shown["工作日志填报率"], shown["重大隐患直报率"]) == ("66.7%", "30.7%", "50.0%")
     assert (shown["驻点监督人员（人次）"], shown["驻点满6个月应轮换"]) == ("2", "1")
-    fill = app.dataframe(key="sv_fill").value.set_index("驻点人员")
+    fill = frame_with(app, "应填报天数").set_index("驻点人员")
     assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
     app.selectbox(key="sv_who").set_value("王强").run()
-    assert any("7月6日—7月10日：填报工作日志5天" in m.value for m in app.markdown + app.get("text"))
+    assert any("7月6日—7月10日：填报工作日志5天" in m.value for m in list(app.markdown))
 
 
 # --- 数据质量 --------------------------------------------------------------------------------------
@@ -213,7 +222,7 @@ def test_quality_page(monkeypatch, small_db):
     # 7 files in the first load + the September ledger; the unrelated CSV is rejected; one bad hazard row
     assert (shown["已导入文件"], shown["隔离行数"], shown["拒收文件"]) == ("8", "1", "1")
     assert shown["数据截至"] == "2026年9月24日"  # H-B1 rectified on 09-24, the latest event
-    missing = app.dataframe(key="dq_missing").value
+    missing = frame_with(app, "缺报项数")
     assert "荣成市海达化工有限公司" in set(missing["企业名称"])
 
 

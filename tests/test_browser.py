@@ -25,10 +25,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ERROR_BOX = '[data-testid="stException"]'
 PAGE_ERROR_TEXT = "页面加载出错"
+FOOTER = "仅供内部工作研判使用"  # dashboard.py draws it after the page: the run has finished
 
 # url path -> texts that must be visible once the page has drawn
 PAGES = {
-    "": ["总览", "八项目标指标", "区市 × 指标评定矩阵", "持证上岗率", "数据截至 2026年9月24日"],
+    "": ["总览", "八项目标指标", "指标 × 区市评定矩阵", "持证上岗率", "数据截至 2026年9月24日"],
     "compare": ["区市对比", "近八个季度走势", "区市排名"],
     "enterprise": ["企业画像", "查找企业"],
     "hazards": ["隐患整改", "本季度发现隐患", "超期未整改隐患", "重大隐患上报与移交"],
@@ -103,11 +104,9 @@ def browser(server):
 def _settle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing."""
     page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " && document.querySelectorAll('[data-stale=\"true\"]').length === 0",
-        timeout=60_000,
-    )
+    page.get_by_text(FOOTER).wait_for(state="visible", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0",
+                           timeout=60_000)
     page.wait_for_timeout(1_500)
 
 
@@ -164,7 +163,7 @@ def test_enterprise_profile_opens_from_a_link(browser, server):
         page.goto(f"{server}/enterprise?ent={urllib.request.quote(label)}", wait_until="domcontentloaded")
         _settle(page)
         page.get_by_text("人员与证书").first.wait_for(timeout=30_000)
-        page.get_by_role("tab", name="隐患台账").click()
+        page.get_by_role("button", name="隐患台账", exact=True).click()
         page.get_by_text("查看隐患的对账销号记录").wait_for(timeout=30_000)
         assert page.locator(ERROR_BOX).count() == 0
         _screenshot(page, "enterprise_profile")
