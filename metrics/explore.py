@@ -280,8 +280,9 @@ def enterprise_hazards(con, credit_code: str, *, as_of: date) -> pd.DataFrame:
                h.description AS 隐患描述, h.owner AS 整改责任人, h.deadline AS 整改期限,
                h.rectified_on AS 整改完成日期, h.status AS 整改状态, h.closed_on AS 销号日期,
                h.reported_on AS 上报日期, h.transferred_to AS 移交部门,
-               CASE WHEN h.deadline < $as_of AND (h.rectified_on IS NULL OR h.rectified_on > $as_of)
-                    THEN '是' ELSE '否' END AS 是否超期,
+               CASE WHEN h.rectified_on <= $as_of THEN '已整改'
+                    WHEN h.deadline < $as_of THEN '超期未整改'
+                    ELSE '整改期限内' END AS 截至日期状态,
                v.n AS 版本数,
                h.source_file AS 来源文件, h.source_sheet AS 工作表, h.source_row AS 行号
         FROM hazards_current h JOIN versions v USING (hazard_id)
@@ -349,28 +350,45 @@ _HAZARD_BASE = """
 """
 
 
-def hazard_breakdown(con, quarter, *, by: str, as_of: date | None = None,
-                     districts: list[str] | None = None) -> pd.DataFrame:
-    """Hazards found in the quarter (up to the as-of date), counted by status, category, level, district or method."""
-    label, expression = HAZARD_GROUPINGS[by]
-    return _frame(con, f"""
+def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
+                      districts: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Hazards found in the quarter (up to the as-of date), counted by each of HAZARD_GROUPINGS, in one pass."""
+    keys = list(HAZARD_GROUPINGS)
+    columns = ", ".join(f"{HAZARD_GROUPINGS[k][1]} AS g_{k}" for k in keys)
+    sets = ", ".join(f"(g_{k})" for k in keys)
+    frame = _frame(con, f"""
         {_with(quarter, as_of, districts)},
         {_HAZARD_BASE},
         methods AS (SELECT hazard_id, method FROM hazards_current),
+        keyed AS (SELECT base.*, {columns} FROM base LEFT JOIN methods USING (hazard_id)),
         grouped AS (
-            SELECT {expression} AS grp, count(*) AS total,
+            SELECT {", ".join(f"g_{k}" for k in keys)},
+                   {" + ".join(f"CASE WHEN grouping(g_{k}) = 0 THEN {i} ELSE 0 END" for i, k in enumerate(keys))} AS grouping_index,
+                   count(*) AS total,
                    count(*) FILTER (WHERE rectified) AS done,
                    count(*) FILTER (WHERE NOT rectified) AS open,
                    count(*) FILTER (WHERE overdue) AS overdue,
                    count(*) FILTER (WHERE level = '重大隐患') AS major
-            FROM base LEFT JOIN methods USING (hazard_id)
-            GROUP BY ALL
+            FROM keyed
+            GROUP BY GROUPING SETS ({sets})
         )
-        SELECT grp AS "{label}", total AS 隐患数, done AS 已整改, open AS 未整改, overdue AS 超期未整改,
+        SELECT coalesce({", ".join(f"g_{k}" for k in keys)}) AS grp, grouping_index,
+               total AS 隐患数, done AS 已整改, open AS 未整改, overdue AS 超期未整改,
                major AS 重大隐患, round(done * 100.0 / total, 1) AS "整改率（%）"
         FROM grouped
-        ORDER BY 隐患数 DESC, 1
+        ORDER BY grouping_index, 隐患数 DESC, grp
     """)
+    return {
+        key: frame[frame["grouping_index"] == index].drop(columns="grouping_index")
+        .rename(columns={"grp": HAZARD_GROUPINGS[key][0]}).reset_index(drop=True)
+        for index, key in enumerate(keys)
+    }
+
+
+def hazard_breakdown(con, quarter, *, by: str, as_of: date | None = None,
+                     districts: list[str] | None = None) -> pd.DataFrame:
+    """Hazards found in the quarter (up to the as-of date), counted by one of HAZARD_GROUPINGS."""
+    return hazard_breakdowns(con, quarter, as_of=as_of, districts=districts)[by]
 
 
 def hazards_found(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
@@ -480,20 +498,34 @@ _LOG_CALENDAR = """
 """
 
 
-def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None,
+                      credit_code: str | None = None, worst: int | None = None) -> pd.DataFrame:
     """One row per supervisor, enterprise and day of the quarter: was a log due, how many were filed.
 
     A log is due on the days the 工作日志填报率 counts (Monday–Friday, from the
     进驻日期, up to the as-of date); weekend logs are shown but never due.
+    `credit_code` keeps one enterprise; `worst` keeps the N stationings with the
+    lowest fill rate (in that order), so a heat map need not fetch every day of every supervisor.
     """
     return _frame(con, f"""
         {_with(quarter, as_of, districts)},
-        {_LOG_CALENDAR}
-        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
-               credit_code AS 统一社会信用代码, day AS 日期, weekday AS 星期, due AS 应填报, logs AS 日志条数
-        FROM calendar
-        ORDER BY district, supervisor_name, enterprise_name, day
-    """)
+        {_LOG_CALENDAR},
+        ranked AS (
+            SELECT supervisor_name, credit_code,
+                   row_number() OVER (ORDER BY
+                       count(*) FILTER (WHERE due AND logs > 0) / nullif(count(*) FILTER (WHERE due), 0) NULLS FIRST,
+                       min(district), supervisor_name, credit_code) AS fill_rank
+            FROM calendar
+            WHERE $code IS NULL OR credit_code = $code
+            GROUP BY supervisor_name, credit_code
+        )
+        SELECT c.supervisor_name AS 驻点人员, c.district AS 区市, c.enterprise_name AS 企业名称,
+               c.credit_code AS 统一社会信用代码, c.day AS 日期, c.weekday AS 星期, c.due AS 应填报,
+               c.logs AS 日志条数
+        FROM calendar c JOIN ranked r USING (supervisor_name, credit_code)
+        WHERE $worst IS NULL OR r.fill_rank <= $worst
+        ORDER BY r.fill_rank, c.day
+    """, {"code": credit_code, "worst": worst})
 
 
 def log_fill_summary(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:

@@ -30,7 +30,7 @@ group_options = [CITY] + f.shown_districts
 def pick_bar() -> None:
     points = st.session_state[BARS_KEY].selection.points
     if points:
-        chosen = points[0].get("x")
+        chosen = points[0].get("y")
         if chosen in group_options:
             st.session_state[GROUP_KEY] = chosen
 
@@ -41,7 +41,7 @@ with left:
     fig = rate_bars(districts, category="group", title=f"{item.name}：各区市（{f.quarter.cn}，全市 {city_rate}）",
                     target=item.target, hover_unit=item.unit)
     show_chart(fig, item.name, "各区市", f.quarter.label, key=BARS_KEY, on_select=pick_bar)
-    st.caption("灰色为无数据（分母为 0）。点击柱子可查看该区市的未达标明细。")
+    st.caption("颜色为评定等级；无数据指分母为 0。点击柱条可在下方查看该区市的未达标明细。")
 with right:
     quarters = quarter_range(f.quarter, 8)
     history = data.query(api.trend, quarters, by=["city", "district"], districts=f.district_list, indicators=[code])

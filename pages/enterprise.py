@@ -8,7 +8,7 @@ from metrics.indicators import BY_CODE, INDICATORS
 from metrics.quarters import quarter_range
 from ui import data, filters as flt, layout
 from ui.charts import log_calendar, show_chart, trend_lines
-from ui.style import fmt_count, fmt_date, fmt_rate
+from ui.style import facts_html, fmt_count, fmt_date, fmt_rate
 
 ENT_KEY, SECTION_KEY, HAZARD_KEY = "ent", "ent_view", "ent_hazard"
 
@@ -18,12 +18,10 @@ layout.page_header("企业画像", f)
 
 def show_facts(code: str, info: dict) -> None:
     st.subheader(info["企业名称"])
-    facts = [("区市", info["区市"]), ("行业类别", info["行业类别"] or "—"), ("企业状态", info["企业状态"]),
-             ("从业人员数", fmt_count(info["从业人员数"])), ("驻点监督人员", info["驻点监督人员"] or "—"),
-             ("进驻日期", fmt_date(info["进驻日期"]))]
-    for column, (label, value) in zip(st.columns(len(facts)), facts):
-        column.metric(label, value)
-    st.caption(f"统一社会信用代码 {code}　·　派出单位 {info['派出单位'] or '—'}")
+    facts = {"区市": info["区市"], "行业类别": info["行业类别"] or "—", "企业状态": info["企业状态"],
+             "从业人员数": fmt_count(info["从业人员数"]), "驻点监督人员": info["驻点监督人员"] or "—",
+             "进驻日期": fmt_date(info["进驻日期"]), "派出单位": info["派出单位"] or "—", "统一社会信用代码": code}
+    st.html(facts_html(facts))
     if info["企业状态"] == "关闭":
         st.warning("该企业在最新名册中为「关闭」，不参与任何指标统计；下方仅列出其历史记录。",
                    icon=":material/warning:")
@@ -78,7 +76,7 @@ def show_drills(code: str, info: dict) -> None:
 def show_hazards(code: str, info: dict) -> None:
     hazards = data.query(explore.enterprise_hazards, code, as_of=f.as_of)
     layout.table(hazards, "隐患台账（每项隐患的最新版本）", info["企业名称"], key="ent_hazards",
-                 state_columns=("是否超期",), empty="该企业尚无隐患台账。")
+                 state_columns=("截至日期状态",), empty="该企业尚无隐患台账。")
     if hazards.empty:
         return
     described = dict(zip(hazards["隐患编号"], hazards["隐患描述"]))
@@ -89,8 +87,8 @@ def show_hazards(code: str, info: dict) -> None:
 
 
 def show_logs(code: str, info: dict) -> None:
-    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=[info["区市"]])
-    calendar = calendar[calendar["统一社会信用代码"] == code]
+    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=[info["区市"]],
+                          credit_code=code)
     if calendar.empty:
         layout.no_data("名册中该企业没有驻点监督人员。")
     for supervisor, days in calendar.groupby("驻点人员", sort=False):

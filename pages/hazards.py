@@ -27,36 +27,34 @@ c3.metric("隐患整改率", fmt_rate(rate.iloc[0] if len(rate) else None), bord
 c4.metric("超期未整改", f"{len(watch['overdue_hazards']):,}", border=True,
           help="截至日期已过整改期限仍未整改的隐患，含以前季度发现的。")
 c5.metric("本季度重大隐患", f"{len(majors):,}", border=True)
-c6.metric("未上报重大隐患", f"{len(watch['unreported_major_hazards']):,}", border=True,
+c6.metric("重大隐患未上报", f"{len(watch['unreported_major_hazards']):,}", border=True,
           help="截至日期仍未报送执法部门的重大隐患，含以前季度发现的。")
 
 if total == 0:
     layout.no_data(f"{f.scope_label}{f.quarter.cn}没有发现隐患的记录（无数据）。")
 else:
     OPEN, DONE, OVERDUE = "#F59E0B", LEVEL_COLORS["达标"], LEVEL_COLORS["整改"]
+    breakdowns = data.query(explore.hazard_breakdowns, f.quarter, as_of=f.as_of, districts=f.district_list)
     left, right = st.columns(2)
     with left:
-        status = data.query(explore.hazard_breakdown, f.quarter, by="status", as_of=f.as_of,
-                            districts=f.district_list)
+        status = breakdowns["status"]
         order = [s for s in (*HAZARD_STATUSES, "未填写") if s in set(status["整改状态"])]
         status = status.set_index("整改状态").loc[order].reset_index()
         fig = donut(list(status["整改状态"]), list(status["隐患数"]), title="按台账整改状态",
                     colors=["#C62828", "#F59E0B", "#43A047", "#1F4E79", "#9E9E9E"][:len(status)])
         show_chart(fig, "隐患_按整改状态", f.scope_label, f.quarter.label, key="hz_status")
     with right:
-        level = data.query(explore.hazard_breakdown, f.quarter, by="level", as_of=f.as_of, districts=f.district_list)
+        level = breakdowns["level"]
         fig = count_bars(level, x="隐患等级", ys=["已整改", "未整改"], colors=[DONE, OPEN], title="按隐患等级")
         show_chart(fig, "隐患_按等级", f.scope_label, f.quarter.label, key="hz_level")
     left, right = st.columns(2)
     with left:
-        category = data.query(explore.hazard_breakdown, f.quarter, by="category", as_of=f.as_of,
-                              districts=f.district_list)
+        category = breakdowns["category"]
         fig = count_bars(category, x="隐患类别", ys=["已整改", "未整改"], colors=[DONE, OPEN], title="按隐患类别",
                          horizontal=True, height=max(320, 60 + 34 * len(category)))
         show_chart(fig, "隐患_按类别", f.scope_label, f.quarter.label, key="hz_category")
     with right:
-        district = data.query(explore.hazard_breakdown, f.quarter, by="district", as_of=f.as_of,
-                              districts=f.district_list)
+        district = breakdowns["district"]
         district = district.assign(期限内未整改=district["未整改"] - district["超期未整改"])
         fig = count_bars(district, x="区市", ys=["已整改", "期限内未整改", "超期未整改"],
                          colors=[DONE, OPEN, OVERDUE], title="按区市")

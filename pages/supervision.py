@@ -28,13 +28,11 @@ summary = data.query(explore.log_fill_summary, f.quarter, as_of=f.as_of, distric
 if summary.empty:
     layout.no_data("名册中没有驻点监督人员，无法统计日志填报（无数据）。")
 else:
-    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list)
+    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list,
+                          worst=MAX_HEATMAP_ROWS)
     calendar = calendar.assign(人员=calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）")
-    worst = summary.head(MAX_HEATMAP_ROWS)
-    keep = set(worst["驻点人员"] + "（" + worst["企业名称"].str.slice(0, 10) + "）")
-    shown = calendar[calendar["人员"].isin(keep)]
     note = f"（填报率最低的 {MAX_HEATMAP_ROWS} 人）" if len(summary) > MAX_HEATMAP_ROWS else ""
-    fig = log_heatmap(shown, title=f"日志填报日历{note}：{f.quarter.cn}", row_label="人员")
+    fig = log_heatmap(calendar, title=f"日志填报日历{note}：{f.quarter.cn}", row_label="人员")
     show_chart(fig, "驻点日志填报日历", f.scope_label, f.quarter.label, key="sv_heatmap")
     layout.table(summary, "各驻点人员日志填报率", f.scope_label, f.quarter.label, key="sv_fill",
                  caption="应填报日：季度内、进驻日期及以后、不晚于截至日期的周一至周五。")

@@ -196,7 +196,8 @@ def test_hazard_versions_keep_the_audit_trail(con):
     assert list(versions["来源文件"]) == ["隐患台账_7月.xlsx", "隐患台账_9月.xlsx"]
     ledger = explore.enterprise_hazards(con, CODE_A, as_of=Q3.end).set_index("隐患编号")
     assert ledger.loc["H-A1", "版本数"] == 2
-    assert ledger.loc["H-A0", "是否超期"] == "是" and ledger.loc["H-A3", "是否超期"] == "否"
+    assert ledger.loc["H-A0", "截至日期状态"] == "超期未整改" and ledger.loc["H-A3", "截至日期状态"] == "整改期限内"
+    assert ledger.loc["H-A1", "截至日期状态"] == "已整改"
 
 
 def test_hazard_breakdown_by_district_and_status(con):
@@ -290,3 +291,21 @@ def test_empty_warehouse_gives_empty_frames(tmp_path):
         assert not explore.is_demo(connection)
     finally:
         connection.close()
+
+
+def test_log_calendar_keeps_the_worst_stationings_or_one_enterprise(con):
+    # fill rates: 李明 4 / 22 = 18.2 % is worse than 王强 23 / 66 = 34.8 %
+    worst = explore.log_fill_calendar(con, Q3, worst=1)
+    assert set(worst["驻点人员"]) == {"李明"} and len(worst) == 92  # every day of the quarter: 31 + 31 + 30
+    one = explore.log_fill_calendar(con, Q3, credit_code=CODE_A)
+    assert set(one["驻点人员"]) == {"王强"}
+    assert int(one["应填报"].sum()) == 66 and int((one["日志条数"] > 0).sum()) == 23
+
+
+def test_breakdowns_in_one_pass_match_each_grouping(con):
+    every = explore.hazard_breakdowns(con, Q3)
+    assert set(every) == set(explore.HAZARD_GROUPINGS)
+    # found in Q3: H-A1 一般, H-A2 重大, H-A3 一般, H-B1 重大
+    assert every["level"].set_index("隐患等级")["隐患数"].to_dict() == {"一般隐患": 2, "重大隐患": 2}
+    assert every["category"].set_index("隐患类别")["隐患数"].to_dict() == {"设备设施": 2, "特殊作业": 1, "应急管理": 1}
+    assert every["method"].set_index("检查方式")["隐患数"].to_dict() == {"驻点检查": 2, "执法检查": 1, "企业自查": 1}

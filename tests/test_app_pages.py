@@ -193,7 +193,7 @@ def test_hazards_page(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/hazards.py")
     shown = metrics_of(app)
     assert (shown["本季度发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"],
-            shown["本季度重大隐患"], shown["未上报重大隐患"]) == ("4", "2", "50.0%", "2", "2", "1")
+            shown["本季度重大隐患"], shown["重大隐患未上报"]) == ("4", "2", "50.0%", "2", "2", "1")
     overdue = frame_with(app, "超期天数")
     assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
     app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()

@@ -163,7 +163,7 @@ def test_enterprise_profile_opens_from_a_link(browser, server):
         page.goto(f"{server}/enterprise?ent={urllib.request.quote(label)}", wait_until="domcontentloaded")
         _settle(page)
         page.get_by_text("人员与证书").first.wait_for(timeout=30_000)
-        page.get_by_role("button", name="隐患台账", exact=True).click()
+        page.locator('[data-testid="stButtonGroup"] button', has_text="隐患台账").click()
         page.get_by_text("查看隐患的对账销号记录").wait_for(timeout=30_000)
         assert page.locator(ERROR_BOX).count() == 0
         _screenshot(page, "enterprise_profile")

@@ -45,28 +45,45 @@ def show_chart(fig: go.Figure, *file_parts: object, key: str | None = None, on_s
     return st.plotly_chart(fig, **kwargs)
 
 
-def _percent_axis(fig: go.Figure, values: pd.Series) -> None:
-    top = max(105.0, float(values.max()) + 5 if len(values.dropna()) else 105.0)
-    fig.update_yaxes(range=[0, top], ticksuffix="%")
+def _percent_range(values: pd.Series) -> list[float]:
+    """An axis range that shows differences between high rates (all rates of 50 % and more: start near the lowest)."""
+    present = values.dropna()
+    if present.empty:
+        return [0, 105]
+    low, high = float(present.min()), float(present.max())
+    start = 0.0 if low < 50 else max(0.0, (low - 5) // 10 * 10)
+    return [start, max(104.0, high + 4)]
 
 
 def rate_bars(frame: pd.DataFrame, *, category: str, title: str, target: float = 1.0,
               hover_unit: str = "") -> go.Figure:
-    """Bars of `rate` per `category`, coloured by `level`, with the target line and 无数据 marked."""
-    percent = frame["rate"].astype(float) * 100
-    shown = percent.fillna(0)
-    text = [fmt_rate(r) for r in frame["rate"]]
-    hover = [f"{c}<br>{t}<br>分子 {n:,.0f} / 分母 {d:,.0f} {hover_unit}"
-             for c, t, n, d in zip(frame[category], text, frame["numerator"].fillna(0), frame["denominator"].fillna(0))]
+    """Horizontal bars of `rate` per `category` (best first), coloured by `level`, with the target line.
+
+    A category without data (denominator 0) has no bar and is labelled 无数据.
+    """
+    ordered = frame.assign(_has=frame["denominator"] > 0).sort_values(["_has", "rate"], ascending=[False, False])
+    percent = ordered["rate"].astype(float) * 100
+    axis = _percent_range(percent)
+    text = [fmt_rate(r) for r in ordered["rate"]]
+    hover = [f"{c}：{t}<br>分子 {n:,.0f} / 分母 {d:,.0f} {hover_unit}" for c, t, n, d in
+             zip(ordered[category], text, ordered["numerator"].fillna(0), ordered["denominator"].fillna(0))]
     fig = go.Figure(go.Bar(
-        x=frame[category], y=shown, text=text, textposition="outside",
-        marker_color=[LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA]) for level in frame["level"]],
-        hovertext=hover, hoverinfo="text", customdata=frame[category],
+        y=ordered[category], x=percent, orientation="h",
+        text=text, textposition="outside", cliponaxis=False,
+        marker_color=[LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA]) for level in ordered["level"]],
+        hovertext=hover, hoverinfo="text",
     ))
-    fig.add_hline(y=target * 100, line_dash="dash", line_color="#C62828",
-                  annotation_text=f"目标 {target * 100:.0f}%", annotation_position="top left")
-    base_layout(fig, title, y_title="比率")
-    _percent_axis(fig, shown)
+    no_data = ordered[percent.isna().to_numpy()]
+    for name in no_data[category]:
+        fig.add_annotation(x=axis[0], y=name, text=NO_DATA, showarrow=False, xanchor="left",
+                           font={"color": LEVEL_COLORS[NO_DATA]})
+    fig.add_vline(x=target * 100, line_dash="dash", line_color="#C62828")
+    fig.add_annotation(x=target * 100, y=1.0, yref="paper", yanchor="bottom", text=f"目标 {target * 100:.0f}%",
+                       showarrow=False, font={"color": "#C62828", "size": 12})
+    base_layout(fig, title, height=max(320, 90 + 36 * len(ordered)))
+    fig.update_xaxes(range=axis, ticksuffix="%", gridcolor="#E5E8EC", showgrid=True)
+    fig.update_yaxes(autorange="reversed", type="category", showgrid=False)
+    fig.update_layout(bargap=0.35)
     return fig
 
 
@@ -84,10 +101,10 @@ def trend_lines(frame: pd.DataFrame, *, series: str, title: str, target: float =
             connectgaps=False,
         ))
     fig.add_hline(y=target * 100, line_dash="dot", line_color="#C62828",
-                  annotation_text=f"目标 {target * 100:.0f}%", annotation_position="bottom right")
-    base_layout(fig, title, x_title="季度", y_title="比率")
+                  annotation_text=f"目标 {target * 100:.0f}%", annotation_position="top left")
+    base_layout(fig, title, height=420)
     fig.update_xaxes(type="category")
-    _percent_axis(fig, frame["rate"].astype(float) * 100)
+    fig.update_yaxes(range=_percent_range(frame["rate"].astype(float) * 100), ticksuffix="%")
     return fig
 
 
@@ -177,7 +194,7 @@ def log_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
 
 
 def log_heatmap(calendar: pd.DataFrame, *, title: str, row_label: str = "驻点人员") -> go.Figure:
-    """Several supervisors: one row each, one column per day of the quarter."""
+    """Several supervisors: one row each (in the calendar's order), one column per day of the quarter."""
     frame = calendar.assign(state=_calendar_state(calendar),
                             day=pd.to_datetime(calendar["日期"]).dt.strftime("%m-%d"))
     frame = frame.assign(hover=frame[row_label] + " " + frame["day"] + "："

@@ -1,4 +1,4 @@
-"""Indicator figures as the pages show them: cards, the district matrix and the drill-down."""
+"""Indicator figures as the pages show them: cards, the indicator × district matrix and the drill-down."""
 from __future__ import annotations
 
 import pandas as pd
@@ -14,14 +14,9 @@ TARGETS = [i for i in INDICATORS if i.kind == "target"]
 SUPERVISION = [i for i in INDICATORS if i.kind == "supervision"]
 
 
-def indicator_label(code: str) -> str:
-    return BY_CODE[code].name
-
-
-def report(filters: Filters, by: str, quarter=None, as_of="default", indicators: list[str] | None = None):
-    quarter = quarter or filters.quarter
-    as_of = filters.as_of if as_of == "default" else as_of
-    return data.query(api.report, quarter, by=by, as_of=as_of, districts=filters.district_list,
+def report(filters: Filters, by: str, indicators: list[str] | None = None) -> pd.DataFrame:
+    """metrics.api.report for the chosen quarter, as-of date and districts."""
+    return data.query(api.report, filters.quarter, by=by, as_of=filters.as_of, districts=filters.district_list,
                       indicators=indicators)
 
 
@@ -87,7 +82,7 @@ def matrix_view(table: pd.DataFrame, groups: list[str], key: str, on_select):
     config = {"指标": st.column_config.TextColumn("指标", pinned=True, width="medium")}
     config.update({group: st.column_config.TextColumn(group, width="small") for group in groups})
     return st.dataframe(styled, hide_index=True, key=key, on_select=on_select, selection_mode="single-cell",
-                        column_config=config, row_height=34)
+                        column_config=config, row_height=34, height=34 * (len(table) + 1) + 3)
 
 
 def shortfall_section(filters: Filters, code: str, group: str, *, key: str) -> None:

@@ -1,6 +1,7 @@
 """Colours, number formats and the page style shared by every page."""
 from __future__ import annotations
 
+import html
 import math
 from datetime import date, datetime
 
@@ -88,6 +89,10 @@ CSS = f"""
   .legend span {{ margin-right: 14px; font-size: 0.85rem; }}
   .legend i {{ display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px;
                vertical-align: -1px; }}
+  .facts {{ display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 8px 18px; margin-bottom: 6px; }}
+  .facts div {{ border-left: 3px solid {PRIMARY}; padding: 2px 10px; }}
+  .facts span {{ display: block; color: #667085; font-size: 0.8rem; }}
+  .facts b {{ font-size: 1.05rem; color: #1F2937; }}
   .asof {{ color: #555; font-size: 0.9rem; margin-top: -0.6rem; margin-bottom: 0.4rem; }}
   [data-testid="stSidebarNav"] a span {{ font-size: 0.98rem; }}
 </style>
@@ -96,6 +101,13 @@ CSS = f"""
 
 def apply_style() -> None:
     st.html(CSS)
+
+
+def facts_html(facts: dict[str, str]) -> str:
+    """A compact grid of labelled facts (an enterprise's roster entry)."""
+    cells = "".join(f"<div><span>{html.escape(label)}</span><b>{html.escape(str(value))}</b></div>"
+                    for label, value in facts.items())
+    return f'<div class="facts">{cells}</div>'
 
 
 def legend_html() -> str:
