@@ -53,14 +53,8 @@ def trend(con, quarters: Sequence[Quarter | str], *, by: str | Sequence[str] = "
     wanted = sorted({parse_quarter(q) for q in quarters})
     needed = sorted(set(wanted) | {q.previous() for q in wanted})
     frame = compute(con, resolve_indicators(indicators), [make_period(q) for q in needed],
-                    resolve_districts(districts), _grains(by))
-    following = {q.label: q.next().label for q in needed}
-    previous = frame[["quarter", "grain", "indicator", "group", "rate"]].assign(
-        quarter=frame["quarter"].map(following)).rename(columns={"rate": "previous_rate"})
-    frame = frame.merge(previous, on=["quarter", "grain", "indicator", "group"], how="left")
-    frame["change"] = frame["rate"] - frame["previous_rate"]
-    frame = frame[frame["quarter"].isin({q.label for q in wanted})]
-    return frame[["quarter", *COLUMNS, "change"]].reset_index(drop=True)
+                    resolve_districts(districts), _grains(by), reported={q.label for q in wanted})
+    return frame[["quarter", *COLUMNS, "change"]]
 
 
 def _enterprise_in_scope(con, group: str, districts: list[str]) -> str:

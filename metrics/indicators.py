@@ -6,19 +6,25 @@ relations of `metrics.sql` that yields the indicator's *records*: one row per
 person, hazard, drill, checklist, log or supervision day that enters the
 denominator, with columns
 
-    quarter, credit_code, numerator, denominator,
+    period_order, enterprise_key, numerator, denominator,
     <Chinese detail columns for the shortfall list>,
     source_file, source_sheet, source_row
 
 The same records feed the figures (summed per enterprise, then pooled per
 district and city) and the shortfall lists (records whose numerator falls
 short of their denominator), so a figure and the list behind it never disagree.
+
+An indicator whose records are numerous and cheap to count may also declare
+`figures_sql`, yielding (period_order, enterprise_key, numerator, denominator)
+per enterprise directly; log_fill does, counting weekdays arithmetically instead of
+listing every supervision day. The tests check both routes against each other.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from etl.templates import KEY_STAFF_CATEGORIES
+from metrics import rules
 from metrics.scope import sql_list
 
 GRAINS = ("city", "district", "enterprise")
@@ -47,11 +53,21 @@ class Indicator:
     shortfall_order: str  # ORDER BY of the shortfall list, after district and enterprise
     grains: tuple[str, ...] = GRAINS
     target: float = 1.0
+    figures_sql: str | None = None  # per-enterprise sums, when cheaper than summing the records
+
+    @property
+    def enterprise_sums_sql(self) -> str:
+        """(period_order, enterprise_key, numerator, denominator) per enterprise that has any record."""
+        return self.figures_sql or (
+            "SELECT period_order, enterprise_key, sum(numerator) AS numerator, sum(denominator) AS denominator\n"
+            f"FROM ({self.records_sql}) GROUP BY period_order, enterprise_key"
+        )
 
 
 _KEY_STAFF = sql_list(KEY_STAFF_CATEGORIES)
 _PROVENANCE = "source_file, source_sheet, source_row"
 _CERT_MISSING = "nullif(trim(cert_no), '') IS NULL"
+_DAY_IN_WINDOW = rules.in_window("day", "d.window_start", "d.as_of")
 
 CERTIFICATION = Indicator(
     code="certification",
@@ -69,8 +85,8 @@ CERTIFICATION = Indicator(
     shortfall_title="无证或证书过期人员",
     shortfall_order='"人员编号"',
     records_sql=f"""
-SELECT quarter, credit_code,
-       CASE WHEN {_CERT_MISSING} OR cert_valid_until IS NULL OR cert_valid_until < as_of THEN 0 ELSE 1 END AS numerator,
+SELECT period_order, enterprise_key,
+       CASE WHEN {rules.holds_valid_certificate("as_of")} THEN 1 ELSE 0 END AS numerator,
        1 AS denominator,
        person_id AS "人员编号", person_name AS "姓名", category AS "岗位类别", work_type AS "作业类别",
        cert_no AS "证书编号", cert_valid_until AS "证书有效期至",
@@ -80,6 +96,19 @@ SELECT quarter, credit_code,
        {_PROVENANCE}
 FROM on_duty
 WHERE category IN {_KEY_STAFF}
+""",
+    figures_sql=f"""
+SELECT b.period_order, m.enterprise_key,
+       sum(CASE WHEN m.valid_mask & b.bit <> 0 THEN m.people ELSE 0 END) AS numerator,
+       sum(m.people) AS denominator
+FROM (
+    SELECT enterprise_key, on_duty_mask, on_duty_mask & certificate_mask AS valid_mask, count(*) AS people
+    FROM staff_masks
+    WHERE category IN {_KEY_STAFF}
+    GROUP BY ALL
+) m
+JOIN period_bits b ON m.on_duty_mask & b.bit <> 0
+GROUP BY b.period_order, m.enterprise_key
 """,
 )
 
@@ -98,17 +127,34 @@ TRAINING = Indicator(
     shortfall_title="近12个月无合格培训人员",
     shortfall_order='"人员编号"',
     records_sql=f"""
-SELECT d.quarter, d.credit_code,
-       CASE WHEN t.passed THEN 1 ELSE 0 END AS numerator,
-       1 AS denominator,
-       d.person_id AS "人员编号", d.person_name AS "姓名", d.category AS "岗位类别", d.hired_on AS "入职日期",
-       coalesce(t.sessions, 0) AS "统计期内培训次数",
-       CASE WHEN t.sessions IS NULL THEN '统计期内无培训记录'
-            WHEN NOT t.passed THEN '统计期内培训均不合格' END AS "问题",
-       d.source_file, d.source_sheet, d.source_row
-FROM on_duty d
-LEFT JOIN window_training t
-  ON t.quarter = d.quarter AND t.credit_code = d.credit_code AND t.person_id = d.person_id
+SELECT period_order, enterprise_key,
+       CASE WHEN passed_in_window > 0 THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
+       person_id AS "人员编号", person_name AS "姓名", category AS "岗位类别", hired_on AS "入职日期",
+       last_trained_on AS "统计期内最近培训日期",
+       CASE WHEN last_trained_on IS NULL THEN '统计期内无培训记录'
+            WHEN coalesce(passed_in_window, 0) = 0 THEN '统计期内培训均不合格' END AS "问题",
+       source_file, source_sheet, source_row
+FROM (
+    SELECT d.*,
+           len(list_filter(t.passed, lambda day: {_DAY_IN_WINDOW})) AS passed_in_window,
+           list_max(list_filter(t.trained, lambda day: {_DAY_IN_WINDOW})) AS last_trained_on
+    FROM on_duty d
+    LEFT JOIN training_lists t ON t.person_key = d.person_key
+)
+""",
+    figures_sql="""
+SELECT b.period_order, m.enterprise_key,
+       sum(CASE WHEN m.passed_mask & b.bit <> 0 THEN m.people ELSE 0 END) AS numerator,
+       sum(m.people) AS denominator
+FROM (
+    SELECT s.enterprise_key, s.on_duty_mask, s.on_duty_mask & coalesce(t.passed_mask, 0) AS passed_mask,
+           count(*) AS people
+    FROM staff_masks s
+    LEFT JOIN training_masks t ON t.person_key = s.person_key
+    GROUP BY ALL
+) m
+JOIN period_bits b ON m.on_duty_mask & b.bit <> 0
+GROUP BY b.period_order, m.enterprise_key
 """,
 )
 
@@ -131,7 +177,7 @@ RECTIFICATION = Indicator(
     shortfall_title="未整改隐患",
     shortfall_order='"发现日期", "隐患编号"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        CASE WHEN rectified_on <= as_of THEN 1 ELSE 0 END AS numerator,
        1 AS denominator,
        {_HAZARD_DETAILS},
@@ -152,7 +198,7 @@ DRILL_PARTICIPATION = Indicator(
     shortfall_title="参加人数不足的演练",
     shortfall_order='"演练日期"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        actual AS numerator, expected AS denominator,
        drill_date AS "演练日期", drill_name AS "演练名称", drill_type AS "演练类型",
        expected AS "应参加人数", actual AS "实际参加人数", expected - actual AS "缺少人数",
@@ -178,7 +224,7 @@ RESPONSIBILITY = Indicator(
     shortfall_title="责任制未落实企业",
     shortfall_order='"季度"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        CASE WHEN responsibility THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
        quarter AS "季度", {_yes_no("responsibility")} AS "安全生产责任制落实",
        {_PROVENANCE}
@@ -198,7 +244,7 @@ ORGANIZATION = Indicator(
     shortfall_title="安全管理机构不健全企业",
     shortfall_order='"季度"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        CASE WHEN org_sound AND director THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
        quarter AS "季度", {_yes_no("org_sound")} AS "安全管理机构健全", {_yes_no("director")} AS "安全总监配备",
        {_PROVENANCE}
@@ -218,7 +264,7 @@ RULES = Indicator(
     shortfall_title="规章制度未建齐企业",
     shortfall_order='"季度"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        rules_built AS numerator, rules_required AS denominator,
        quarter AS "季度", rules_required AS "应建规章制度数", rules_built AS "已建规章制度数",
        rules_required - rules_built AS "缺少制度数",
@@ -239,7 +285,7 @@ REWARD_PAYOUT = Indicator(
     shortfall_title="举报奖励未发齐企业",
     shortfall_order='"季度"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        coalesce(rewards_paid, 0) AS numerator, coalesce(rewards_due, 0) AS denominator,
        quarter AS "季度", coalesce(rewards_due, 0) AS "应发奖励笔数", coalesce(rewards_paid, 0) AS "已发奖励笔数",
        coalesce(rewards_due, 0) - coalesce(rewards_paid, 0) AS "未发笔数",
@@ -260,7 +306,7 @@ SPECIAL_OPS_ONSITE = Indicator(
     shortfall_title="未全部现场监督的特殊作业",
     shortfall_order='"日期", "驻点人员" COLLATE zh',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        coalesce(onsite, 0) AS numerator, special_ops AS denominator,
        log_date AS "日期", supervisor AS "驻点人员", special_op_type AS "特殊作业类型",
        special_ops AS "特殊作业数", coalesce(onsite, 0) AS "现场监督数",
@@ -286,7 +332,7 @@ LOG_FILL = Indicator(
     shortfall_title="驻点人员缺报日志的工作日",
     shortfall_order='"驻点监督人员" COLLATE zh, "应填报日期"',
     records_sql=f"""
-SELECT s.quarter, s.credit_code,
+SELECT s.period_order, s.enterprise_key,
        CASE WHEN l.log_date IS NULL THEN 0 ELSE 1 END AS numerator, 1 AS denominator,
        s.supervisor_name AS "驻点监督人员", s.stationed_on AS "进驻日期", s.day AS "应填报日期",
        ['周一', '周二', '周三', '周四', '周五'][isodow(s.day)] AS "星期",
@@ -294,6 +340,32 @@ SELECT s.quarter, s.credit_code,
 FROM supervision_days s
 LEFT JOIN logged_days l
   ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name AND l.log_date = s.day
+""",
+    figures_sql="""
+SELECT due.period_order, due.enterprise_key,
+       sum(coalesce(logged.days, 0)) AS numerator, sum(due.dates) AS denominator
+FROM (
+    SELECT p.period_order, s.enterprise_key, s.supervisor_name,
+           CASE WHEN greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) <= p.period_end
+                THEN last.weekday_rank - before_first.weekday_rank ELSE 0 END AS dates
+    FROM stationings s
+    CROSS JOIN periods p
+    JOIN weekday_ranks last ON last.day = p.period_end
+    LEFT JOIN weekday_ranks before_first
+      ON before_first.day = greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - 1
+) due
+LEFT JOIN (
+    SELECT p.period_order, s.enterprise_key, s.supervisor_name, count(DISTINCT l.log_date) AS days
+    FROM work_logs l
+    JOIN log_names n ON n.written = l.supervisor
+    JOIN stationings s ON s.credit_code = l.credit_code AND s.supervisor_name = n.supervisor_name
+    JOIN periods p ON p.quarter_key = year(l.log_date) * 10 + quarter(l.log_date)
+    WHERE isodow(l.log_date) <= 5 AND l.log_date <= p.period_end
+      AND l.log_date >= coalesce(s.stationed_on, p.q_start)
+    GROUP BY p.period_order, s.enterprise_key, s.supervisor_name
+) logged ON logged.period_order = due.period_order AND logged.enterprise_key = due.enterprise_key
+        AND logged.supervisor_name = due.supervisor_name
+GROUP BY due.period_order, due.enterprise_key
 """,
 )
 
@@ -309,7 +381,7 @@ MAJOR_HAZARD_REPORTED = Indicator(
     shortfall_title="未上报的重大隐患",
     shortfall_order='"发现日期", "隐患编号"',
     records_sql=f"""
-SELECT quarter, credit_code,
+SELECT period_order, enterprise_key,
        CASE WHEN reported_on <= as_of THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
        {_HAZARD_DETAILS}, reported_on AS "上报日期", transferred_to AS "移交部门",
        {_PROVENANCE}

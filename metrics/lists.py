@@ -32,13 +32,13 @@ WITH {base_ctes([period], districts)},
 {district_list_cte(districts)},
 x AS ({item.records_sql})
 SELECT {_ENTERPRISE},
-       x.* EXCLUDE (quarter, credit_code, numerator, denominator, source_file, source_sheet, source_row),
+       x.* EXCLUDE (period_order, enterprise_key, numerator, denominator, source_file, source_sheet, source_row),
        {_PROVENANCE}
 FROM x
-JOIN scope e ON e.credit_code = x.credit_code
+JOIN scope e ON e.enterprise_key = x.enterprise_key
 JOIN district_list d ON d.district = e.district
 WHERE x.numerator < x.denominator {enterprise_filter}
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code, {item.shortfall_order}
+ORDER BY d.district_order, e.enterprise_key, {item.shortfall_order}
 """
 
 
@@ -77,7 +77,7 @@ CROSS JOIN periods p
 JOIN district_list d ON d.district = e.district
 WHERE x.found_on <= p.as_of AND x.deadline < p.as_of
   AND (x.rectified_on IS NULL OR x.rectified_on > p.as_of)
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code, x.deadline, x.hazard_id
+ORDER BY d.district_order, e.enterprise_key, x.deadline, x.hazard_id
 """,
     "unreported_major_hazards": """
 SELECT {enterprise}, {hazard}, date_diff('day', x.found_on, p.as_of) AS "已发现天数",
@@ -88,7 +88,7 @@ CROSS JOIN periods p
 JOIN district_list d ON d.district = e.district
 WHERE x.level = '重大隐患' AND x.found_on <= p.as_of
   AND (x.reported_on IS NULL OR x.reported_on > p.as_of)
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code, x.found_on, x.hazard_id
+ORDER BY d.district_order, e.enterprise_key, x.found_on, x.hazard_id
 """,
     "expiring_certificates": """
 SELECT {enterprise}, x.person_id AS "人员编号", x.person_name AS "姓名", x.category AS "岗位类别",
@@ -99,7 +99,7 @@ JOIN scope e ON e.credit_code = x.credit_code
 JOIN district_list d ON d.district = e.district
 WHERE nullif(trim(x.cert_no), '') IS NOT NULL
   AND x.cert_valid_until >= x.as_of AND x.cert_valid_until <= x.as_of + {expiry_days}
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code, x.cert_valid_until, x.person_id
+ORDER BY d.district_order, e.enterprise_key, x.cert_valid_until, x.person_id
 """,
     "missing_checklists": """
 SELECT {enterprise}, p.quarter AS "季度", e.status AS "企业状态", e.supervisor AS "驻点监督人员",
@@ -109,7 +109,7 @@ CROSS JOIN periods p
 JOIN district_list d ON d.district = e.district
 WHERE NOT EXISTS (
     SELECT 1 FROM checklists_current c WHERE c.credit_code = e.credit_code AND c.quarter = p.quarter)
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code
+ORDER BY d.district_order, e.enterprise_key
 """,
     "rotation_due": """
 SELECT {enterprise}, x.supervisor_name AS "驻点监督人员", x.dispatch_unit AS "派出单位",
@@ -120,7 +120,7 @@ JOIN scope e ON e.credit_code = x.credit_code
 CROSS JOIN periods p
 JOIN district_list d ON d.district = e.district
 WHERE x.stationed_on + INTERVAL {rotation_months} MONTH <= p.as_of
-ORDER BY d.district_order, e.enterprise_name COLLATE zh, e.credit_code, x.stationed_on, x.supervisor_name
+ORDER BY d.district_order, e.enterprise_key, x.stationed_on, x.supervisor_name
 """,
 }
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date as date_
 
 import duckdb
 import pytest
@@ -248,3 +249,31 @@ def test_empty_warehouse_gives_no_data(tmp_path):
 def test_closed_enterprise_code_never_appears(con):
     frame = api.report(con, "2026Q3", by="enterprise")
     assert CODE_D not in set(frame["group"])
+
+
+def _sums(con, periods, body):
+    from metrics.scope import resolve_districts
+    from metrics.sql import base_ctes
+
+    sql = (f"WITH {base_ctes(periods, resolve_districts(None))}, x AS ({body}) "
+           "SELECT period_order, enterprise_key, sum(numerator), sum(denominator) FROM x "
+           "GROUP BY ALL HAVING sum(denominator) > 0 ORDER BY ALL")
+    return con.sql(sql).fetchall()
+
+
+@pytest.mark.parametrize("code", [i.code for i in INDICATORS if i.figures_sql])
+def test_fast_figures_agree_with_the_records(con, tmp_path, code):
+    """Indicators with a separate per-enterprise query give the sums of their own records, period by period."""
+    from metrics.sql import make_period
+
+    item = indicator(code)
+    periods = [make_period(Quarter(2025, 4)), make_period(Quarter(2026, 1)), make_period(Quarter(2026, 2)),
+               make_period(Quarter(2026, 3), date_(2026, 7, 1)), make_period(Quarter(2026, 3), date_(2026, 8, 31)),
+               make_period(Quarter(2026, 3)), make_period(Quarter(2026, 3), date_(2026, 10, 5)),
+               make_period(Quarter(2026, 4))]
+    records = _sums(con, periods, item.records_sql)
+    assert records, "the fixture must exercise the indicator"
+    assert _sums(con, periods, item.figures_sql) == records
+    supervision = open_reader(build_supervision_world(tmp_path))
+    assert _sums(supervision, periods, item.figures_sql) == _sums(supervision, periods, item.records_sql)
+    supervision.close()

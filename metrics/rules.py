@@ -1,0 +1,22 @@
+"""The contract's date rules as SQL predicates, written once and used by every query that needs them.
+
+Each takes SQL expressions (a column, or a DATE literal) and returns a predicate.
+"""
+from __future__ import annotations
+
+
+def on_duty(as_of: str, prefix: str = "") -> str:
+    """On duty at as_of: 入职日期 empty or ≤ as_of, and 离职日期 empty or > as_of."""
+    return (f"(({prefix}hired_on IS NULL OR {prefix}hired_on <= {as_of}) "
+            f"AND ({prefix}left_on IS NULL OR {prefix}left_on > {as_of}))")
+
+
+def holds_valid_certificate(as_of: str, prefix: str = "") -> str:
+    """A 证书编号 is filled in and 证书有效期至 ≥ as_of (an empty validity date proves nothing)."""
+    return (f"(nullif(trim({prefix}cert_no), '') IS NOT NULL AND {prefix}cert_valid_until IS NOT NULL "
+            f"AND {prefix}cert_valid_until >= {as_of})")
+
+
+def in_window(day: str, window_start: str, as_of: str) -> str:
+    """The 12-month window (as_of − 12 months, as_of]: open at its start, closed at its end."""
+    return f"({day} > {window_start} AND {day} <= {as_of})"
