@@ -250,3 +250,42 @@ def test_empty_warehouse_shows_no_data_instead_of_errors(monkeypatch, empty_db, 
     if page == "pages/overview.py":
         shown = metrics_of(app)
         assert all(shown[name] == "无数据" for name in CITY_Q3)
+
+
+# --- a new publish, the first start ----------------------------------------------------------------
+
+def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path):
+    from etl.load import load_paths
+    from tests.filemaker import write_xlsx
+    from tests.test_app_data import HAZARDS_V2
+
+    db = build_small_warehouse(tmp_path / "live")
+    app = open_app(monkeypatch, db)
+    assert metrics_of(app)["隐患整改率"] == "50.0%"  # 2 / 4
+    # a third ledger rectifies H-A2 on 09-28: 3 / 4 = 75.0 %, and nothing is overdue any more but H-A0
+    update = [row[:] for row in HAZARDS_V2[:3]]
+    update[2][11], update[2][12] = "2026-09-28", "已整改"
+    load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
+    app.run()
+    assert_clean(app)
+    shown = metrics_of(app)
+    assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("75.0%", "1")
+
+
+def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path):
+    from etl import bootstrap
+    from etl.store import writing
+
+    def build_demo(db_path, **_):
+        build_small_warehouse(tmp_path / "built").rename(db_path)
+        with writing(db_path) as con:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
+        return True
+
+    monkeypatch.setattr(bootstrap, "ensure_demo_database", build_demo)
+    missing = tmp_path / "new" / "warehouse.duckdb"
+    missing.parent.mkdir()
+    app = open_app(monkeypatch, missing)
+    assert missing.exists()
+    assert any("演示数据" in i.value for i in app.info)
+    assert metrics_of(app)["持证上岗率"] == "60.0%"

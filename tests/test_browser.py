@@ -169,3 +169,26 @@ def test_enterprise_profile_opens_from_a_link(browser, server):
         _screenshot(page, "enterprise_profile")
     finally:
         page.close()
+
+
+def test_clicking_a_matrix_cell_lists_its_shortfall(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/", wait_until="domcontentloaded")
+        _settle(page)
+        grid = page.locator('.st-key-ov_matrix [data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        # the third indicator row (隐患整改率): header and rows are 34 px high; click its name cell ...
+        page.mouse.click(box["x"] + 30, box["y"] + 34 * 3 + 17)
+        page.get_by_text("隐患整改率（全市").wait_for(timeout=30_000)
+        # ... then move the selected cell right: 全市, 环翠区, 文登区
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(1_000)
+        page.get_by_text("隐患整改率（文登区").wait_for(timeout=30_000)
+        # 文登区 hazards found in 2026Q3 and not rectified by 09-30: H-A2 and H-A3
+        page.get_by_text("未整改隐患　共 2 条", exact=True).wait_for(timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+    finally:
+        page.close()
