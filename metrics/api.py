@@ -10,6 +10,7 @@ from datetime import date
 
 import pandas as pd
 
+from etl.store import first_row
 from metrics.dates import parse_date
 from metrics.figures import COLUMNS, GRAIN_ORDER, compute
 from metrics.findings import finding_level
@@ -21,7 +22,6 @@ from metrics.sql import make_period
 
 __all__ = ["report", "trend", "shortfall", "watch", "WATCH_TITLES", "finding_level", "data_as_of"]
 
-GRAIN_NAMES = {"city": "全市", "district": "区市", "enterprise": "企业"}
 
 
 def _grains(by: str | Sequence[str]) -> list[str]:
@@ -59,13 +59,14 @@ def trend(con, quarters: Sequence[Quarter | str], *, by: str | Sequence[str] = "
 
 def _enterprise_in_scope(con, group: str, districts: list[str]) -> str:
     """The credit code of the enterprise a group names (by code or by name), within the districts."""
-    text = "".join(group.split())
-    row = con.execute(
+    text = "".join(group.split()).replace("（", "(").replace("）", ")")
+    row = first_row(
+        con,
         f"SELECT credit_code FROM enterprises_in_scope "
         f"WHERE (upper(credit_code) = upper({sql_literal(text)}) OR name_norm = {sql_literal(text)} "
         f"       OR enterprise_name = {sql_literal(group.strip())}) "
-        f"  AND district IN ({', '.join(sql_literal(d) for d in districts)}) LIMIT 1"
-    ).fetchone()
+        f"  AND district IN ({', '.join(sql_literal(d) for d in districts)}) LIMIT 1",
+    )
     if row is None:
         raise UnknownGroup(f"未找到统计范围内的企业：{group}（分组应为 {CITY}、区市名称或企业的统一社会信用代码）")
     return row[0]

@@ -90,7 +90,9 @@ def _open(path: Path | None):
         raise DatabaseMissing(
             f"找不到数据库文件：{db}。请先运行 `python -m etl load 文件或文件夹 --db {db}` 导入数据。")
     try:
-        return store.open_reader(db)
+        con = store.open_reader(db)
+        con.execute("SET enable_progress_bar = false")  # it would print into CSV and JSON output
+        return con
     except duckdb.Error as error:
         raise DatabaseMissing(f"无法打开数据库 {db}：它不是本系统的数据库文件或已损坏（{type(error).__name__}）。") from None
 

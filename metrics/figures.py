@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from metrics.findings import finding_levels
+from metrics.findings import LEVELS, level_codes
 from metrics.indicators import Indicator
 from metrics.scope import CITY
 from metrics.sql import Period, base_ctes, district_list_cte, scope_cte
@@ -54,21 +54,13 @@ _GRAIN_SELECTS = {
 }
 
 
-def _period_flags(periods: list[Period], reported: set[str] | None) -> str:
-    """Which periods are returned, and the position of each one's previous quarter (for the change)."""
-    order = {p.quarter: n for n, p in enumerate(periods)}
-    rows = [
-        f"({n}, {order.get(p.quarter.previous(), 'NULL')}, "
-        f"{'true' if reported is None or p.quarter.label in reported else 'false'})"
-        for n, p in enumerate(periods)
-    ]
-    return f"period_flags(period_order, previous_order, reported) AS (VALUES {', '.join(rows)})"
-
-
 def figures_sql(indicators: list[Indicator], periods: list[Period], districts: list[str],
-                grains: list[str], reported: set[str] | None = None) -> str:
+                grains: list[str]) -> str:
     """Integer-keyed figures: grain_order, period_order, indicator_order, district_order, enterprise_key,
-    row_key, numerator, denominator, rate, change. Unsorted: (period_order, row_key) gives the order."""
+    row_key, numerator, denominator. Unsorted: (period_order, row_key) gives the order.
+
+    Every period carries exactly the same rows (all indicators × the city, every district, every
+    enterprise in scope), which is what lets `compute` line a period up with the one before it."""
     selects = "\nUNION ALL".join(_GRAIN_SELECTS[g] for g in grains)
     catalogue = ", ".join(f"({order})" for order in range(len(indicators)))
     return f"""
@@ -76,7 +68,6 @@ WITH {base_ctes(periods, districts)},
 {_per_enterprise(indicators)},
 catalogue(indicator_order) AS (VALUES {catalogue}),
 {district_list_cte(districts)},
-{_period_flags(periods, reported)},
 district_sums AS (
     SELECT f.indicator_order, f.period_order, d.district_order,
            sum(f.numerator) AS numerator, sum(f.denominator) AS denominator
@@ -97,18 +88,12 @@ district_figures AS (
 result(grain_order, indicator_order, period_order, district_order, enterprise_key, numerator, denominator) AS (
 {selects}
 ),
-rated AS (
-    SELECT *, CASE WHEN denominator > 0 THEN numerator / denominator END AS rate,
-           -- one integer per output row within a period: grain, indicator, district, enterprise
-           ((grain_order * 100 + indicator_order) * 1000 + district_order + 1)::BIGINT * 1000000
-               + enterprise_key AS row_key
-    FROM result
-)
-SELECT r.grain_order, r.period_order, r.indicator_order, r.district_order, r.enterprise_key, r.row_key,
-       r.numerator, r.denominator, r.rate, r.rate - before.rate AS change
-FROM rated r
-JOIN period_flags f ON f.period_order = r.period_order AND f.reported
-LEFT JOIN rated before ON before.period_order = f.previous_order AND before.row_key = r.row_key
+SELECT grain_order, period_order, indicator_order, district_order, enterprise_key,
+       -- one integer per output row within a period: grain, indicator, district, enterprise
+       ((grain_order * 100 + indicator_order) * 1000 + district_order + 1)::BIGINT * 1000000 + enterprise_key
+           AS row_key,
+       numerator, denominator
+FROM result
 """
 
 
@@ -123,6 +108,21 @@ def _take(labels: list | pa.Array, positions: np.ndarray) -> pa.Array:
     return pa.array(labels, type=pa.string()).take(pa.array(positions))
 
 
+def _change(rates: np.ndarray, row_keys: np.ndarray, periods: list[Period]) -> np.ndarray:
+    """Rate minus the previous quarter's rate on the same row; NaN when that quarter was not computed."""
+    by_period = rates.reshape(len(periods), -1)
+    keys = row_keys.reshape(len(periods), -1)
+    if not (keys == keys[0]).all():
+        raise AssertionError("figures: periods do not carry the same rows")
+    position = {p.quarter: n for n, p in enumerate(periods)}
+    change = np.full_like(by_period, np.nan)
+    for n, p in enumerate(periods):  # a handful of quarters, each a whole-array subtraction
+        before = position.get(p.quarter.previous())
+        if before is not None:
+            change[n] = by_period[n] - by_period[before]
+    return change.reshape(-1)
+
+
 def compute(con, indicators: list[Indicator], periods: list[Period], districts: list[str],
             grains: list[str], reported: set[str] | None = None) -> pd.DataFrame:
     """One row per reported period, grain, indicator and group: COLUMNS plus `quarter` and `change`.
@@ -131,10 +131,17 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
     (and both rates exist); `reported` limits the periods returned (None: all).
     """
     grains = sorted(set(grains), key=GRAIN_ORDER.__getitem__)
-    keys = con.sql(figures_sql(indicators, periods, districts, grains, reported)).to_arrow_table()
-    # Sorting a quarter-million integer pairs here costs a fraction of an ORDER BY over all the columns.
-    order = np.lexsort((keys.column("row_key").to_numpy(), keys.column("period_order").to_numpy()))
-    column = {name: keys.column(name).to_numpy(zero_copy_only=False)[order] for name in keys.column_names}
+    keys = con.sql(figures_sql(indicators, periods, districts, grains)).to_arrow_table()
+    # Sorting a quarter-million integers here costs a fraction of an ORDER BY over all the columns.
+    column = {name: keys.column(name).to_numpy() for name in keys.column_names}
+    order = np.argsort((column["period_order"].astype(np.int64) << 40) + column["row_key"])
+    column = {name: values[order] for name, values in column.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        column["rate"] = np.where(column["denominator"] > 0, column["numerator"] / column["denominator"], np.nan)
+    column["change"] = _change(column["rate"], column["row_key"], periods)
+    if reported is not None:
+        keep = np.isin(column["period_order"], [n for n, p in enumerate(periods) if p.quarter.label in reported])
+        column = {name: values[keep] for name, values in column.items()}
     grain, district_order = column["grain_order"], column["district_order"]
     # Group labels: 全市, then the districts, then the enterprises' codes (or names) by enterprise_key.
     group_position = np.where(grain == 0, 0, np.where(grain == 1, 1 + district_order,
@@ -152,10 +159,9 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
         "district": _take([None, *districts], district_order + 1),
         "numerator": column["numerator"],
         "denominator": column["denominator"],
-        "rate": column["rate"].astype(float),
+        "rate": column["rate"],
+        "level": _take(list(LEVELS), level_codes(column["rate"], column["denominator"])),
         "grain": _take(list(GRAINS), grain),
-        "change": column["change"].astype(float),
+        "change": column["change"],
     })
-    frame = table.to_pandas()
-    frame.insert(frame.columns.get_loc("rate") + 1, "level", finding_levels(frame["rate"], frame["denominator"]))
-    return frame
+    return table.to_pandas()

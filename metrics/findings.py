@@ -19,16 +19,19 @@ def thresholds() -> tuple[float, float]:
     return float(findings.get("pass_rate", 1.0)), float(findings.get("watch_rate", 0.95))
 
 
-def finding_levels(rates: pd.Series, denominators: pd.Series) -> pd.Series:
+def level_codes(rates: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """Positions in LEVELS (0 达标, 1 关注, 2 整改, 3 无数据) for arrays of rates and denominators."""
     pass_rate, watch_rate = thresholds()
-    rates = pd.to_numeric(rates, errors="coerce").astype(float)
-    no_data = (pd.to_numeric(denominators).fillna(0) <= 0) | rates.isna()
-    levels = np.select(
-        [no_data, rates >= pass_rate - _TOLERANCE, rates >= watch_rate - _TOLERANCE],
-        [NO_DATA, PASS, WATCH],
-        default=FIX,
-    )
-    return pd.Series(levels, index=rates.index, dtype=object)
+    rates = np.asarray(rates, dtype=float)
+    no_data = (np.nan_to_num(np.asarray(denominators, dtype=float)) <= 0) | np.isnan(rates)
+    with np.errstate(invalid="ignore"):
+        return np.select([no_data, rates >= pass_rate - _TOLERANCE, rates >= watch_rate - _TOLERANCE],
+                         [3, 0, 1], default=2)
+
+
+def finding_levels(rates: pd.Series, denominators: pd.Series) -> pd.Series:
+    codes = level_codes(pd.to_numeric(rates, errors="coerce"), pd.to_numeric(denominators, errors="coerce"))
+    return pd.Series(np.array(LEVELS, dtype=object)[codes], index=rates.index, dtype=object)
 
 
 def finding_level(rate: float | None, denominator: float | None) -> str:

@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 
 from etl.config import settings
+from etl.store import first_row
 from metrics.indicators import Indicator
 from metrics.scope import sql_list
 from metrics.sql import Period, base_ctes, district_list_cte
@@ -16,13 +17,9 @@ _PROVENANCE = 'x.source_file AS "来源文件", x.source_sheet AS "工作表", x
 _ENTERPRISE = 'e.district AS "区市", e.enterprise_name AS "企业名称", e.credit_code AS "统一社会信用代码"'
 
 
-def _display_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates as dates (not midnight timestamps), ready to show and export."""
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            timestamps = frame[column]
-            frame[column] = timestamps.dt.date.astype(object).where(timestamps.notna(), None)
-    return frame
+def _frame(con, sql: str) -> pd.DataFrame:
+    """A query's result ready to show and export: dates as dates (empty as None), through Arrow."""
+    return con.sql(sql).to_arrow_table().to_pandas()
 
 
 def shortfall_sql(item: Indicator, period: Period, districts: list[str], credit_code: str | None) -> str:
@@ -44,7 +41,7 @@ ORDER BY d.district_order, e.enterprise_key, {item.shortfall_order}
 
 def shortfall_records(con, item: Indicator, period: Period, districts: list[str],
                       credit_code: str | None = None) -> pd.DataFrame:
-    return _display_dates(con.execute(shortfall_sql(item, period, districts, credit_code)).df())
+    return _frame(con, shortfall_sql(item, period, districts, credit_code))
 
 
 def _watch_settings() -> dict:
@@ -129,7 +126,7 @@ def watch_lists(con, period: Period, districts: list[str]) -> dict[str, pd.DataF
     head = f"WITH {base_ctes([period], districts)},\n{district_list_cte(districts)}\n"
     values = {"enterprise": _ENTERPRISE, "provenance": _PROVENANCE, "hazard": _HAZARD_COLUMNS, **_watch_settings()}
     return {
-        key: _display_dates(con.execute(head + _WATCH_SQL[key].format(**values)).df())
+        key: _frame(con, head + _WATCH_SQL[key].format(**values))
         for key in WATCH_TITLES
     }
 
@@ -147,4 +144,4 @@ SELECT max(day) FROM (
 
 
 def latest_data_date(con) -> date | None:
-    return con.execute(_LATEST_DATE).fetchone()[0]
+    return first_row(con, _LATEST_DATE)[0]

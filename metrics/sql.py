@@ -36,7 +36,7 @@ from datetime import date
 from etl.config import settings
 from metrics import rules
 from metrics.dates import shift_months
-from metrics.quarters import Quarter
+from metrics.quarters import Quarter, parse_quarter
 from metrics.scope import sql_list, sql_literal
 
 
@@ -63,7 +63,8 @@ def window_months() -> int:
     return int(settings().get("indicators", {}).get("window_months", 12))
 
 
-def make_period(quarter: Quarter, as_of: date | None = None) -> Period:
+def make_period(quarter: Quarter | str, as_of: date | None = None) -> Period:
+    quarter = parse_quarter(quarter)
     as_of = as_of or quarter.end
     if as_of < quarter.start:
         raise AsOfError(f"截至日期 {as_of:%Y-%m-%d} 早于{quarter.cn}的开始日期 {quarter.start:%Y-%m-%d}。")
