@@ -57,8 +57,12 @@ def sidebar_brand() -> None:
         st.markdown(f"### {city}化工专项行动\n数据分析看板")
 
 
-def demo_notice() -> None:
-    if data.query(explore.is_demo):
+def data_notice() -> None:
+    """Say plainly when the figures come from demo data, or when there is no data yet."""
+    if not data.query(explore.has_any_data):
+        st.info("数据库中还没有任何数据。请先导入各区市报送的台账（命令行：`python -m etl load 文件或文件夹`），"
+                "各页面随后即显示统计结果。", icon=":material/upload_file:")
+    elif data.query(explore.is_demo):
         st.info("当前显示的是系统自动生成的**演示数据**，并非各区市实际报送数据。导入真实台账后即显示实际情况。",
                 icon=":material/science:")
 
@@ -71,7 +75,7 @@ def main() -> None:
                  "或导入各区市报送的台账后再打开看板。")
         st.stop()
     sidebar_filters(data.query(available_quarters))
-    demo_notice()
+    data_notice()
     try:
         navigation.run()
     except Exception:  # a page failed: log the details, show the user what to do

@@ -189,7 +189,8 @@ def report_coverage(con, quarter, *, as_of: date | None = None, districts: list[
 
 # ------------------------------------------------------------------ enterprises
 
-def enterprise_search(con, text: str = "", *, districts: list[str] | None = None, limit: int = 200) -> pd.DataFrame:
+def enterprise_search(con, text: str = "", *, districts: list[str] | None = None,
+                      limit: int | None = None) -> pd.DataFrame:
     """Enterprises (current roster, 关闭 included) whose name or credit code contains `text`."""
     needle = "".join((text or "").split()).replace("（", "(").replace("）", ")").upper()
     return _frame(con, f"""

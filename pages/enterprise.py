@@ -10,7 +10,7 @@ from ui import data, filters as flt, layout
 from ui.charts import log_calendar, show_chart, trend_lines
 from ui.style import facts_html, fmt_count, fmt_date, fmt_rate
 
-ENT_KEY, SECTION_KEY, HAZARD_KEY = "ent", "ent_view", "ent_hazard"
+ENT_KEY, SECTION_KEY, HAZARD_KEY, LIST_KEY = "ent", "ent_view", "ent_hazard", "ent_list"
 
 f = flt.current()
 layout.page_header("企业画像", f)
@@ -118,6 +118,15 @@ def show_profile(code: str) -> None:
 
 
 found = data.query(explore.enterprise_search, "", districts=f.district_list)
+
+
+def open_clicked() -> None:
+    """A row clicked in the roster opens that enterprise."""
+    rows = st.session_state[LIST_KEY].selection.rows
+    if rows:
+        st.session_state[ENT_KEY] = found.iloc[rows[0]]["统一社会信用代码"]
+
+
 if found.empty:
     layout.no_data("所选区市尚无企业名册数据，请先导入企业名册。")
 else:
@@ -128,6 +137,7 @@ else:
     if chosen is None:
         st.info(f"共 {len(found):,} 家企业。请在上方输入企业名称或统一社会信用代码选择一家企业。",
                 icon=":material/search:")
-        layout.table(found, "企业名册", f.scope_label, key="ent_list")
+        layout.table(found, "企业名册", f.scope_label, key=LIST_KEY, on_select=open_clicked,
+                     caption="点击表格中的一行即可查看该企业。")
     else:
         show_profile(chosen)

@@ -5,7 +5,7 @@ import streamlit as st
 from metrics import api, explore
 from ui import data, filters as flt, layout
 from ui.charts import count_bars, show_chart
-from ui.style import fmt_date
+from ui.style import facts_html, fmt_date
 
 f = flt.current()
 layout.page_header("数据质量", f, templates=())
@@ -17,16 +17,22 @@ coverage = data.query(explore.report_coverage, f.quarter, as_of=f.as_of, distric
 live = batches[batches["状态"] == "有效"] if len(batches) else batches
 last = data.query(explore.last_loaded_at)
 
-c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("已导入文件", f"{len(live):,}", border=True)
-c2.metric("最近导入", fmt_date(last) if last else "—", border=True)
-c3.metric("数据截至", fmt_date(data.query(api.data_as_of)), border=True,
-          help="已导入数据中最晚的业务日期（日志、隐患、培训、演练）。")
-c4.metric("隔离行数", f"{len(quarantine):,}", border=True, help="格式或取值有误、未入库的数据行。")
-c5.metric("拒收文件", f"{len(rejected):,}", border=True)
+missing = coverage[coverage["缺报项数"] > 0] if len(coverage) else coverage
+as_of_data = data.query(api.data_as_of)
+st.html(facts_html({
+    "最近导入": f"{fmt_date(last)} {last:%H:%M}" if last else "尚未导入",
+    "数据截至（最晚业务日期）": fmt_date(as_of_data) if as_of_data else "—",
+    "统计季度": f.quarter.cn,
+    "统计范围": f.scope_label,
+}))
+counts = [("已导入文件", len(live), "仍有效（未撤销）的导入批次。"),
+          ("隔离行数", len(quarantine), "格式或取值有误、未入库的数据行。"),
+          ("拒收文件", len(rejected), "无法识别为任何模板的文件。"),
+          ("有缺报的企业", len(missing), f"{f.quarter.cn}缺少季度检查表、工作日志、人员台账或演练记录之一的企业。")]
+for column, (label, value, help_text) in zip(st.columns(len(counts)), counts):
+    column.metric(label, f"{value:,}", border=True, help=help_text)
 
 st.subheader("报送完整性")
-missing = coverage[coverage["缺报项数"] > 0] if len(coverage) else coverage
 st.caption(f"{f.quarter.cn}：季度检查表、本季度工作日志（有驻点人员的企业）、人员台账、近 12 个月演练，缺任何一项即列出。")
 layout.table(missing, "有缺报的企业", f.scope_label, f.quarter.label, key="dq_missing", state_columns=("季度检查表",),
              empty="所选范围内企业的各项报送齐全。")
@@ -36,10 +42,14 @@ if quarantine.empty:
     layout.no_data("没有被隔离的数据行。")
 else:
     reasons = data.query(explore.quarantine_summary)
-    fig = count_bars(reasons.head(15).assign(原因=reasons["模板"] + "：" + reasons["隔离原因"]), x="原因", ys=["行数"],
-                     title="隔离原因（前 15 项）", horizontal=True, height=max(300, 60 + 30 * min(15, len(reasons))),
-                     y_title="行数")
-    show_chart(fig, "隔离原因", key="dq_reasons")
+    per_template = reasons.groupby("模板", as_index=False)["行数"].sum().sort_values("行数", ascending=False)
+    left, right = st.columns([2, 3])
+    with left:
+        fig = count_bars(per_template, x="模板", ys=["行数"], title="各模板隔离行数", horizontal=True,
+                         height=max(260, 80 + 34 * len(per_template)), y_title="行数")
+        show_chart(fig, "隔离行数_按模板", key="dq_reasons")
+    with right:
+        layout.table(reasons, "隔离原因汇总", key="dq_reason_table")
     layout.table(quarantine, "隔离行明细", key="dq_quarantine",
                  caption="行号为 Excel 中显示的行号；改正原文件后重新导入即可。")
 

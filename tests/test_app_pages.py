@@ -220,8 +220,9 @@ def test_quality_page(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/quality.py")
     shown = metrics_of(app)
     # 7 files in the first load + the September ledger; the unrelated CSV is rejected; one bad hazard row
-    assert (shown["已导入文件"], shown["隔离行数"], shown["拒收文件"]) == ("8", "1", "1")
-    assert shown["数据截至"] == "2026年9月24日"  # H-B1 rectified on 09-24, the latest event
+    # A sent everything; B has logs, staff and a drill but no 2026Q3 checklist; C is closed
+    assert (shown["已导入文件"], shown["隔离行数"], shown["拒收文件"], shown["有缺报的企业"]) == ("8", "1", "1", "1")
+    assert "2026年9月24日" in page_text(app)  # H-B1 rectified on 09-24, the latest event
     missing = frame_with(app, "缺报项数")
     assert "荣成市海达化工有限公司" in set(missing["企业名称"])
 

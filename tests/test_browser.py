@@ -192,3 +192,19 @@ def test_clicking_a_matrix_cell_lists_its_shortfall(browser, server):
         assert page.locator(ERROR_BOX).count() == 0
     finally:
         page.close()
+
+
+def test_clicking_a_roster_row_opens_the_enterprise(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/enterprise", wait_until="domcontentloaded")
+        _settle(page)
+        grid = page.locator('.st-key-ent_list [data-testid="stDataFrame"]')
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 15, box["y"] + 34 + 17)  # the row marker of the first enterprise
+        page.locator('[data-testid="stButtonGroup"] button', has_text="人员与证书").wait_for(timeout=30_000)
+        assert "ent=" in page.url  # the chosen enterprise is in the link
+        assert page.locator(ERROR_BOX).count() == 0
+    finally:
+        page.close()
