@@ -46,6 +46,8 @@ def pick_cell() -> None:
 
 
 matrix_view(table, groups, MATRIX_KEY, pick_cell)
+layout.downloads(table.drop(columns=[f"{g}等级" for g in groups]), "指标区市评定矩阵", f.scope_label, f.quarter.label,
+                 key="ov_matrix_dl")
 
 st.subheader("未达标明细")
 left, right = st.columns(2)

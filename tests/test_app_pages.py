@@ -5,6 +5,8 @@ each page's numbers are also compared with what metrics.api returns for the same
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -63,6 +65,15 @@ def page_text(app: AppTest) -> str:
     parts += [i.value for i in app.info] + [t.value for t in app.title]
     parts += [h.proto.body for h in app.get("html")]
     return "\n".join(str(p) for p in parts)
+
+
+def charts_of(app: AppTest) -> list[tuple[str, str]]:
+    """(PNG download file name, title) of every plotly chart on the page."""
+    found = []
+    for chart in app.get("plotly_chart"):
+        config, spec = json.loads(chart.proto.config), json.loads(chart.proto.spec)
+        found.append((config["toImageButtonOptions"]["filename"], spec["layout"]["title"]["text"]))
+    return found
 
 
 def metrics_report(db: Path, **kwargs):
@@ -164,8 +175,7 @@ def test_compare_ranking_and_trend(monkeypatch, small_db):
     assert_clean(app)
     ranking = frame_with(app, "排名").set_index("区市")
     assert (ranking.loc["文登区", "工作日志填报率"], ranking.loc["荣成市", "工作日志填报率"]) == ("34.8%", "18.2%")
-    charts = app.get("plotly_chart")
-    assert len(charts) == 2
+    assert [name for name, _ in charts_of(app)] == ["工作日志填报率_各区市_2026Q3", "工作日志填报率_近八个季度走势_2026Q3"]
 
 
 # --- 企业画像 --------------------------------------------------------------------------------------
@@ -290,3 +300,17 @@ def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path)
     assert missing.exists()
     assert any("演示数据" in i.value for i in app.info)
     assert metrics_of(app)["持证上岗率"] == "60.0%"
+
+
+CHARTED_PAGES = ["pages/compare.py", "pages/hazards.py", "pages/supervision.py", "pages/quality.py"]
+
+
+@pytest.mark.parametrize("page", CHARTED_PAGES)
+def test_every_chart_has_a_chinese_title_and_a_meaningful_png_name(monkeypatch, small_db, page):
+    app = open_app(monkeypatch, small_db, page)
+    charts = charts_of(app)
+    assert charts
+    for file_name, title in charts:
+        assert re.search(r"[\u4e00-\u9fff]", title), title
+        assert re.search(r"[\u4e00-\u9fff]", file_name) and " " not in file_name and "/" not in file_name, file_name
+    assert len({name for name, _ in charts}) == len(charts)  # no two charts download under one name
