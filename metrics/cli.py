@@ -105,6 +105,8 @@ def _text(value) -> str:
         return f"{value:%Y-%m-%d}"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer():  # a whole number from a column with gaps
+        return str(int(value))
     return str(value)
 
 

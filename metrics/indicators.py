@@ -14,10 +14,12 @@ The same records feed the figures (summed per enterprise, then pooled per
 district and city) and the shortfall lists (records whose numerator falls
 short of their denominator), so a figure and the list behind it never disagree.
 
-An indicator whose records are numerous and cheap to count may also declare
-`figures_sql`, yielding (period_order, enterprise_key, numerator, denominator)
-per enterprise directly; log_fill does, counting weekdays arithmetically instead of
-listing every supervision day. The tests check both routes against each other.
+An indicator whose records are numerous may also declare `figures_sql`, yielding
+(period_order, enterprise_key, numerator, denominator) per enterprise directly:
+certification and training count people through one bit per period (a person's
+on-duty, certificate and training masks) instead of one row per person and
+quarter, and log_fill counts weekdays arithmetically instead of listing every
+supervision day. The tests check both routes against each other, period by period.
 """
 from __future__ import annotations
 
@@ -136,8 +138,8 @@ SELECT period_order, enterprise_key,
        source_file, source_sheet, source_row
 FROM (
     SELECT d.*,
-           len(list_filter(t.passed, lambda day: {_DAY_IN_WINDOW})) AS passed_in_window,
-           list_max(list_filter(t.trained, lambda day: {_DAY_IN_WINDOW})) AS last_trained_on
+           len(list_filter(t.passed_dates, lambda day: {_DAY_IN_WINDOW})) AS passed_in_window,
+           list_max(list_filter(t.trained_dates, lambda day: {_DAY_IN_WINDOW})) AS last_trained_on
     FROM on_duty d
     LEFT JOIN training_lists t ON t.person_key = d.person_key
 )
@@ -170,7 +172,7 @@ RECTIFICATION = Indicator(
         "季度内发现的隐患（按各隐患编号的最新台账版本）中，整改完成日期不晚于截至日期的隐患占比。"
         "截至日期早于季度末时，只计至截至日期为止发现的隐患。"
     ),
-    numerator="已按期完成整改的隐患",
+    numerator="截至日期前已完成整改的隐患",
     denominator="季度内发现的隐患",
     unit="项",
     kind="target",

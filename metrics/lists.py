@@ -11,8 +11,6 @@ from metrics.indicators import Indicator
 from metrics.scope import sql_list
 from metrics.sql import Period, base_ctes, district_list_cte
 
-ENTERPRISE_COLUMNS = ["区市", "企业名称", "统一社会信用代码"]
-PROVENANCE_COLUMNS = ["来源文件", "工作表", "行号"]
 _PROVENANCE = 'x.source_file AS "来源文件", x.source_sheet AS "工作表", x.source_row AS "行号"'
 _ENTERPRISE = 'e.district AS "区市", e.enterprise_name AS "企业名称", e.credit_code AS "统一社会信用代码"'
 

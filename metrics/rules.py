@@ -7,8 +7,8 @@ from __future__ import annotations
 
 def on_duty(as_of: str, prefix: str = "") -> str:
     """On duty at as_of: 入职日期 empty or ≤ as_of, and 离职日期 empty or > as_of."""
-    return (f"(({prefix}hired_on IS NULL OR {prefix}hired_on <= {as_of}) "
-            f"AND ({prefix}left_on IS NULL OR {prefix}left_on > {as_of}))")
+    return (f"(coalesce({prefix}hired_on, DATE '0001-01-01') <= {as_of} "
+            f"AND coalesce({prefix}left_on, DATE '9999-12-31') > {as_of})")
 
 
 def holds_valid_certificate(as_of: str, prefix: str = "") -> str:

@@ -35,7 +35,7 @@ from datetime import date
 
 from etl.config import settings
 from metrics import rules
-from metrics.dates import shift_months
+from metrics.dates import parse_date, shift_months
 from metrics.quarters import Quarter, parse_quarter
 from metrics.scope import sql_list, sql_literal
 
@@ -63,9 +63,10 @@ def window_months() -> int:
     return int(settings().get("indicators", {}).get("window_months", 12))
 
 
-def make_period(quarter: Quarter | str, as_of: date | None = None) -> Period:
+def make_period(quarter: Quarter | str, as_of: date | str | None = None) -> Period:
+    """A quarter evaluated as of a date (default: its last day); a date before the quarter is refused."""
     quarter = parse_quarter(quarter)
-    as_of = as_of or quarter.end
+    as_of = parse_date(as_of) if as_of else quarter.end
     if as_of < quarter.start:
         raise AsOfError(f"截至日期 {as_of:%Y-%m-%d} 早于{quarter.cn}的开始日期 {quarter.start:%Y-%m-%d}。")
     return Period(quarter, as_of)
@@ -112,7 +113,8 @@ on_duty AS (
     WHERE {on_duty}
 ),
 training_lists AS (
-    SELECT s.person_key, list(t.trained_on) AS trained, list(t.trained_on) FILTER (WHERE t.passed) AS passed
+    SELECT s.person_key, list(t.trained_on) AS trained_dates,
+           list(t.trained_on) FILTER (WHERE t.passed) AS passed_dates
     FROM training t
     JOIN people s ON s.credit_code = t.credit_code AND s.person_id = t.person_id
     GROUP BY s.person_key

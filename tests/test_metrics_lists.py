@@ -49,6 +49,8 @@ def test_training_shortfall(con):
         ("A02", "统计期内无培训记录"), ("A04", "统计期内培训均不合格"), ("A08", "统计期内培训均不合格"),
         ("A09", "统计期内无培训记录"), ("B03", "统计期内无培训记录"),
     ]
+    latest = dict(column(frame, "人员编号", "统计期内最近培训日期"))
+    assert latest["A04"] == date(2026, 3, 1) and latest["A08"] == date(2026, 9, 1) and latest["A02"] is None
 
 
 def test_hazard_shortfalls_use_the_latest_ledger_version(con):
