@@ -111,6 +111,7 @@ STAFF_ROWS = [
     [CODE_B, "B01", "乙一", "主要负责人", None, "Z-B01", d("2027-12-31"), None, None],
     [CODE_B, "B02", "乙二", "特种作业人员", "电工", "Z-B02", d("2026-06-30"), None, None],  # superseded below
     [CODE_B, "B03", "乙三", "其他从业人员", None, None, None, None, None],
+    [CODE_B, "B04", "乙四", "安全管理人员", None, None, None, None, d("2026-09-15")],  # left before Q.end
     [CODE_C, "C01", "丙一", "安全管理人员", None, "Z-C01", d("2026-12-01"), None, None],
     [CODE_C, "C02", "丙二", "其他从业人员", None, None, None, None, None],
     [CODE_C, "C03", "丙三", "其他从业人员", None, "Z-C03", d("2026-12-29"), None, None],  # Q.end + 90 days

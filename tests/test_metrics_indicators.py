@@ -37,12 +37,12 @@ def figures(frame, group=None):
 # certification — key roles on duty at 09-30 (hired empty or ≤ 09-30, left empty or > 09-30):
 #   A: A01 (valid 2027-01-01 ✓), A02 (valid exactly 09-30 ✓), A03 (valid 09-29 ✗), A04 (no certificate ✗),
 #      A09 (no validity date ✗); A05 hired 10-01 and A06 leaving 09-30 are not on duty; A08 is 分管负责人 → 2/5
-#   B: B01 ✓, B02 ✓ only through the later roster (06-30 → 10-15)                                  → 2/2
+#   B: B01 ✓, B02 ✓ only through the later roster (06-30 → 10-15); B04 left on 09-15             → 2/2
 #   C (停产, stays in): C01 ✓ (C02–C04 are 其他从业人员)                                              → 1/1
 # training — everyone on duty; a passed training in (2025-09-30, 2026-09-30]:
 #   A: on duty A01 A02 A03 A04 A07 A08 A09 = 7; A01 (2025-10-01 ✓), A02 (2025-09-30, open end ✗),
 #      A03 (2026-09-30, closed end ✓), A04 (不合格 ✗), A07 (score 60 ✓), A08 (score 59 ✗), A09 (10-01 ✗) → 3/7
-#   B: B01 ✓ B02 ✓ B03 ✗ → 2/3;  C: C01 (matched by name) ✓, C02–C04 ✗ → 1/4
+#   B: B01 ✓ B02 ✓ B03 ✗ (B04 has left) → 2/3;  C: C01 (matched by name) ✓, C02–C04 ✗ → 1/4
 # rectification — latest ledger version, found 07-01…09-30, rectified ≤ 09-30:
 #   A: H1 ✓, H2 (found and rectified on the last day) ✓, H3 (rectified 10-02) ✗; H4 found in Q2 → 2/3
 #   B: H5 (second ledger: rectified 09-20) ✓, H6 ✗, H7 ✓ → 2/3;  C: H8 ✓; H10 found in Q4 → 1/1
@@ -123,9 +123,10 @@ def test_district_scope_and_indicator_choice(con):
 def test_as_of_mid_quarter(con):
     # As of 2026-08-31: on duty at 08-31, window (2025-08-31, 2026-08-31], events up to 08-31.
     # certification: A: A01 ✓ A02 ✓ A03 (09-29 ≥ 08-31) ✓ A04 ✗ A06 (leaves 09-30, on duty) ✓ A09 ✗ → 4/6;
-    #   A08 (hired 09-30) is not yet on duty; B 2/2; C 1/1 → city 7/9
+    #   A08 (hired 09-30) is not yet on duty; B: B01 ✓ B02 ✓ B04 (leaves 09-15, on duty, no certificate) ✗ → 2/3;
+    #   C 1/1 → city 7/10
     # training: A: on duty A01 A02 A03 A04 A06 A07 A09; A01 ✓, A02 (2025-09-30 now inside) ✓, A03 (09-30 after) ✗,
-    #   A04 ✗, A06 ✓, A07 ✓, A09 ✗ → 4/7; B 2/3; C 1/4 → city 7/14
+    #   A04 ✗, A06 ✓, A07 ✓, A09 ✗ → 4/7; B: B01 ✓ B02 ✓ B03 ✗ B04 ✗ → 2/4; C 1/4 → city 7/15
     # rectification: A: H1 ✓ H3 ✗ (H2 not yet found) → 1/2; B: H5 (rectified 09-20) ✗ H7 ✓ → 1/2; C: H8 ✓ → 3/5
     # drill_participation: A: 2025-09-30 10/10 + 2025-10-01 19/20 → 29/30; B 8/8; C 6/12 → 43/50
     # special_ops_onsite: A 6/7 (July); B: 08-14 1/1 → 7/8
@@ -133,8 +134,8 @@ def test_as_of_mid_quarter(con):
     # major_hazard_reported: B: H5 ✓ (H6 not yet found); C: H8 ✗ → 1/2
     frame = api.report(con, "2026Q3", as_of="2026-08-31")
     got = figures(frame, "全市")
-    assert got["certification"] == (7, 9)
-    assert got["training"] == (7, 14)
+    assert got["certification"] == (7, 10)
+    assert got["training"] == (7, 15)
     assert got["rectification"] == (3, 5)
     assert got["drill_participation"] == (43, 50)
     assert got["special_ops_onsite"] == (7, 8)
@@ -165,11 +166,11 @@ def test_trend_with_change_against_previous_quarter(con):
     frame = api.trend(con, ["2026Q2", "2026Q3"], indicators=["certification", "responsibility", "rectification"])
     assert list(frame["quarter"]) == ["2026Q2"] * 3 + ["2026Q3"] * 3
     pick = frame.set_index(["quarter", "indicator"])
-    # certification at 2026-06-30: A: A01 A02 A03 A06 ✓, A04 A09 ✗ → 4/6; B 2/2; C 1/1 → 7/9;
-    #   at 2026-03-31 the same people and certificates → 7/9, so Q2's change is 0.
-    assert (pick.loc[("2026Q2", "certification"), "numerator"], pick.loc[("2026Q2", "certification"), "denominator"]) == (7, 9)
+    # certification at 2026-06-30: A: A01 A02 A03 A06 ✓, A04 A09 ✗ → 4/6; B: B01 B02 ✓, B04 (still on duty) ✗ → 2/3;
+    #   C 1/1 → 7/10; at 2026-03-31 the same people and certificates → 7/10, so Q2's change is 0.
+    assert (pick.loc[("2026Q2", "certification"), "numerator"], pick.loc[("2026Q2", "certification"), "denominator"]) == (7, 10)
     assert pick.loc[("2026Q2", "certification"), "change"] == pytest.approx(0.0)
-    assert pick.loc[("2026Q3", "certification"), "change"] == pytest.approx(5 / 8 - 7 / 9)
+    assert pick.loc[("2026Q3", "certification"), "change"] == pytest.approx(5 / 8 - 7 / 10)
     # responsibility: Q1 no checklists (no data), Q2 C's 是 → 1/1, Q3 1/2.
     assert math.isnan(pick.loc[("2026Q2", "responsibility"), "change"])
     assert pick.loc[("2026Q3", "responsibility"), "change"] == pytest.approx(0.5 - 1.0)
