@@ -122,6 +122,19 @@ def _screenshot(page, name: str) -> Path:
     return path
 
 
+def _assert_only_safe_table_exports(page) -> None:
+    """The grid's own CSV download (no formula neutralising, no BOM) is hidden; ours are there."""
+    grids = page.locator('[data-testid="stDataFrame"]')
+    if grids.count() == 0:
+        return
+    grids.first.scroll_into_view_if_needed()
+    grids.first.hover()
+    page.wait_for_timeout(500)
+    assert not page.locator('button[aria-label="Download as CSV"]').first.is_visible()
+    assert page.get_by_role("button", name="下载 Excel").count() >= 1
+    assert page.get_by_role("button", name="下载 CSV").count() >= 1
+
+
 @pytest.mark.parametrize("url_path", list(PAGES))
 def test_every_page_draws_without_errors(browser, server, url_path):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
@@ -133,6 +146,7 @@ def test_every_page_draws_without_errors(browser, server, url_path):
         assert page.locator(ERROR_BOX).count() == 0
         assert page.get_by_text(PAGE_ERROR_TEXT).count() == 0
         assert page.get_by_text("无法识别").count() == 0
+        _assert_only_safe_table_exports(page)
         _screenshot(page, url_path or "overview")
     finally:
         page.close()

@@ -68,24 +68,11 @@ def fmt_date(value) -> str:
     return str(value)
 
 
-def level_badge_html(level: str) -> str:
-    color = LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA])
-    return f'<span class="level-badge" style="background:{color}">{level}</span>'
-
-
 CSS = f"""
 <style>
   html, body, [class*="css"] {{ font-family: {FONT_FAMILY}; }}
   .block-container {{ padding-top: 2.2rem; padding-bottom: 2rem; max-width: 1500px; }}
-  h1 {{ color: {PRIMARY}; font-size: 1.9rem !important; }}
-  .level-badge {{ color: #fff; border-radius: 4px; padding: 1px 8px; font-size: 0.8rem; white-space: nowrap; }}
-  .ind-card {{ border: 1px solid #E0E4EA; border-left: 6px solid var(--level); border-radius: 8px;
-               padding: 10px 14px 8px 14px; background: #fff; min-height: 142px; }}
-  .ind-card .name {{ font-size: 0.95rem; color: #333; font-weight: 600; }}
-  .ind-card .rate {{ font-size: 2.0rem; font-weight: 700; color: var(--level); line-height: 1.25; }}
-  .ind-card .detail {{ font-size: 0.82rem; color: #555; }}
-  .ind-card .change-up {{ color: #2E7D32; }}
-  .ind-card .change-down {{ color: #C62828; }}
+  h1 {{ color: {PRIMARY} !important; font-size: 1.9rem !important; }}
   .legend span {{ margin-right: 14px; font-size: 0.85rem; }}
   .legend i {{ display: inline-block; width: 12px; height: 12px; border-radius: 2px; margin-right: 4px;
                vertical-align: -1px; }}
@@ -95,6 +82,8 @@ CSS = f"""
   .facts b {{ font-size: 1.05rem; color: #1F2937; }}
   .asof {{ color: #555; font-size: 0.9rem; margin-top: -0.6rem; margin-bottom: 0.4rem; }}
   [data-testid="stSidebarNav"] a span {{ font-size: 0.98rem; }}
+  /* Tables are exported only through the page's own buttons (formula-safe .xlsx and CSV with BOM). */
+  [data-testid="stTooltipHoverTarget"]:has(> button[aria-label="Download as CSV"]) {{ display: none !important; }}
 </style>
 """
 
