@@ -357,7 +357,9 @@ FROM (
       ON before_first.day = greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - 1
 ) due
 LEFT JOIN (
-    SELECT p.period_order, s.enterprise_key, s.supervisor_name, count(DISTINCT l.log_date) AS days
+    -- distinct days counted as the bits set in a 128-bit set of the quarter's day numbers
+    SELECT p.period_order, s.enterprise_key, s.supervisor_name,
+           bit_count(bit_or(1::HUGEINT << (l.log_date - p.q_start))) AS days
     FROM work_logs l
     JOIN log_names n ON n.written = l.supervisor
     JOIN stationings s ON s.credit_code = l.credit_code AND s.supervisor_name = n.supervisor_name
