@@ -15,7 +15,7 @@ from datetime import date
 
 import pandas as pd
 
-from etl.config import settings
+from etl.config import districts as configured_districts, settings
 from etl.templates import BY_NAME, KEY_STAFF_CATEGORIES
 from metrics.scope import resolve_districts
 from metrics.sql import base_ctes, make_period
@@ -81,45 +81,94 @@ def last_loaded_at(con):
     return con.execute("SELECT max(loaded_at) FROM batches WHERE rolled_back_at IS NULL").fetchone()[0]
 
 
-def quarantine_rows(con, *, templates: list[str] | None = None) -> pd.DataFrame:
-    """Quarantined rows of batches still in force, with where they came from and why."""
-    return _frame(con, """
-        WITH live AS (
-            SELECT q.* FROM quarantine q
-            JOIN batches b USING (batch_id)
+def _quarantine_located() -> str:
+    """CTEs ending in `located`: quarantined rows still in force, each with the district it concerns.
+
+    A quarantined row was never loaded, so its district is inferred: from its raw cells (an
+    enterprise name or credit code on the roster, else a district name or alias), else from a
+    single district named in its file name. NULL when none is found (it may concern any district).
+    """
+    config = configured_districts()
+    aliases = ", ".join(f"({_literal(alias)}, {_literal(name)})" for alias, name in config.aliases.items())
+    prefixes = "|".join(config.strip_prefixes) or "$^"
+    return f"""
+        live AS (
+            SELECT q.*, row_number() OVER () AS qid
+            FROM quarantine q JOIN batches b USING (batch_id)
             WHERE b.rolled_back_at IS NULL
+        ),
+        cells AS (
+            SELECT l.qid,
+                   replace(replace(regexp_replace(j.value ->> '$', '\\s', '', 'g'), '（', '('), '）', ')') AS text
+            FROM live l, json_each(l.raw_json) j
+        ),
+        district_aliases(alias, district) AS (VALUES {aliases}),
+        by_enterprise AS (
+            SELECT c.qid, min(e.district) AS district
+            FROM cells c JOIN enterprises_current e ON c.text = e.name_norm OR upper(c.text) = e.credit_code
+            GROUP BY c.qid
+        ),
+        by_district_name AS (
+            SELECT c.qid, min(a.district) AS district
+            FROM cells c JOIN district_aliases a ON regexp_replace(c.text, '^({prefixes})', '') = a.alias
+            GROUP BY c.qid
+        ),
+        by_file_name AS (
+            SELECT l.qid, min(a.district) AS district
+            FROM live l JOIN district_aliases a ON contains(l.file_name, a.alias)
+            GROUP BY l.qid
+            HAVING count(DISTINCT a.district) = 1
+        ),
+        inferred AS (
+            SELECT l.*, coalesce(be.district, bd.district, bf.district) AS district
+            FROM live l
+            LEFT JOIN by_enterprise be USING (qid)
+            LEFT JOIN by_district_name bd USING (qid)
+            LEFT JOIN by_file_name bf USING (qid)
+        ),
+        located AS (
+            SELECT * FROM inferred
+            WHERE CAST($districts AS VARCHAR[]) IS NULL OR district IS NULL
+               OR list_contains(CAST($districts AS VARCHAR[]), district)
         )
-        SELECT template AS 模板, file_name AS 来源文件, sheet AS 工作表, "row" AS 行号,
-               "column" AS 列, value AS 原值, reason AS 隔离原因, batch_id AS 批次号
-        FROM live
-        WHERE CAST($templates AS VARCHAR[]) IS NULL OR list_contains(CAST($templates AS VARCHAR[]), template)
+    """
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def quarantine_rows(con, *, districts: list[str] | None = None) -> pd.DataFrame:
+    """Quarantined rows of batches still in force, with where they came from, why, and the district they concern.
+
+    With `districts`, rows of other districts are left out (rows of unknown district are kept).
+    """
+    return _frame(con, f"""
+        WITH {_quarantine_located()}
+        SELECT coalesce(district, '未能识别') AS 区市, template AS 模板, file_name AS 来源文件, sheet AS 工作表,
+               "row" AS 行号, "column" AS 列, value AS 原值, reason AS 隔离原因, batch_id AS 批次号
+        FROM located
         ORDER BY batch_id DESC, file_name, sheet, "row"
-    """, {"templates": templates})
+    """, {"districts": districts})
 
 
-def quarantine_summary(con) -> pd.DataFrame:
+def quarantine_summary(con, *, districts: list[str] | None = None) -> pd.DataFrame:
     """Quarantined rows per template and reason."""
-    return _frame(con, """
-        WITH live AS (
-            SELECT q.* FROM quarantine q
-            JOIN batches b USING (batch_id)
-            WHERE b.rolled_back_at IS NULL
-        )
+    return _frame(con, f"""
+        WITH {_quarantine_located()}
         SELECT template AS 模板, reason AS 隔离原因, count(*) AS 行数
-        FROM live
+        FROM located
         GROUP BY ALL
         ORDER BY 行数 DESC, 模板
-    """)
+    """, {"districts": districts})
 
 
-def quarantine_counts(con) -> dict[str, int]:
-    """Quarantined rows still in force, per template (Chinese title, as the loader records it)."""
-    rows = con.execute("""
-        SELECT q.template, count(*) FROM quarantine q
-        JOIN batches b USING (batch_id)
-        WHERE b.rolled_back_at IS NULL
-        GROUP BY ALL
-    """).fetchall()
+def quarantine_counts(con, *, districts: list[str] | None = None) -> dict[str, int]:
+    """Quarantined rows still in force per template (Chinese title) that may concern the districts."""
+    rows = con.execute(f"""
+        WITH {_quarantine_located()}
+        SELECT template, count(*) FROM located GROUP BY ALL
+    """, {"districts": districts}).fetchall()
     return {_template_title(name): n for name, n in rows}
 
 

@@ -2,6 +2,7 @@
 the data workbook, the printable report and the chart images, for the quarter and districts in the sidebar."""
 from datetime import datetime
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from metrics.sql import AsOfError
@@ -43,7 +44,8 @@ c2.metric("超期未整改隐患", f"{len(content.watch['overdue_hazards']):,}",
 c3.metric("未报季度检查表", f"{len(content.watch['missing_checklists']):,} 家", border=True)
 c4.metric("建议共性任务", f"{len(common_tasks(content))} 项", border=True)
 with st.expander("图表预览", icon=":material/bar_chart:"):
-    show_chart(overview_chart(content), "各项指标完成情况", f.scope_label, f.quarter.label, key="pack_overview")
+    show_chart(go.Figure(overview_chart(content)), "各项指标完成情况", f.scope_label, f.quarter.label,
+               key="pack_overview")
 
 # ------------------------------------------------------------------ the paper's text
 st.subheader("材料正文（可修改）")

@@ -11,7 +11,7 @@ f = flt.current()
 layout.page_header("数据质量", f, templates=())
 
 batches = data.query(explore.batches)
-quarantine = data.query(explore.quarantine_rows)
+quarantine = data.query(explore.quarantine_rows, districts=f.district_list)
 rejected = data.query(explore.rejected_files)
 coverage = data.query(explore.report_coverage, f.quarter, as_of=f.as_of, districts=f.district_list)
 live = batches[batches["状态"] == "有效"] if len(batches) else batches
@@ -41,7 +41,7 @@ st.subheader("隔离的数据行")
 if quarantine.empty:
     layout.no_data("没有被隔离的数据行。")
 else:
-    reasons = data.query(explore.quarantine_summary)
+    reasons = data.query(explore.quarantine_summary, districts=f.district_list)
     per_template = reasons.groupby("模板", as_index=False)["行数"].sum().sort_values("行数", ascending=False)
     left, right = st.columns([2, 3])
     with left:

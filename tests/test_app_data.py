@@ -252,7 +252,10 @@ def test_weekly_summary_is_drafted_from_the_logs(con):
 def test_data_quality_views(con):
     assert explore.quarantine_counts(con) == {"隐患台账": 1}
     rows = explore.quarantine_rows(con)
-    assert rows[["来源文件", "行号", "列"]].values.tolist() == [["隐患台账_7月.xlsx", 4, "隐患等级"]]
+    # the bad ledger row names enterprise A's credit code: it concerns 文登区
+    assert rows[["区市", "来源文件", "行号", "列"]].values.tolist() == [["文登区", "隐患台账_7月.xlsx", 4, "隐患等级"]]
+    assert explore.quarantine_counts(con, districts=["荣成市"]) == {}
+    assert explore.quarantine_counts(con, districts=["文登区", "荣成市"]) == {"隐患台账": 1}
     assert list(explore.rejected_files(con)["文件名"]) == ["无关文件.csv"]
     coverage = explore.report_coverage(con, Q3).set_index("企业名称")
     assert coverage.loc[NAME_B, "季度检查表"] == "未报" and coverage.loc[NAME_A, "季度检查表"] == "已报"

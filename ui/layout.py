@@ -32,7 +32,7 @@ def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = AL
 
 
 def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool) -> None:
-    counts = data.query(explore.quarantine_counts)
+    counts = data.query(explore.quarantine_counts, districts=filters.district_list)
     touched = {name: n for name, n in counts.items() if name in templates and n}
     messages = []
     if touched:
