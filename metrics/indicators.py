@@ -152,7 +152,7 @@ FROM (
     SELECT s.enterprise_key, s.on_duty_mask, s.on_duty_mask & coalesce(t.passed_mask, 0) AS passed_mask,
            count(*) AS people
     FROM staff_masks s
-    LEFT JOIN training_masks t ON t.person_key = s.person_key
+    LEFT JOIN training_masks t ON t.credit_code = s.credit_code AND t.person_id = s.person_id
     GROUP BY ALL
 ) m
 JOIN period_bits b ON m.on_duty_mask & b.bit <> 0

@@ -13,8 +13,8 @@ integer keys, which keeps a million person-quarters fast.
     people             current staff roster of the enterprises in scope, with an integer person_key
     on_duty            people on duty at as_of, per period
     training_lists     per person: dates of all trainings and of passed ones
-    staff_masks        people with BIGINT masks, one bit per period: on duty; valid certificate
-    training_masks     per person: mask of the periods whose window holds a passed training
+    staff_masks        current staff in scope with BIGINT masks, one bit per period: on duty; valid certificate
+    training_masks     per (credit_code, person_id): mask of the periods whose window holds a passed training
     period_bits        period_order → its bit
     window_drills      drills in (window_start, as_of]
     hazards_found      latest hazard versions found in [q_start, period_end]
@@ -185,19 +185,17 @@ period_bits AS (
 ),
 staff_masks AS (
     -- Per person, one bit per period: on duty at its as_of; holding a valid certificate at it.
-    SELECT *, {on_duty_mask} AS on_duty_mask, {certificate_mask} AS certificate_mask
-    FROM people
+    SELECT e.enterprise_key, s.credit_code, s.person_id, s.category,
+           {on_duty_mask} AS on_duty_mask, {certificate_mask} AS certificate_mask
+    FROM staff_current s
+    JOIN scope e ON e.credit_code = s.credit_code
 ),
 training_masks AS (
     -- Per person, one bit per period: a passed training within the period's 12-month window.
-    SELECT s.person_key, t.passed_mask
-    FROM (
-        SELECT credit_code, person_id, bit_or({training_mask}) AS passed_mask
-        FROM training
-        WHERE passed
-        GROUP BY credit_code, person_id
-    ) t
-    JOIN people s ON s.credit_code = t.credit_code AND s.person_id = t.person_id
+    SELECT credit_code, person_id, bit_or({training_mask}) AS passed_mask
+    FROM training
+    WHERE passed
+    GROUP BY credit_code, person_id
 ),
 weekday_ranks AS (
     -- The weekdays in [a, b] are rank(b) − rank(a − 1).
