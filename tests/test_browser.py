@@ -222,3 +222,21 @@ def test_clicking_a_roster_row_opens_the_enterprise(browser, server):
         assert page.locator(ERROR_BOX).count() == 0
     finally:
         page.close()
+
+
+def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/compare", wait_until="domcontentloaded")
+        _settle(page)
+        # bars best first: 荣成市 100.0 %, 文登区 50.0 %, then the districts without data
+        bar = page.locator(".st-key-cmp_bars g.point path").nth(1)
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()  # plotly's drag layer lies above the bars: click the spot, not the element
+        # near the bar's end: its start may lie left of the zoomed axis, clipped away
+        page.mouse.click(box["x"] + box["width"] - 8, box["y"] + box["height"] / 2)
+        page.get_by_text("持证上岗率（文登区").wait_for(timeout=30_000)
+        page.get_by_text("无证或证书过期人员　共 2 条", exact=True).wait_for(timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+    finally:
+        page.close()
