@@ -6,6 +6,7 @@ quarter, date, district, indicator, group or option).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -38,6 +39,20 @@ class DatabaseMissing(Exception):
     """No warehouse file where one was expected."""
 
 
+class _ChineseHelp(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, prefix="用法：" if prefix is None else prefix)
+
+
+def _chinese_headings(parser, positionals: str = "参数") -> None:
+    """Section titles and the -h line of a parser's help in Chinese (argparse writes them in English)."""
+    parser._positionals.title = positionals
+    parser._optionals.title = "选项"
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "显示本帮助并退出"
+
+
 def _common(parser, *, as_of: bool = True) -> None:
     parser.add_argument("--db", type=Path, help=DB_HELP)
     parser.add_argument("--quarter", help=QUARTER_HELP)
@@ -47,7 +62,8 @@ def _common(parser, *, as_of: bool = True) -> None:
 
 
 def _parser() -> ChineseArgumentParser:
-    parser = ChineseArgumentParser(prog="python -m metrics", description="威海市非危化品化工企业驻点监督：指标、缺口清单与预警清单")
+    parser = ChineseArgumentParser(prog="python -m metrics", description="威海市非危化品化工企业驻点监督：指标、缺口清单与预警清单",
+                                   formatter_class=_ChineseHelp)
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令",
                                      parser_class=ChineseArgumentParser)
 
@@ -71,6 +87,10 @@ def _parser() -> ChineseArgumentParser:
     watch.add_argument("--format", choices=("table", "csv"), default="table", help="输出格式（默认 table）")
 
     commands.add_parser("indicators", help="列出 11 项指标的代码、名称与口径")
+    _chinese_headings(parser, "命令")
+    for each in commands.choices.values():
+        each.formatter_class = _ChineseHelp
+        _chinese_headings(each)
     return parser
 
 

@@ -178,3 +178,10 @@ def test_as_of_before_quarter_is_a_usage_error_even_without_a_database(capsys, t
     code, _, err = run(capsys, "report", "--db", str(tmp_path / "none.duckdb"), "--quarter", "2026Q3",
                        "--as-of", "2026-06-30")
     assert code == 2 and "早于2026年第三季度的开始日期 2026-07-01" in err
+
+
+def test_help_is_in_chinese(capsys):
+    code, out, _ = run(capsys, "report", "--help")
+    assert code == 0
+    assert out.startswith("用法：python -m metrics report") and "选项" in out and "显示本帮助并退出" in out
+    assert "usage:" not in out and "options:" not in out
