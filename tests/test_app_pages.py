@@ -164,6 +164,14 @@ def test_as_of_date_moves_the_watch_lists(monkeypatch, small_db):
     assert "截至日期 2026年9月5日" in page_text(app)
 
 
+def test_an_as_of_date_before_the_quarter_falls_back_to_its_end(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db)
+    app.sidebar.date_input(key="asof").set_value(Q3.start.replace(month=6, day=1)).run()
+    assert_clean(app)
+    assert any("早于2026年第三季度的第一天" in w.value for w in app.sidebar.warning)
+    assert metrics_of(app)["持证上岗率"] == "60.0%"  # as of 09-30, as without a date
+
+
 # --- 区市对比 --------------------------------------------------------------------------------------
 
 def test_compare_ranking_and_trend(monkeypatch, small_db):

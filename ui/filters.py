@@ -80,7 +80,12 @@ def sidebar_filters(quarters: list[Quarter]) -> Filters:
             "区市", list(configured_districts().names), default=[], key=DISTRICTS_KEY, bind="query-params",
             placeholder="全部区市", help="不选即为全部区市。",
         )
-    filters = Filters(quarter, as_of if isinstance(as_of, date) else None, tuple(chosen))
+        as_of = as_of if isinstance(as_of, date) else None
+        if as_of is not None and as_of < quarter.start:
+            st.warning(f"截至日期 {as_of:%Y-%m-%d} 早于{quarter.cn}的第一天，已改按季度末 {quarter.end:%Y-%m-%d} 统计。",
+                       icon=":material/event_busy:")
+            as_of = None
+    filters = Filters(quarter, as_of, tuple(chosen))
     st.session_state[_STATE_KEY] = filters
     return filters
 

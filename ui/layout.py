@@ -1,6 +1,7 @@
 """Building blocks every page uses: the header with 数据截至 and data warnings, and tables with downloads."""
 from __future__ import annotations
 
+import html
 from typing import Callable
 
 import pandas as pd
@@ -87,7 +88,7 @@ def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_
     """
     if title:
         count = f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""
-        st.markdown(f"**{title}**{count}", unsafe_allow_html=True)
+        st.markdown(f"**{html.escape(title)}**{count}", unsafe_allow_html=True)  # titles may carry data
     if caption:
         st.caption(caption)
     if frame.empty:
