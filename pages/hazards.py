@@ -16,14 +16,14 @@ layout.page_header("隐患整改", f, templates=("企业名册", "隐患台账")
 found = data.query(explore.hazards_found, f.quarter, as_of=f.as_of, districts=f.district_list)
 majors = data.query(explore.major_hazards, f.quarter, as_of=f.as_of, districts=f.district_list)
 watch = layout.watch(f)
-rate = report(f, "city", indicators=["rectification"])["rate"]
-total = len(found)
-done = int((found["截至日期状态"] == "已整改").sum()) if total else 0
+# the counts are the 隐患整改率's own numerator and denominator, so the cards and the indicator agree
+rectification = report(f, "city", indicators=["rectification"]).iloc[0]
+total = int(rectification["denominator"])
 
 c1, c2, c3, c4, c5, c6 = st.columns(6)
 c1.metric("本季度发现隐患", f"{total:,}", border=True)
-c2.metric("已整改", f"{done:,}", border=True)
-c3.metric("隐患整改率", fmt_rate(rate.iloc[0] if len(rate) else None), border=True)
+c2.metric("已整改", f"{int(rectification['numerator']):,}", border=True)
+c3.metric("隐患整改率", fmt_rate(rectification["rate"]), border=True)
 c4.metric("超期未整改", f"{len(watch['overdue_hazards']):,}", border=True,
           help="截至日期已过整改期限仍未整改的隐患，含以前季度发现的。")
 c5.metric("本季度重大隐患", f"{len(majors):,}", border=True)
