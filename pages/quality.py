@@ -43,13 +43,16 @@ if quarantine.empty:
 else:
     reasons = data.query(explore.quarantine_summary, districts=f.district_list)
     per_template = reasons.groupby("模板", as_index=False)["行数"].sum().sort_values("行数", ascending=False)
-    left, right = st.columns([2, 3])
-    with left:
-        fig = count_bars(per_template, x="模板", ys=["行数"], title="各模板隔离行数", horizontal=True,
-                         height=max(260, 80 + 34 * len(per_template)), y_title="行数")
-        show_chart(fig, "隔离行数_按模板", key="dq_reasons")
-    with right:
-        layout.table(reasons, "隔离原因汇总", key="dq_reason_table")
+    if len(per_template) > 1:
+        left, right = st.columns([2, 3])
+        with left:
+            fig = count_bars(per_template, x="模板", ys=["行数"], title="各模板隔离行数", horizontal=True,
+                             height=max(260, 80 + 34 * len(per_template)), y_title="行数")
+            show_chart(fig, "隔离行数_按模板", f.scope_label, key="dq_reasons")
+        with right:
+            layout.table(reasons, "隔离原因汇总", f.scope_label, key="dq_reason_table")
+    else:
+        layout.table(reasons, "隔离原因汇总", f.scope_label, key="dq_reason_table")
     layout.table(quarantine, "隔离行明细", key="dq_quarantine",
                  caption="行号为 Excel 中显示的行号；改正原文件后重新导入即可。")
 

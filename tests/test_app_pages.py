@@ -313,7 +313,7 @@ def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path)
     assert metrics_of(app)["持证上岗率"] == "60.0%"
 
 
-CHARTED_PAGES = ["pages/compare.py", "pages/hazards.py", "pages/supervision.py", "pages/quality.py"]
+CHARTED_PAGES = ["pages/compare.py", "pages/hazards.py", "pages/supervision.py"]
 
 
 @pytest.mark.parametrize("page", CHARTED_PAGES)

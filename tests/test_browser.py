@@ -240,3 +240,31 @@ def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
         assert page.locator(ERROR_BOX).count() == 0
     finally:
         page.close()
+
+
+def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, tmp_path):
+    import openpyxl
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
+    try:
+        page.goto(f"{server}/hazards", wait_until="domcontentloaded")
+        _settle(page)
+        overdue = page.locator(".st-key-hz_overdue_csv button")
+        overdue.scroll_into_view_if_needed()
+        with page.expect_download(timeout=30_000) as csv_download:
+            overdue.click()
+        csv_path = tmp_path / csv_download.value.suggested_filename
+        csv_download.value.save_as(csv_path)
+        assert csv_path.name == "超期未整改隐患_全部区市_2026-09-30.csv"
+        content = csv_path.read_bytes()
+        assert content.startswith(b"\xef\xbb\xbf")
+        assert "H-A0" in content.decode("utf-8-sig") and "H-A2" in content.decode("utf-8-sig")
+        with page.expect_download(timeout=30_000) as xlsx_download:
+            page.locator(".st-key-hz_overdue_xlsx button").click()
+        xlsx_path = tmp_path / xlsx_download.value.suggested_filename
+        xlsx_download.value.save_as(xlsx_path)
+        sheet = openpyxl.load_workbook(xlsx_path).active
+        assert [cell.value for cell in sheet[1]][:3] == ["区市", "企业名称", "统一社会信用代码"]
+        assert sheet.max_row == 3  # header + H-A0 + H-A2
+    finally:
+        page.close()

@@ -68,12 +68,10 @@ def _column_config(frame: pd.DataFrame) -> dict:
 def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) -> None:
     """The two export buttons for a table: .xlsx and CSV (UTF-8 with BOM)."""
     stem = file_stem(title, *file_parts)
-    left, right, _ = st.columns([1, 1, 6])
-    with left:
+    with st.container(horizontal=True, gap="small"):
         st.download_button("下载 Excel", data=lambda: to_xlsx(frame, title), file_name=f"{stem}.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            key=f"{key}_xlsx", on_click="ignore", icon=":material/download:")
-    with right:
         st.download_button("下载 CSV", data=lambda: to_csv(frame), file_name=f"{stem}.csv", mime="text/csv",
                            key=f"{key}_csv", on_click="ignore", icon=":material/download:")
 
