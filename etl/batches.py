@@ -10,6 +10,7 @@ import datetime as dt
 import os
 
 from etl import store
+from etl.schema import refresh_current
 from etl.store import first_row
 from etl.templates import TEMPLATES
 
@@ -36,6 +37,7 @@ def rollback(db_path: str | os.PathLike, batch_id: int, *, user: str = "命令�
             "UPDATE batches SET rolled_back_at = ?, rolled_back_by = ? WHERE batch_id = ?",
             [dt.datetime.now().replace(microsecond=0), user, batch_id],
         )
+        refresh_current(con)
         con.commit()
     return {"batch_id": row[0], "file_name": row[1], "template": row[2], "rows_loaded": row[3]}
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from etl import headers, store, validate
 from etl.readers import LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
-from etl.schema import entity_columns
+from etl.schema import entity_columns, refresh_current
 from etl.store import first_row
 from etl.templates import TEMPLATES, Template
 
@@ -369,4 +369,5 @@ def load_paths(
             items = list(group)
             for result in _load_group(con, items[0].template, items, user):
                 report(result)
+            refresh_current(con, [items[0].template])
     return results

@@ -1,16 +1,19 @@
 """The warehouse schema, derived from the template declarations.
 
 One table per template holds every loaded row with its provenance (batch id,
-file, sheet, Excel row). Templates with a key also get a `<name>_current` view:
-the latest version of each key (latest batch, then latest row in the file).
-Superseded versions stay in the table: the hazard ledger's versions are the
-对账销号 audit trail, and rolling back a batch brings the earlier version back.
+file, sheet, Excel row). Templates with a key also get a `<name>_current` table:
+the latest version of each key (latest batch, then latest row in the file),
+rebuilt by `refresh_current` whenever a load or a rollback changes the versions.
+It is a table, not a view, because every indicator query reads it and the
+latest-version window over all versions is the costliest part of those queries.
+Superseded versions stay in the entity table: the hazard ledger's versions are
+the 对账销号 audit trail, and rolling back a batch brings the earlier version back.
 """
 from __future__ import annotations
 
 from etl.templates import TEMPLATES, Template
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 SQL_TYPES = {
     "text": "VARCHAR", "id": "VARCHAR", "credit_code": "VARCHAR", "district": "VARCHAR",
@@ -44,13 +47,23 @@ def _table_ddl(template: Template) -> str:
     return f"CREATE TABLE IF NOT EXISTS {template.name} (\n  {body}\n);"
 
 
-def _current_view_ddl(template: Template) -> str:
+def _current_table_sql(template: Template) -> str:
     keys = ", ".join(template.key)
     return (
-        f"CREATE OR REPLACE VIEW {template.name}_current AS\n"
+        f"CREATE OR REPLACE TABLE {template.name}_current AS\n"
         f"SELECT * FROM {template.name}\n"
         f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY batch_id DESC, source_row DESC) = 1;"
     )
+
+
+KEYED_TEMPLATES = tuple(t for t in TEMPLATES if t.key)
+
+
+def refresh_current(con, templates=KEYED_TEMPLATES) -> None:
+    """Rebuild the latest-version tables of these templates."""
+    for template in templates:
+        if template.key:
+            con.execute(_current_table_sql(template))
 
 
 BOOKKEEPING_DDL = """
@@ -100,17 +113,28 @@ SELECT * FROM enterprises_current WHERE status <> '关闭';
 
 
 def ddl() -> str:
-    parts = [BOOKKEEPING_DDL]
-    for template in TEMPLATES:
-        parts.append(_table_ddl(template))
-        if template.key:
-            parts.append(_current_view_ddl(template))
-    parts.append(SCOPE_DDL)
-    return "\n".join(parts)
+    return "\n".join([BOOKKEEPING_DDL, *(_table_ddl(t) for t in TEMPLATES)])
+
+
+def _drop_old_views(con) -> None:
+    """Schema 1 had views where schema 2 has tables."""
+    names = [f"{t.name}_current" for t in KEYED_TEMPLATES]
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name IN (SELECT unnest($names))",
+        {"names": names},
+    ).fetchall()
+    if views:
+        con.execute("DROP VIEW IF EXISTS enterprises_in_scope")
+    for (view,) in views:
+        con.execute(f"DROP VIEW {view}")
 
 
 def create_schema(con) -> None:
     con.execute(ddl())
+    _drop_old_views(con)
+    existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    refresh_current(con, [t for t in KEYED_TEMPLATES if f"{t.name}_current" not in existing])
+    con.execute(SCOPE_DDL)
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [SCHEMA_VERSION],

@@ -48,6 +48,26 @@ def test_other_districts_enterprises_and_unlisted_reads_are_refused(con):
     assert scoped_call(explore.enterprise_info, con, WENDENG, CODE_A)["区市"] == "文登区"
     with pytest.raises(OutOfScope, match="无权查看其他区市的企业。"):
         scoped_call(explore.enterprise_staff, con, WENDENG, CODE_B, as_of=dt.date(2026, 9, 30))
-    with pytest.raises(OutOfScope):
-        scoped_call(explore.quarantine_rows, con, WENDENG)
-    assert len(scoped_call(explore.quarantine_rows, con, EVERYONE)) == 0
+    with pytest.raises(OutOfScope, match="区市用户不能读取"):
+        scoped_call(_unlisted_reader, con, WENDENG)
+
+
+def _unlisted_reader(con):
+    """A read that takes no districts and is not declared record-free."""
+    return con.execute("SELECT * FROM staff").fetchall()
+
+
+def test_quarantined_rows_of_unknown_district_stay_hidden_from_district_users(tmp_path, con):
+    bad = write_csv(tmp_path / "bad.csv", [
+        ["统一社会信用代码", "演练日期", "应参加人数", "实际参加人数"],
+        [CODE_A, "2026-07-01", "10", "11"],  # 文登区's enterprise: attributable
+        ["91370000XXXXXXXXX1", "2026-07-01", "10", "9"],  # invalid code: no district can be told
+    ])
+    db = tmp_path / "w.duckdb"
+    load_paths([bad], db)
+    fresh = open_reader(db)
+    everyone = scoped_call(explore.quarantine_rows, fresh, EVERYONE)
+    assert sorted(everyone["区市"]) == sorted(["文登区", "未能识别"])
+    wendeng = scoped_call(explore.quarantine_rows, fresh, WENDENG)
+    assert list(wendeng["区市"]) == ["文登区"]
+    assert list(scoped_call(explore.quarantine_rows, fresh, Scope(("荣成市",)))["区市"]) == []
