@@ -94,7 +94,7 @@ def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
         temp = db_path.with_name(f"{_temp_prefix(db_path)}{os.getpid()}")
         if db_path.exists():
             shutil.copyfile(db_path, temp)
-        con = duckdb.connect(str(temp))
+        con = duckdb.connect(str(temp), config={"enable_progress_bar": False})
         try:
             create_schema(con)
             yield con
