@@ -619,7 +619,7 @@ def weekly_summary(con, quarter, *, as_of: date | None = None, districts: list[s
     return _frame(con, f"""
         {_with(quarter, as_of, districts)},
         logs AS (
-            SELECT l.*, e.district, e.enterprise_name,
+            SELECT l.* EXCLUDE (enterprise_name), e.district, e.enterprise_name,
                    regexp_replace(l.supervisor, '\\s', '', 'g') AS supervisor_name,
                    CAST(date_trunc('week', l.log_date) AS DATE) AS week_start
             FROM work_logs l
@@ -643,7 +643,7 @@ def weekly_summary(con, quarter, *, as_of: date | None = None, districts: list[s
                days AS 日志天数, issues AS 发现问题数, ops AS 特殊作业数, onsite AS 现场监督数,
                concat(
                    month(week_start), '月', day(week_start), '日—',
-                   month(week_start + 4), '月', day(week_start + 4), '日：填报工作日志', days, '天，发现问题',
+                   month(week_start + 6), '月', day(week_start + 6), '日：填报工作日志', days, '天，发现问题',
                    issues, '个；',
                    CASE WHEN ops > 0
                         THEN concat('监督特殊作业', ops, '次（', coalesce(op_types, '未注明类型'), '），现场监督',

@@ -246,7 +246,8 @@ def test_weekly_summary_is_drafted_from_the_logs(con):
     week = weeks[weeks["周起始日"] == pd.Timestamp("2026-07-06")].iloc[0]
     # 07-06 … 07-10: five logs, special operations 2 + 3 with 2 + 1 on site
     assert (week["日志天数"], week["特殊作业数"], week["现场监督数"]) == (5, 5, 3)
-    assert week["周小结草稿"].startswith("7月6日—7月10日：填报工作日志5天，发现问题0个；监督特殊作业5次（动火作业、高处作业），现场监督3次。")
+    assert week["企业名称"] == NAME_A  # from the roster: the log rows named only the credit code
+    assert week["周小结草稿"].startswith("7月6日—7月12日：填报工作日志5天，发现问题0个；监督特殊作业5次（动火作业、高处作业），现场监督3次。")
 
 
 def test_data_quality_views(con):

@@ -232,7 +232,7 @@ def test_supervision_page(monkeypatch, small_db):
     fill = frame_with(app, "应填报天数").set_index("驻点人员")
     assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
     app.selectbox(key="sv_who").set_value("王强").run()
-    assert any("7月6日—7月10日：填报工作日志5天" in m.value for m in list(app.markdown))
+    assert any("7月6日—7月12日：填报工作日志5天" in m.value for m in list(app.markdown))
 
 
 # --- 数据质量 --------------------------------------------------------------------------------------
