@@ -55,7 +55,8 @@ st.subheader("排名")
 ranking = districts.assign(has_data=districts["denominator"] > 0) \
     .sort_values(["has_data", "rate", "denominator"], ascending=[False, False, False], na_position="last")
 ranked = pd.DataFrame({
-    "排名": [str(i) if has else "—" for i, has in zip(range(1, len(ranking) + 1), ranking["has_data"])],
+    # equal rates share a rank (1, 1, 3 …); districts without data are not ranked
+    "排名": ranking["rate"].rank(method="min", ascending=False).map(lambda r: "—" if pd.isna(r) else f"{r:.0f}"),
     "区市": ranking["group_name"],
     item.name: ranking["rate"].map(fmt_rate),
     f"分子（{item.numerator}，{item.unit}）": ranking["numerator"].astype("Int64"),
