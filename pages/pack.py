@@ -47,22 +47,9 @@ with st.expander("图表预览", icon=":material/bar_chart:"):
     show_chart(go.Figure(overview_chart(content)), "各项指标完成情况", f.scope_label, f.quarter.label,
                key="pack_overview")
 
-# ------------------------------------------------------------------ the paper's text
-st.subheader("材料正文（可修改）")
-st.caption("以下文字由系统根据数据起草，可直接修改；下载的会商材料（Word）和打印版报告使用修改后的文字，"
-           "表格始终按数据生成。以“（一）”开头的行排为小标题。")
-
-
-def restore_drafts() -> None:
-    for key in text_keys.values():
-        st.session_state.pop(key, None)
-
-
 drafts = draft_sections(content)
-texts = {}
-for key, title in SECTION_TITLES.items():
-    texts[key] = st.text_area(title, value=drafts[key], key=text_keys[key], height=TEXT_HEIGHTS[key])
-st.button("恢复为系统起草的文字", on_click=restore_drafts, icon=":material/restart_alt:", key="pack_restore")
+# The edited text as the user left it (widget values are in the session state before the page runs).
+texts = {key: st.session_state.get(widget, drafts[key]) for key, widget in text_keys.items()}
 
 # ------------------------------------------------------------------ downloads
 st.subheader("下载")
@@ -79,7 +66,7 @@ with right:
     st.download_button("打印版报告（HTML）", data=lambda: build_html(content, texts).encode("utf-8"),
                        file_name=f"{content.stem}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="pack_html", width="stretch")
-st.caption("工作簿含：说明、指标总表、各指标分表（含柱状图和走势图）、短板清单、超期隐患、重大隐患、证书到期预警、"
+st.caption("会商材料（Word）和打印版报告使用下方“材料正文”中修改后的文字。工作簿含：说明、指标总表、各指标分表（含柱状图和走势图）、短板清单、超期隐患、重大隐患、证书到期预警、"
            "未报检查表、轮换到期、驻点工作。打印版报告用浏览器打开后选择“打印”，纸张 A4，即可另存为 PDF。")
 
 st.subheader("图表图片")
@@ -99,3 +86,18 @@ else:
                            mime="application/zip", on_click="ignore", icon=":material/download:", key="pack_png")
     else:
         st.caption("每项指标的各区市柱状图和近八个季度走势图，另加各项指标总览图，每张一个 PNG 文件。")
+
+# ------------------------------------------------------------------ the paper's text
+st.subheader("材料正文（可修改）")
+st.caption("以下文字由系统根据数据起草，可直接修改；上方下载的会商材料（Word）和打印版报告使用修改后的文字，"
+           "表格始终按数据生成。以“（一）”开头的行排为小标题。")
+
+
+def restore_drafts() -> None:
+    for key in text_keys.values():
+        st.session_state.pop(key, None)
+
+
+for key, title in SECTION_TITLES.items():
+    st.text_area(title, value=drafts[key], key=text_keys[key], height=TEXT_HEIGHTS[key])
+st.button("恢复为系统起草的文字", on_click=restore_drafts, icon=":material/restart_alt:", key="pack_restore")

@@ -1,0 +1,5 @@
+import sys
+
+from pack.cli import main
+
+sys.exit(main())

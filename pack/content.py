@@ -1,0 +1,171 @@
+"""Everything the meeting pack shows, read once through `metrics`.
+
+`gather` asks the metrics layer for the quarter's figures (city and districts,
+with the change on last quarter), eight quarters of history, every shortfall
+record, the watch lists and the supervision tables. The workbook, the brief, the
+printable report and the chart images are all built from the one `PackContent`,
+so every document of a pack shows the same numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from etl.config import districts as configured_districts
+from metrics import api, explore
+from metrics.indicators import INDICATORS, Indicator
+from metrics.quarters import Quarter, parse_quarter, quarter_range
+from metrics.scope import CITY, resolve_districts
+from metrics.sql import make_period
+
+HISTORY_QUARTERS = 8
+TARGETS = tuple(i for i in INDICATORS if i.kind == "target")
+SUPERVISION = tuple(i for i in INDICATORS if i.kind == "supervision")
+
+
+@dataclass
+class PackContent:
+    quarter: Quarter
+    as_of: date
+    districts: list[str]  # canonical names in scope, configured order
+    full_scope: bool  # every configured district
+    city: str
+    generated_at: datetime
+    data_as_of: date | None
+    is_demo: bool
+    figures: pd.DataFrame  # this quarter: metrics report columns (city + district grains) plus `change`
+    history: pd.DataFrame  # HISTORY_QUARTERS quarters of trend(), city + district grains
+    history_quarters: list[Quarter]
+    shortfalls: dict[str, pd.DataFrame]  # indicator code -> records behind the gap
+    shortfall_counts: pd.DataFrame  # indicator, 区市, 记录数
+    watch: dict[str, pd.DataFrame]  # api.WATCH_TITLES keys
+    major_hazards: pd.DataFrame
+    supervisors: pd.DataFrame
+    log_fill: pd.DataFrame
+    special_ops: pd.DataFrame
+    coverage: pd.DataFrame
+    hazards_by_method: pd.DataFrame
+    hazards_by_category: pd.DataFrame
+    batches: pd.DataFrame | None = None  # data sources: only in a pack for every district
+    quarantine: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None
+    indicators: tuple[Indicator, ...] = field(default=INDICATORS)
+
+    # ------------------------------------------------------------------ labels
+
+    @property
+    def total_label(self) -> str:
+        """What the city-grain row means: 全市, or the total of the chosen districts."""
+        return CITY if self.full_scope else "合计"
+
+    @property
+    def total_phrase(self) -> str:
+        """The total as a sentence names it: 全市, the one district, or 所选区市."""
+        if self.full_scope:
+            return CITY
+        return self.districts[0] if len(self.districts) == 1 else "所选区市"
+
+    @property
+    def scope_label(self) -> str:
+        return f"{self.city}（全部区市）" if self.full_scope else "、".join(self.districts)
+
+    @property
+    def as_of_is_quarter_end(self) -> bool:
+        return self.as_of == self.quarter.end
+
+    @property
+    def next_quarter(self) -> Quarter:
+        return self.quarter.next()
+
+    @property
+    def stem(self) -> str:
+        """File name stem: 会商材料_2026Q3_全市 / 会商材料_2026Q3_文登区."""
+        scope = CITY if self.full_scope else "_".join(self.districts)
+        suffix = "" if self.as_of_is_quarter_end else f"_截至{self.as_of:%Y%m%d}"
+        return f"会商材料_{self.quarter.label}_{scope}{suffix}"
+
+    # --------------------------------------------------------------- figures
+
+    def city_row(self, code: str) -> pd.Series:
+        rows = self.figures[(self.figures["grain"] == "city") & (self.figures["indicator"] == code)]
+        return rows.iloc[0]
+
+    def district_rows(self, code: str) -> pd.DataFrame:
+        rows = self.figures[(self.figures["grain"] == "district") & (self.figures["indicator"] == code)]
+        return rows.reset_index(drop=True)
+
+    def history_of(self, code: str) -> pd.DataFrame:
+        return self.history[self.history["indicator"] == code].reset_index(drop=True)
+
+
+def _current_figures(con, quarter: Quarter, as_of: date | None, districts: list[str] | None,
+                     history: pd.DataFrame) -> pd.DataFrame:
+    """This quarter as of the chosen date, with the change against last quarter (as of its end)."""
+    if as_of is None or as_of == quarter.end:
+        return history[history["quarter"] == quarter.label].drop(columns="quarter").reset_index(drop=True)
+    current = api.report(con, quarter, by=["city", "district"], as_of=as_of, districts=districts)
+    previous = history[history["quarter"] == quarter.previous().label]
+    previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
+    merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
+    return merged.assign(change=merged["rate"] - merged["previous_rate"]).drop(columns="previous_rate")
+
+
+def gather(con, quarter: Quarter | str, *, as_of: date | None = None,
+           districts: list[str] | None = None) -> PackContent:
+    """Read everything a pack shows for `quarter` (as of `as_of`, default its last day) and `districts`.
+
+    `districts` None means every district; it is passed to every metrics call, so it
+    also serves as the access scope of the pack.
+    """
+    quarter = parse_quarter(quarter)
+    period = make_period(quarter, as_of)  # checks the as-of date before any query
+    chosen = resolve_districts(districts)
+    full_scope = chosen == list(configured_districts().names)
+    scope = None if full_scope else chosen
+    history_quarters = quarter_range(quarter, HISTORY_QUARTERS)
+    history = api.trend(con, history_quarters, by=["city", "district"], districts=scope)
+    figures = _current_figures(con, quarter, as_of, scope, history)
+    as_of = period.as_of
+    shortfalls = {i.code: api.shortfall(con, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
+    content = PackContent(
+        quarter=quarter,
+        as_of=as_of,
+        districts=chosen,
+        full_scope=full_scope,
+        city=configured_districts().city,
+        generated_at=datetime.now().replace(microsecond=0),
+        data_as_of=api.data_as_of(con),
+        is_demo=explore.is_demo(con),
+        figures=figures,
+        history=history,
+        history_quarters=history_quarters,
+        shortfalls=shortfalls,
+        shortfall_counts=count_shortfalls(shortfalls),
+        watch=api.watch(con, quarter, as_of=as_of, districts=scope),
+        major_hazards=explore.major_hazards(con, quarter, as_of=as_of, districts=scope),
+        supervisors=explore.supervisors(con, quarter, as_of=as_of, districts=scope),
+        log_fill=explore.log_fill_summary(con, quarter, as_of=as_of, districts=scope),
+        special_ops=explore.special_ops(con, quarter, as_of=as_of, districts=scope),
+        coverage=explore.report_coverage(con, quarter, as_of=as_of, districts=scope),
+        hazards_by_method=explore.hazard_breakdown(con, quarter, by="method", as_of=as_of, districts=scope),
+        hazards_by_category=explore.hazard_breakdown(con, quarter, by="category", as_of=as_of, districts=scope),
+    )
+    if full_scope:
+        # Load history and quarantine name other districts' files: only a pack for every district lists them.
+        content.batches = explore.batches(con)
+        content.quarantine = explore.quarantine_summary(con)
+        content.rejected = explore.rejected_files(con)
+    return content
+
+
+def count_shortfalls(shortfalls: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Shortfall records per indicator and district (long form: indicator, 区市, 记录数)."""
+    frames = [
+        records.groupby("区市", as_index=False).size().rename(columns={"size": "记录数"}).assign(indicator=code)
+        for code, records in shortfalls.items() if len(records)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["indicator", "区市", "记录数"])
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,605 @@
+"""The pack's workbook (.xlsx, openpyxl): every figure and every record behind it, ready to print.
+
+Sheets: 说明, 指标总表, one per indicator (district table, native bar and trend
+charts), 短板清单, 超期隐患, 重大隐患, 证书到期预警, 未报检查表, 轮换到期, 驻点工作.
+Each data sheet has its title in row 1, a note in row 2, the header in row 3
+(frozen, filtered, repeated on every printed page) and A4 landscape print set-up
+fitted to the page width. Text that a spreadsheet would run as a formula is
+neutralised before it is written (`ui.export.neutralise_formulas`).
+"""
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.marker import DataPoint
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from metrics.api import WATCH_TITLES
+from metrics.findings import thresholds
+from metrics.indicators import Indicator
+from pack.charts import axis_floor
+from pack.content import PackContent
+from pack.draft import paper_title
+from pack.fmt import LEVEL_BACKGROUNDS, LEVEL_COLORS, date_text, is_missing
+from ui.export import neutralise_formulas
+
+TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
+FIRST_DATA_ROW = HEADER_ROW + 1
+PERCENT, POINTS, DATE, DATETIME, INTEGER = "0.0%", "+0.0;-0.0;0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "#,##0"
+MAX_WIDTH, MIN_WIDTH, WIDTH_SAMPLE, LINE_HEIGHT = 48, 6, 400, 15
+DETAIL_WIDTH = 80
+CHART_WIDTH_CM, BAR_HEIGHT_CM, TREND_HEIGHT_CM = 17, 8.5, 9.5
+BAR_ROWS = 19
+ABOUT_TEXT_WIDTH = 100  # characters of column B on the 说明 sheet (Chinese characters count two)  # rows the bar chart covers at the default row height, before the trend chart starts
+
+HEADER_FILL = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14, color="1F4E79")
+NOTE_FONT = Font(italic=True, color="555555")
+SECTION_FONT = Font(bold=True, size=12, color="1F4E79")
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+TOTAL_FONT = Font(bold=True)
+
+SHORTFALL_FIXED = ["区市", "企业名称", "统一社会信用代码", "来源文件", "工作表", "行号"]
+
+
+# ------------------------------------------------------------------ cells and tables
+
+# East Asian wide characters (CJK, full-width forms) take two columns of a cell.
+_WIDE = r"[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
+
+
+def _display_width(value) -> int:
+    text = value if isinstance(value, str) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _display_widths(values: pd.Series) -> pd.Series:
+    """Display width of each value (0 when missing), computed on the whole column at once."""
+    text = values.astype("string")
+    return (text.str.len() + text.str.count(_WIDE)).fillna(0).astype(int)
+
+
+def _python_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python values openpyxl writes as the right Excel type: dates as dates, missing as None."""
+    plain = frame.copy()
+    for column in plain.columns:
+        values = plain[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            values = values.dt.tz_localize(None)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            midnight = bool((values.dropna().dt.normalize() == values.dropna()).all())
+            converted = values.dt.date if midnight else pd.Series(values.dt.to_pydatetime(), index=values.index)
+            plain[column] = converted.astype(object).where(values.notna(), None)
+        else:
+            plain[column] = values.astype(object).where(values.notna(), None)
+    return plain
+
+
+def _column_format(series: pd.Series) -> str | None:
+    sample = series.dropna().head(50)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        has_time = bool(len(sample)) and bool((sample.dt.normalize() != sample).any())
+        return DATETIME if has_time else DATE
+    if len(sample) and all(isinstance(v, datetime) for v in sample):
+        return DATETIME
+    if len(sample) and all(isinstance(v, date) for v in sample):
+        return DATE
+    if pd.api.types.is_integer_dtype(series):
+        return INTEGER
+    return None
+
+
+def _widths(frame: pd.DataFrame, formats: dict[str, str], max_widths: dict[str, int]) -> list[float]:
+    widths = []
+    for column in frame.columns:
+        if formats.get(column) in (DATE, DATETIME):
+            longest = 16 if formats[column] == DATETIME else 11
+        elif formats.get(column) in (PERCENT, POINTS):
+            longest = 7
+        elif formats.get(column) == INTEGER or pd.api.types.is_numeric_dtype(frame[column]):
+            numbers = pd.to_numeric(frame[column], errors="coerce").abs().max()
+            longest = 4 if is_missing(numbers) else len(f"{numbers:,.0f}") + 2
+        else:
+            longest = int(_display_widths(frame[column].head(WIDTH_SAMPLE)).max())
+        longest = max(longest, _display_width(column))
+        widths.append(min(max_widths.get(column, MAX_WIDTH), max(MIN_WIDTH, longest + 2)))
+    return widths
+
+
+def write_table(ws, frame: pd.DataFrame, top: int, *, left: int = 1, formats: dict[str, str] | None = None,
+                max_widths: dict[str, int] | None = None, empty: str = "无记录") -> tuple[int, int]:
+    """Header at row `top`, data below; returns (first data row, last data row).
+
+    Column widths only grow (a sheet may hold several tables); long text wraps.
+    """
+    frame = neutralise_formulas(frame.reset_index(drop=True))
+    formats = {**{c: f for c in frame.columns if (f := _column_format(frame[c]))}, **(formats or {})}
+    for offset, column in enumerate(frame.columns):
+        cell = ws.cell(top, left + offset, str(column))
+        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    if frame.empty:
+        ws.cell(top + 1, left, empty).font = NOTE_FONT
+        return top + 1, top
+    columns = list(frame.columns)
+    for r, values in enumerate(_python_values(frame).itertuples(index=False, name=None), start=top + 1):
+        for offset, value in enumerate(values):
+            ws.cell(r, left + offset, value)
+    # Styles are set per formatted column only: styling every cell costs more than the rest of the workbook.
+    for offset, column in enumerate(columns):
+        if fmt := formats.get(column):
+            for (cell,) in ws.iter_rows(min_row=top + 1, max_row=top + len(frame), min_col=left + offset,
+                                        max_col=left + offset):
+                cell.number_format = fmt
+    wrapped_lines = pd.Series(1, index=frame.index)
+    for offset, (column, width) in enumerate(zip(columns, _widths(frame, formats, max_widths or {}))):
+        letter = get_column_letter(left + offset)
+        current = ws.column_dimensions[letter].width or 0
+        ws.column_dimensions[letter].width = max(current, width)
+        if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
+            continue
+        lines = _display_widths(frame[column]) / max(current, width)
+        if (lines > 1).any():
+            for row in ws.iter_rows(min_row=top + 1, max_row=top + len(frame), min_col=left + offset,
+                                    max_col=left + offset):
+                row[0].alignment = WRAP
+            wrapped_lines = np.maximum(wrapped_lines, np.ceil(lines))
+    # Viewers do not grow a row to fit wrapped text when the file is opened: set the heights,
+    # and align the row's other cells to the top with the wrapped one.
+    for index, lines in wrapped_lines[wrapped_lines > 1].items():
+        row = top + 1 + index
+        ws.row_dimensions[row].height = LINE_HEIGHT * float(lines)
+        for offset in range(len(columns)):
+            cell = ws.cell(row, left + offset)
+            if not cell.alignment.wrap_text:
+                cell.alignment = TOP
+    return top + 1, top + len(frame)
+
+
+def _heading(ws, title: str, note: str = "") -> None:
+    ws.cell(TITLE_ROW, 1, title).font = TITLE_FONT
+    if note:
+        ws.cell(NOTE_ROW, 1, note).font = NOTE_FONT
+
+
+def _wrap_note(ws, last_column: int) -> None:
+    """Row 2's note wrapped across the table's columns, so it does not widen the printed page."""
+    text = ws.cell(NOTE_ROW, 1).value or ""
+    width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last_column + 1))
+    ws.merge_cells(start_row=NOTE_ROW, start_column=1, end_row=NOTE_ROW, end_column=last_column)
+    ws.cell(NOTE_ROW, 1).alignment = WRAP
+    ws.row_dimensions[NOTE_ROW].height = 15 * max(1, math.ceil(_display_width(text) * 1.1 / width))
+
+
+def _print_setup(ws, *, header_row: int | None = HEADER_ROW, freeze: str | None = None) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_options.horizontalCentered = True
+    ws.print_options.gridLines = True  # cell borders on paper without a border style on every cell
+    ws.oddHeader.left.text = "&A"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if header_row:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.freeze_panes = freeze or f"A{header_row + 1}"
+
+
+def _filter(ws, first_col: int, last_col: int, header_row: int, last_row: int) -> None:
+    if last_row > header_row:
+        ws.auto_filter.ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}{last_row}"
+
+
+def _level_fill(ws, cells: str, level_cell: str) -> None:
+    """Fill `cells` by the finding level in `level_cell` (a relative reference to the first row)."""
+    for level in ("整改", "关注", "无数据"):
+        colour = LEVEL_BACKGROUNDS[level].lstrip("#")
+        fill = PatternFill("solid", start_color=colour, end_color=colour, bgColor=colour)
+        font = Font(color=LEVEL_COLORS[level].lstrip("#"), bold=level != "无数据")
+        ws.conditional_formatting.add(cells, FormulaRule(formula=[f'{level_cell}="{level}"'], fill=fill, font=font))
+
+
+def _flag_fill(ws, cells: str, formula: str, level: str = "整改") -> None:
+    colour = LEVEL_BACKGROUNDS[level].lstrip("#")
+    fill = PatternFill("solid", start_color=colour, end_color=colour, bgColor=colour)
+    ws.conditional_formatting.add(cells, FormulaRule(formula=[formula], fill=fill))
+
+
+# ------------------------------------------------------------------ 说明
+
+def _definition_lines(content: PackContent) -> list[tuple[str, str]]:
+    return [(item.name, f"{item.definition} 分子：{item.numerator}；分母：{item.denominator}（{item.unit}）。"
+                        f"依据：{item.clause}")
+            for item in content.indicators]
+
+
+def _source_lines(content: PackContent) -> list[tuple[str, str]]:
+    """Loaded files per template: how many, rows loaded and quarantined, the latest load time."""
+    if content.batches is None:
+        return [("", "按区市生成的材料不列出各区市的报送文件；请在看板“数据质量”页查看。")]
+    live = content.batches[content.batches["状态"] == "有效"]
+    if live.empty:
+        return [("", "尚未导入任何文件。")]
+    summary = live.groupby("模板", sort=False).agg(
+        files=("文件名", "count"), loaded=("入库行数", "sum"), quarantined=("隔离行数", "sum"),
+        latest=("导入时间", "max"), first=("导入时间", "min"))
+    return [(template, f"{r.files} 个文件，入库 {r.loaded:,} 行，隔离 {r.quarantined:,} 行；"
+                       f"导入时间 {r.first:%Y-%m-%d %H:%M} 至 {r.latest:%Y-%m-%d %H:%M}")
+            for template, r in summary.iterrows()]
+
+
+def _problem_lines(content: PackContent) -> list[tuple[str, str]]:
+    lines = []
+    missing = content.watch["missing_checklists"]
+    lines.append(("未报检查表", f"{len(missing)} 家企业未报送{content.quarter.cn}的季度检查表（见“未报检查表”页），"
+                              "检查表类指标只按已报送企业计算。"))
+    coverage = content.coverage
+    if len(coverage):
+        no_staff = int((coverage["人员台账人数"] == 0).sum())
+        no_drills = int((coverage["近12个月演练次数"] == 0).sum())
+        no_logs = int((coverage["本季度日志天数"] == 0).sum())
+        lines.append(("缺报情况", f"没有人员台账的企业 {no_staff} 家；近12个月没有演练记录的企业 {no_drills} 家；"
+                                f"本季度没有驻点工作日志的企业 {no_logs} 家。"))
+    if content.quarantine is None:
+        lines.append(("隔离数据", "按区市生成的材料不列出被隔离的数据行；请在看板“数据质量”页查看。"))
+    elif content.quarantine.empty:
+        lines.append(("隔离数据", "没有被隔离的数据行。"))
+    else:
+        total = int(content.quarantine["行数"].sum())
+        lines.append(("隔离数据", f"因格式或取值问题被隔离、未计入任何指标的数据行共 {total} 行，需退回修改后重报："))
+        lines += [(f"  {r['模板']}", f"{r['隔离原因']}（{r['行数']} 行）") for _, r in content.quarantine.iterrows()]
+    if content.rejected is not None and len(content.rejected):
+        lines.append(("拒收文件", f"{len(content.rejected)} 个文件被整体拒收："))
+        lines += [(f"  {r['文件名']}", str(r["拒收原因"])) for _, r in content.rejected.iterrows()]
+    return lines
+
+
+def _about_sheet(wb, content: PackContent) -> None:
+    """A two-column text sheet: labels in A, wrapped text in B."""
+    ws = wb.active
+    ws.title = "说明"
+    _heading(ws, f"{paper_title(content)}——数据工作簿")
+    pass_rate, watch_rate = thresholds()
+    blocks = [
+        ("基本情况", [
+            ("季度", f"{content.quarter.cn}（{content.quarter.label}，{date_text(content.quarter.start)}—"
+                     f"{date_text(content.quarter.end)}）"),
+            ("统计截至", date_text(content.as_of)),
+            ("数据截至", f"{date_text(content.data_as_of)}（库中最新的日志、隐患、培训、演练日期）"),
+            ("范围", content.scope_label),
+            ("生成时间", content.generated_at.strftime("%Y-%m-%d %H:%M")),
+            ("数据性质", "系统生成的演示数据，不代表各区市实际情况" if content.is_demo else "各区市报送数据"),
+            ("评定规则", f"比率 ≥ {pass_rate:.0%} 为达标，≥ {watch_rate:.0%} 为关注，其余为整改；分母为 0 时为无数据"
+                         "（不视为 100%）。区市比率为其企业分子之和除以分母之和，不是企业比率的平均。"),
+        ]),
+        ("数据来源（已导入的文件）", _source_lines(content)),
+        ("已知数据问题", _problem_lines(content)),
+        ("指标口径", _definition_lines(content)),
+    ]
+    rows = [(label, text) for _, lines in blocks for label, text in lines]
+    rows = neutralise_formulas(pd.DataFrame(rows, columns=["label", "text"]))
+    texts = iter(rows.itertuples(index=False))
+    row = HEADER_ROW
+    for title, lines in blocks:
+        ws.cell(row, 1, title).font = SECTION_FONT
+        row += 1
+        for _ in lines:
+            label, text = next(texts)
+            ws.cell(row, 1, label).font = Font(bold=True)
+            cell = ws.cell(row, 2, text)
+            cell.alignment = WRAP
+            ws.cell(row, 1).alignment = Alignment(vertical="top")
+            ws.row_dimensions[row].height = 15 * max(1, math.ceil(_display_width(text) / ABOUT_TEXT_WIDTH))
+            row += 1
+        row += 1
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = ABOUT_TEXT_WIDTH + 2
+    _print_setup(ws, header_row=None)
+    ws.page_setup.orientation = "portrait"
+
+
+# ------------------------------------------------------------------ 指标总表
+
+def _summary_frame(content: PackContent) -> pd.DataFrame:
+    figures = content.figures
+    order = {i.code: n for n, i in enumerate(content.indicators)}
+    by_code = {i.code: i for i in content.indicators}
+    frame = figures.assign(
+        order=figures["indicator"].map(order), grain_order=(figures["grain"] == "district").astype(int),
+        district_order=figures["group"].map({d: n for n, d in enumerate(content.districts)}).fillna(-1),
+    ).sort_values(["order", "grain_order", "district_order"])
+    return pd.DataFrame({
+        "指标": frame["indicator_name"],
+        "范围": frame["group"].where(frame["grain"] == "district", content.total_label),
+        "分子": frame["numerator"].astype("int64"),
+        "分母": frame["denominator"].astype("int64"),
+        "单位": frame["indicator"].map(lambda c: by_code[c].unit),
+        "比率": frame["rate"],
+        "较上季度（百分点）": frame["change"] * 100,
+        "评定": frame["level"],
+        "分子口径": frame["indicator"].map(lambda c: by_code[c].numerator),
+        "分母口径": frame["indicator"].map(lambda c: by_code[c].denominator),
+    }).reset_index(drop=True)
+
+
+def _summary_sheet(wb, content: PackContent) -> None:
+    ws = wb.create_sheet("指标总表")
+    _heading(ws, f"指标总表（{content.quarter.cn}，统计截至{date_text(content.as_of)}，{content.scope_label}）",
+             "各项指标目标值均为100%；比率为空表示分母为0（无数据）；较上季度为与上季度末比率之差（百分点）。")
+    frame = _summary_frame(content)
+    first, last = write_table(ws, frame, HEADER_ROW, formats={"比率": PERCENT, "较上季度（百分点）": POINTS})
+    total_rows = frame.index[frame["范围"] == content.total_label] + first
+    for r in total_rows:
+        for c in range(1, len(frame.columns) + 1):
+            ws.cell(r, c).font = TOTAL_FONT
+    _level_fill(ws, f"F{first}:H{last}", f"$H{first}")
+    _filter(ws, 1, len(frame.columns), HEADER_ROW, last)
+    _print_setup(ws, freeze=f"C{FIRST_DATA_ROW}")
+
+
+# ------------------------------------------------------------------ one sheet per indicator
+
+def _indicator_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
+    rows = pd.concat([content.city_row(item.code).to_frame().T, content.district_rows(item.code)], ignore_index=True)
+    counts = content.shortfall_counts
+    counts = counts[counts["indicator"] == item.code].set_index("区市")["记录数"]
+    records = rows["group"].map(counts).fillna(0).astype(int)
+    records.iloc[0] = int(counts.sum())
+    return pd.DataFrame({
+        "区市": [content.total_label, *rows["group"].iloc[1:]],
+        f"分子（{item.unit}）": rows["numerator"].astype("int64"),
+        f"分母（{item.unit}）": rows["denominator"].astype("int64"),
+        "比率": rows["rate"].astype(float),
+        "目标": item.target,
+        "较上季度（百分点）": rows["change"].astype(float) * 100,
+        "评定": rows["level"],
+        "短板记录数": records,
+    })
+
+
+def _trend_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
+    history = content.history_of(item.code)
+    history = history.assign(column=history["group"].where(history["grain"] == "district", content.total_label))
+    table = history.pivot(index="quarter", columns="column", values="rate")
+    table = table.reindex(index=[q.label for q in content.history_quarters],
+                          columns=[content.total_label, *content.districts])
+    table.insert(len(table.columns), "目标", item.target)
+    return table.rename_axis(None, axis=1).reset_index(names="季度")
+
+
+def _percent_axes(chart, minimum: float = 0.0) -> None:
+    chart.y_axis.scaling.min = minimum
+    chart.y_axis.scaling.max = 1.1
+    chart.y_axis.majorUnit = 0.1 if minimum >= 0.5 else 0.2
+    chart.y_axis.number_format = "0%"
+    chart.y_axis.title = "比率"
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+
+
+def _bar_chart(ws, item: Indicator, frame: pd.DataFrame, first: int, last: int):
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = f"{item.name}：各区市"
+    chart.width, chart.height = CHART_WIDTH_CM, BAR_HEIGHT_CM
+    categories = Reference(ws, min_col=1, min_row=first, max_row=last)
+    chart.add_data(Reference(ws, min_col=4, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+    chart.set_categories(categories)
+    bars = chart.series[0]
+    for index, level in enumerate(frame["评定"]):
+        point = DataPoint(idx=index)
+        point.graphicalProperties.solidFill = LEVEL_COLORS.get(level, LEVEL_COLORS["无数据"]).lstrip("#")
+        bars.dPt.append(point)
+    bars.dLbls = DataLabelList()
+    bars.dLbls.showVal = True
+    bars.dLbls.numFmt = PERCENT
+    for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
+        setattr(bars.dLbls, flag, False)
+    target = LineChart()
+    target.add_data(Reference(ws, min_col=5, min_row=HEADER_ROW, max_row=last), titles_from_data=True)
+    target.set_categories(categories)
+    line = target.series[0]
+    line.smooth = False
+    line.marker.symbol = "none"
+    line.graphicalProperties.line.solidFill = "C62828"
+    line.graphicalProperties.line.dashStyle = "dash"
+    line.graphicalProperties.line.width = 19050
+    chart += target
+    _percent_axes(chart)
+    chart.display_blanks = "gap"
+    return chart
+
+
+def _trend_chart(ws, item: Indicator, trend: pd.DataFrame, header: int, last: int):
+    chart = LineChart()
+    chart.title = f"{item.name}：近{len(trend)}个季度走势"
+    chart.width, chart.height = CHART_WIDTH_CM, TREND_HEIGHT_CM
+    chart.add_data(Reference(ws, min_col=2, max_col=len(trend.columns), min_row=header, max_row=last),
+                   titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
+    colours = ["222222", "1F4E79", "2E86C1", "17A589", "D68910", "884EA0", "CB4335", "5D6D7E", "A04000", "1ABC9C"]
+    for index, series in enumerate(chart.series):
+        series.smooth = False
+        is_target = index == len(chart.series) - 1
+        colour = "C62828" if is_target else colours[index % len(colours)]
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.width = 28575 if index == 0 else 15875
+        if index == 0 or is_target:
+            series.graphicalProperties.line.dashStyle = "dash"
+        series.marker.symbol = "none" if is_target else "circle"
+        series.marker.size = 5
+        series.marker.graphicalProperties.solidFill = colour
+        series.marker.graphicalProperties.line.solidFill = colour
+    rates = trend.drop(columns=["季度", "目标"]).stack()
+    _percent_axes(chart, axis_floor(rates) / 100)
+    chart.display_blanks = "gap"
+    return chart
+
+
+def _indicator_sheet(wb, content: PackContent, item: Indicator) -> None:
+    ws = wb.create_sheet(item.name[:31])
+    _heading(ws, f"{item.name}（{content.quarter.cn}，统计截至{date_text(content.as_of)}）",
+             f"口径：{item.definition} 分子：{item.numerator}；分母：{item.denominator}；目标值{item.target:.0%}。")
+    frame = _indicator_frame(content, item)
+    first, last = write_table(ws, frame, HEADER_ROW, formats={"比率": PERCENT, "目标": PERCENT,
+                                                             "较上季度（百分点）": POINTS})
+    for c in range(1, len(frame.columns) + 1):
+        ws.cell(first, c).font = TOTAL_FONT
+    _level_fill(ws, f"D{first}:D{last}", f"$G{first}")
+    _level_fill(ws, f"G{first}:G{last}", f"$G{first}")
+    trend = _trend_frame(content, item)
+    title_row = last + 3
+    ws.cell(title_row, 1, f"近{len(trend)}个季度走势（各季度末比率）").font = SECTION_FONT
+    trend_first, trend_last = write_table(ws, trend, title_row + 1,
+                                          formats={c: PERCENT for c in trend.columns if c != "季度"})
+    anchor_column = get_column_letter(max(len(frame.columns), len(trend.columns)) + 2)
+    ws.add_chart(_bar_chart(ws, item, frame, first, last), f"{anchor_column}{HEADER_ROW}")
+    ws.add_chart(_trend_chart(ws, item, trend, trend_first - 1, trend_last),
+                 f"{anchor_column}{HEADER_ROW + BAR_ROWS}")
+    _wrap_note(ws, max(len(frame.columns), len(trend.columns)))
+    _print_setup(ws)
+
+
+# ------------------------------------------------------------------ lists
+
+def _details(records: pd.DataFrame) -> pd.Series:
+    """The record's own columns as one text: 人员编号：A03；姓名：甲三；…"""
+    detail_columns = [c for c in records.columns if c not in SHORTFALL_FIXED]
+    parts = []
+    for column in detail_columns:
+        values = records[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = values.dt.strftime("%Y-%m-%d")
+        else:
+            text = values.map(lambda v: v.isoformat() if isinstance(v, date) else v).astype("string")
+        parts.append((column + "：" + text).fillna(""))
+    if not parts:
+        return pd.Series("", index=records.index)
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.str.cat(part, sep="；")
+    return joined.str.replace(r"(；)+", "；", regex=True).str.strip("；")
+
+
+def shortfall_frame(content: PackContent) -> pd.DataFrame:
+    """Every shortfall record of every indicator, in one table."""
+    frames = []
+    for item in content.indicators:
+        records = content.shortfalls[item.code]
+        if records.empty:
+            continue
+        frames.append(pd.DataFrame({
+            "指标": item.name,
+            "短板类型": item.shortfall_title,
+            "区市": records["区市"],
+            "企业名称": records["企业名称"],
+            "统一社会信用代码": records["统一社会信用代码"],
+            "明细": _details(records),
+            "来源文件": records["来源文件"],
+            "工作表": records["工作表"],
+            "行号": records["行号"],
+        }))
+    columns = ["指标", "短板类型", "区市", "企业名称", "统一社会信用代码", "明细", "来源文件", "工作表", "行号"]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    frame.insert(0, "序号", range(1, len(frame) + 1))
+    return frame
+
+
+def _list_sheet(wb, name: str, title: str, frame: pd.DataFrame, content: PackContent, *, note: str = "",
+                empty: str = "无记录", max_widths: dict[str, int] | None = None) -> tuple:
+    ws = wb.create_sheet(name)
+    _heading(ws, f"{title}（{content.quarter.cn}，统计截至{date_text(content.as_of)}，{content.scope_label}）"
+                 f"　共 {len(frame)} 条", note)
+    first, last = write_table(ws, frame, HEADER_ROW, empty=empty, max_widths=max_widths)
+    _filter(ws, 1, len(frame.columns), HEADER_ROW, last)
+    _print_setup(ws)
+    return ws, first, last
+
+
+def _column_letter(frame: pd.DataFrame, column: str) -> str:
+    return get_column_letter(list(frame.columns).index(column) + 1)
+
+
+def _lists(wb, content: PackContent) -> None:
+    shortfalls = shortfall_frame(content)
+    _list_sheet(wb, "短板清单", "短板清单：每项指标未达标背后的人员、隐患、企业和日期", shortfalls, content,
+                note="每行一条未达标记录；来源文件、工作表、行号指向各区市报送文件中的原始行。",
+                max_widths={"明细": DETAIL_WIDTH})
+    watch = content.watch
+    overdue = watch["overdue_hazards"]
+    ws, first, last = _list_sheet(wb, "超期隐患", WATCH_TITLES["overdue_hazards"], overdue, content,
+                                  note="整改期限早于统计截至日期、且截至该日未完成整改的隐患（含以前季度发现的）；"
+                                       "超期30天以上或重大隐患以红色标出。")
+    if len(overdue):
+        days, level = _column_letter(overdue, "超期天数"), _column_letter(overdue, "隐患等级")
+        _flag_fill(ws, f"A{first}:{get_column_letter(len(overdue.columns))}{last}",
+                   f'OR(${days}{first}>=30,${level}{first}="重大隐患")')
+    majors = content.major_hazards
+    ws, first, last = _list_sheet(wb, "重大隐患", f"{content.quarter.cn}发现的重大隐患", majors, content,
+                                  note="上报状态为“未上报”的行以红色标出；以前季度发现、至今未上报的见“说明”和会商材料。")
+    if len(majors):
+        _flag_fill(ws, f"A{first}:{get_column_letter(len(majors.columns))}{last}",
+                   f'${_column_letter(majors, "上报状态")}{first}="未上报"')
+    expiring = watch["expiring_certificates"]
+    ws, first, last = _list_sheet(wb, "证书到期预警", WATCH_TITLES["expiring_certificates"], expiring, content,
+                                  note="剩余天数不足30天的行以橙色标出。")
+    if len(expiring):
+        _flag_fill(ws, f"A{first}:{get_column_letter(len(expiring.columns))}{last}",
+                   f'${_column_letter(expiring, "剩余天数")}{first}<30', level="关注")
+    _list_sheet(wb, "未报检查表", WATCH_TITLES["missing_checklists"], watch["missing_checklists"], content,
+                note="这些企业未报送本季度检查表，检查表类指标只按已报送企业计算。")
+    _list_sheet(wb, "轮换到期", WATCH_TITLES["rotation_due"], watch["rotation_due"], content,
+                note="驻点满6个月应轮换并做好交接。")
+    _supervision_sheet(wb, content)
+
+
+def _supervision_sheet(wb, content: PackContent) -> None:
+    logs = content.log_fill
+    ws, first, last = _list_sheet(wb, "驻点工作", "驻点监督人员工作日志填报情况", logs, content,
+                                  note="应填报日：季度内、进驻日期及以后、不晚于统计截至日期的周一至周五；填报率低于100%的行以红色标出。",
+                                  empty="名册中没有驻点监督人员。")
+    if len(logs):
+        rate = _column_letter(logs, "填报率（%）")
+        _flag_fill(ws, f"A{first}:{get_column_letter(len(logs.columns))}{last}",
+                   f"AND(ISNUMBER(${rate}{first}),${rate}{first}<100)")
+    # Beside the log table, so the header row repeated on every printed page fits both tables.
+    left = len(logs.columns) + 2
+    ws.cell(NOTE_ROW, left, "特殊作业现场监督情况（按区市和作业类型）").font = SECTION_FONT
+    write_table(ws, content.special_ops, HEADER_ROW, left=left, empty="本季度日志中没有特殊作业记录。")
+
+
+# ------------------------------------------------------------------ entry point
+
+def build_workbook(content: PackContent) -> bytes:
+    """The pack's .xlsx as bytes."""
+    wb = Workbook()
+    _about_sheet(wb, content)
+    _summary_sheet(wb, content)
+    for item in content.indicators:
+        _indicator_sheet(wb, content, item)
+    _lists(wb, content)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+SHEET_NAMES = ("说明", "指标总表", "短板清单", "超期隐患", "重大隐患", "证书到期预警", "未报检查表", "轮换到期", "驻点工作")

@@ -1,0 +1,459 @@
+"""会商材料: the pack's content, workbook, brief, printable report and command line, against a hand-built warehouse.
+
+The warehouse is built through `etl.load.load_paths` from files written below. Quarter under
+test: 2026Q3 (2026-07-01 … 2026-09-30), as of 2026-09-30. Every expected figure is worked out
+by hand in the comments; the workbook is also compared figure by figure with `metrics.api`.
+
+Enterprises (roster):
+    A 威海环翠甲化工有限公司 环翠区, supervisor 王强 stationed 2026-01-05 (6 months on 2026-07-05: rotation due)
+    B 文登乙化工有限公司   文登区, supervisor 李明 stationed 2026-09-21 (a Monday)
+    C 文登丙化工有限公司   文登区, no supervisor
+    D 荣成丁化工有限公司   荣成市, no supervisor; sends no 2026Q3 checklist
+The other five districts have no enterprise: every rate there is 无数据.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from docx import Document
+from openpyxl.chart import BarChart, LineChart
+
+from etl.config import districts as configured_districts
+from etl.load import load_paths
+from etl.store import open_reader
+from metrics import api
+from pack import cli
+from pack.brief import build_brief
+from pack.content import gather
+from pack.draft import SECTION_TITLES, common_tasks, draft_sections
+from pack.report_html import build_html
+from pack.workbook import build_workbook
+from tests.filemaker import CODE_A, CODE_B, CODE_C, CODE_D, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
+
+Q3 = "2026Q3"
+NAME_A, NAME_B, NAME_C, NAME_D = "威海环翠甲化工有限公司", "文登乙化工有限公司", "文登丙化工有限公司", "荣成丁化工有限公司"
+# A spreadsheet would run these as formulas; the workbook must show them as text.
+FORMULA_OWNER = '=HYPERLINK("http://example.invalid","张三")'
+MINUS_OWNER = "-李四"
+
+STAFF = ["统一社会信用代码", "人员编号", "姓名", "岗位类别", "作业类别", "证书编号", "证书有效期至", "入职日期", "离职日期"]
+TRAINING = ["统一社会信用代码", "人员编号", "姓名", "培训名称", "培训日期", "学时", "考核成绩", "考核结果"]
+DRILLS = ["统一社会信用代码", "演练日期", "演练名称", "演练类型", "应参加人数", "实际参加人数"]
+HAZARDS = ["隐患编号", "统一社会信用代码", "发现日期", "检查方式", "隐患类别", "隐患等级", "隐患描述",
+           "整改期限", "整改完成日期", "整改状态", "整改责任人", "上报日期"]
+LOGS = ["日期", "驻点人员", "统一社会信用代码", "工作内容", "特殊作业类型", "特殊作业数", "现场监督数"]
+CHECKLIST = ["统一社会信用代码", "季度", "安全生产责任制落实", "安全管理机构健全", "安全总监配备",
+             "应建规章制度数", "已建规章制度数", "应发奖励笔数", "已发奖励笔数"]
+
+
+def weekdays(first: str, last: str) -> list[str]:
+    day, end, days = date.fromisoformat(first), date.fromisoformat(last), []
+    while day <= end:
+        if day.weekday() < 5:
+            days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
+
+
+def build_pack_world(folder: Path) -> Path:
+    """Write the district files and load them; returns the warehouse path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    roster = [ROSTER_HEADER,
+              [NAME_A, CODE_A, "环翠区", "化学原料", 30, "王强", "环翠区化工专项办", "2026-01-05", "正常生产"],
+              [NAME_B, CODE_B, "文登区", "涂料", 20, "李明", "文登区化工专项办", "2026-09-21", "正常生产"],
+              [NAME_C, CODE_C, "文登区", "胶粘剂", 15, None, None, None, "正常生产"],
+              [NAME_D, CODE_D, "荣成市", "助剂", 10, None, None, None, "正常生产"]]
+    staff = [STAFF,
+             [CODE_A, "P1", "甲一", "主要负责人", None, "Z-P1", "2027-06-30", None, None],
+             [CODE_A, "P2", "甲二", "特种作业人员", "电工", "Z-P2", "2026-09-15", None, None],  # expired in Q3
+             [CODE_A, "P3", "甲三", "其他从业人员", None, None, None, None, None],
+             [CODE_B, "Q1", "乙一", "主要负责人", None, "Z-Q1", "2026-12-01", None, None],  # expires within 90 days
+             [CODE_B, "Q2", "乙二", "安全管理人员", None, None, None, None, None],  # no certificate
+             [CODE_C, "R1", "丙一", "安全总监", None, "Z-R1", "2028-01-01", None, None],
+             [CODE_C, "R2", "丙二", "特种作业人员", "焊工", "Z-R2", "2027-01-01", None, None],  # 93 days: not expiring
+             [CODE_D, "S1", "丁一", "主要负责人", None, "Z-S1", "2027-05-01", None, None]]
+    training = [TRAINING,
+                [CODE_A, "P1", "甲一", "年度培训", "2026-03-01", 8, 90, "合格"],
+                [CODE_A, "P3", "甲三", "年度培训", "2026-05-01", 8, 90, "合格"],
+                [CODE_B, "Q1", "乙一", "年度培训", "2026-08-01", 8, 90, "合格"],
+                [CODE_B, "Q2", "乙二", "年度培训", "2026-08-01", 8, 90, "合格"],
+                [CODE_C, "R1", "丙一", "年度培训", "2026-02-01", 8, 90, "合格"],
+                [CODE_C, "R2", "丙二", "年度培训", "2026-02-01", 8, 90, "合格"],
+                [CODE_D, "S1", "丁一", "年度培训", "2026-04-01", 8, 90, "合格"]]
+    drills = [DRILLS,
+              [CODE_A, "2026-06-01", "消防演练", "综合演练", 20, 18],
+              [CODE_B, "2026-05-01", "泄漏处置", "专项演练", 10, 10],
+              [CODE_D, "2026-09-01", "防汛演练", "专项演练", 5, 5]]
+    hazards = [HAZARDS,
+               ["H1", CODE_A, "2026-07-10", "驻点检查", "设备设施", "一般隐患", "阀门泄漏", "2026-07-31", "2026-07-20",
+                "已整改", "甲一", None],
+               ["H2", CODE_A, "2026-08-05", "驻点检查", "现场作业", "一般隐患", "通道堵塞", "2026-08-31", None,
+                "整改中", FORMULA_OWNER, None],  # 30 days overdue on 09-30
+               ["H3", CODE_B, "2026-09-10", "执法检查", "特殊作业", "重大隐患", "动火未审批", "2026-10-31", None,
+                "整改中", "乙一", "2026-09-11"],  # reported, within its deadline
+               ["H4", CODE_D, "2026-08-20", "驻点检查", "设备设施", "重大隐患", "储罐腐蚀", "2026-09-20", None,
+                "未整改", MINUS_OWNER, None],  # 10 days overdue, never reported
+               ["H5", CODE_C, "2026-07-15", "企业自查", "安全培训", "一般隐患", "培训档案缺失", "2026-08-15", "2026-08-10",
+                "已整改", "丙一", None]]
+    logs = [LOGS]
+    for day in weekdays("2026-09-01", "2026-09-30"):  # 王强 logs every weekday of September only: 22 days
+        ops = ("动火作业", 3, 2) if day == "2026-09-01" else (None, None, None)
+        logs.append([day, "王强", CODE_A, "巡查", *ops])
+    for day in weekdays("2026-09-21", "2026-09-30"):  # 李明 logs every due day: 8 days
+        ops = ("高处作业", 2, 2) if day == "2026-09-21" else (None, None, None)
+        logs.append([day, "李明", CODE_B, "巡查", *ops])
+    checklists = [CHECKLIST,
+                  [CODE_A, "2026Q2", "否", "是", "否", 10, 8, 2, 2],
+                  [CODE_A, "2026Q3", "是", "是", "否", 10, 8, 2, 2],
+                  [CODE_B, "2026Q3", "是", "是", "是", 12, 12, 0, 0],
+                  [CODE_C, "2026Q3", "否", "是", "是", 10, 10, 3, 1]]
+    files = [
+        write_xlsx(folder / "名册.xlsx", {"名册": roster}),
+        write_xlsx(folder / "人员.xlsx", {"人员": staff}),
+        write_xlsx(folder / "培训.xlsx", {"培训": training}),
+        write_csv(folder / "演练.csv", drills),
+        write_csv(folder / "隐患台账.csv", hazards),  # CSV keeps the formula-like owner as plain text
+        write_xlsx(folder / "日志.xlsx", {"日志": logs}),
+        write_csv(folder / "检查表.csv", checklists),
+    ]
+    db = folder / "warehouse.duckdb"
+    results = load_paths(files, db)
+    problems = [(r.file_name, r.status, r.rows_quarantined, r.message) for r in results
+                if r.status != "loaded" or r.rows_quarantined]
+    assert not problems, problems
+    return db
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    return build_pack_world(tmp_path_factory.mktemp("pack_world"))
+
+
+@pytest.fixture(scope="module")
+def con(world):
+    connection = open_reader(world)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def content(con):
+    return gather(con, Q3)
+
+
+@pytest.fixture(scope="module")
+def workbook(content):
+    return openpyxl.load_workbook(io.BytesIO(build_workbook(content)))
+
+
+@pytest.fixture(scope="module")
+def brief(content):
+    return Document(io.BytesIO(build_brief(content)))
+
+
+def sheet_rows(ws, first_row: int = 4) -> list[tuple]:
+    return [row for row in ws.iter_rows(min_row=first_row, values_only=True) if any(v is not None for v in row)]
+
+
+def brief_text(document) -> list[str]:
+    return [p.text for p in document.paragraphs if p.text.strip()]
+
+
+# --- content -------------------------------------------------------------------------------------
+
+def test_content_figures_are_the_metrics_figures(con, content):
+    expected = api.trend(con, [Q3], by=["city", "district"])
+    assert len(content.figures) == len(expected) == 11 * (1 + len(configured_districts().names))
+    merged = content.figures.merge(expected, on=["grain", "indicator", "group"], suffixes=("", "_m"))
+    assert len(merged) == len(expected)
+    assert (merged["numerator"] == merged["numerator_m"]).all()
+    assert (merged["denominator"] == merged["denominator_m"]).all()
+    assert (merged["rate"].isna() == merged["rate_m"].isna()).all()
+    assert ((merged["rate"] - merged["rate_m"]).dropna().abs() < 1e-12).all()
+    assert content.history_quarters[0].label == "2024Q4" and content.history_quarters[-1].label == Q3
+
+
+def test_content_hand_figures(content):
+    # certification 2026Q3: 环翠区 P1 valid, P2 expired 09-15 -> 1 / 2; 文登区 Q1, R1, R2 valid, Q2 none -> 3 / 4;
+    # 荣成市 S1 -> 1 / 1; 全市 5 / 7. As of 2026Q2's end P2 was still valid: 全市 6 / 7 -> change −1/7.
+    city = content.city_row("certification")
+    assert (city["numerator"], city["denominator"]) == (5, 7)
+    assert city["change"] == pytest.approx(5 / 7 - 6 / 7)
+    rows = content.district_rows("certification").set_index("group")
+    assert (rows.loc["环翠区", "numerator"], rows.loc["环翠区", "denominator"]) == (1, 2)
+    assert rows.loc["环翠区", "change"] == pytest.approx(-0.5)
+    assert rows.loc["乳山市", "level"] == "无数据"
+    # log fill: 王强 due every weekday of Q3 (23 + 21 + 22 = 66), logged 22; 李明 due 09-21…09-30 (8), logged 8
+    logs = content.city_row("log_fill")
+    assert (logs["numerator"], logs["denominator"]) == (30, 74)
+    # watch lists: overdue H2 (环翠区) and H4 (荣成市); unreported H4; expiring Q1; missing D; rotation 王强
+    assert {k: len(v) for k, v in content.watch.items()} == {
+        "overdue_hazards": 2, "unreported_major_hazards": 1, "expiring_certificates": 1,
+        "missing_checklists": 1, "rotation_due": 1}
+    # shortfall records: certification P2 Q2; training P2; rectification H2 H3 H4; drill A's; responsibility C;
+    # organization A; rules A; reward C; special ops A's 09-01 log; log fill 66 − 22 = 44 days; majors H4
+    assert {k: len(v) for k, v in content.shortfalls.items()} == {
+        "certification": 2, "training": 1, "rectification": 3, "drill_participation": 1, "responsibility": 1,
+        "organization": 1, "rules": 1, "reward_payout": 1, "special_ops_onsite": 1, "log_fill": 44,
+        "major_hazard_reported": 1}
+
+
+def test_common_tasks_are_problems_shared_by_two_or_more_districts(content):
+    # certification misses in 环翠区 and 文登区; rectification in all three districts with hazards;
+    # overdue hazards in 环翠区 and 荣成市. Every other shortfall is in one district only.
+    tasks = [(task.key, task.districts) for task in common_tasks(content)]
+    assert tasks == [("certification", ["环翠区", "文登区"]), ("rectification", ["环翠区", "文登区", "荣成市"]),
+                     ("overdue_hazards", ["环翠区", "荣成市"])]
+
+
+# --- workbook ------------------------------------------------------------------------------------
+
+def test_workbook_sheets(workbook):
+    names = ["持证上岗率", "全员安全教育培训合格率", "隐患整改率", "全员参与演练率", "安全生产责任制落实率",
+             "安全管理机构健全率", "规章制度健全率", "隐患举报奖金落实率", "特殊作业现场监督率", "工作日志填报率",
+             "重大隐患直报率"]
+    assert workbook.sheetnames == ["说明", "指标总表", *names, "短板清单", "超期隐患", "重大隐患", "证书到期预警",
+                                   "未报检查表", "轮换到期", "驻点工作"]
+
+
+def test_summary_sheet_equals_metrics(con, workbook):
+    ws = workbook["指标总表"]
+    header = [c.value for c in ws[3]]
+    assert header[:8] == ["指标", "范围", "分子", "分母", "单位", "比率", "较上季度（百分点）", "评定"]
+    shown = {(r[0], r[1]): r for r in sheet_rows(ws)}
+    expected = api.trend(con, [Q3], by=["city", "district"])
+    assert len(shown) == len(expected)
+    for row in expected.itertuples():
+        cells = shown[(row.indicator_name, row.group)]
+        assert (cells[2], cells[3], cells[7]) == (row.numerator, row.denominator, row.level)
+        if pd.isna(row.rate):
+            assert cells[5] is None
+        else:
+            assert cells[5] == pytest.approx(row.rate)
+        if pd.isna(row.change):
+            assert cells[6] is None
+        else:
+            assert cells[6] == pytest.approx(row.change * 100)
+    # by hand: 隐患整改率 全市 H1 H5 rectified of H1…H5 -> 2 / 5; 荣成市 H4 open -> 0 / 1
+    assert shown[("隐患整改率", "全市")][2:6] == (2, 5, "项", pytest.approx(0.4))
+    assert shown[("隐患整改率", "荣成市")][2:4] == (0, 1)
+    # 安全生产责任制落实率 环翠区: 2026Q2 A 否 (0 / 1) -> 2026Q3 是 (1 / 1): +100 points
+    assert shown[("安全生产责任制落实率", "环翠区")][6] == pytest.approx(100.0)
+    assert ws["F4"].number_format == "0.0%"
+    assert ws.freeze_panes == "C4"
+    assert len(ws.conditional_formatting) > 0
+
+
+def test_indicator_sheet_table_and_native_charts(workbook):
+    ws = workbook["持证上岗率"]
+    rows = sheet_rows(ws)[:9]
+    assert [r[0] for r in rows] == ["全市", *configured_districts().names]
+    assert rows[0][1:4] == (5, 7, pytest.approx(5 / 7))
+    assert rows[1][1:4] == (1, 2, 0.5)  # 环翠区
+    assert rows[2][1:4] == (3, 4, 0.75)  # 文登区
+    assert rows[1][6] == "整改" and rows[3][6] == "达标"
+    assert rows[0][7] == 2 and rows[1][7] == 1  # shortfall records: P2 and Q2
+    charts = ws._charts
+    assert len(charts) == 2
+    bars, trend = charts
+    assert isinstance(bars, BarChart) and isinstance(trend, LineChart)
+    assert len(trend.series) == 1 + len(configured_districts().names) + 1  # 全市, each district, 目标
+    assert all(series.smooth is False for series in trend.series)
+    assert ws.freeze_panes == "A4"
+    assert ws.print_title_rows == "$3:$3"
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4  # "9"
+    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_bar_chart_has_the_target_line(tmp_path, content):
+    # openpyxl reads a combined chart back as its first part; check the written XML instead.
+    path = tmp_path / "pack.xlsx"
+    path.write_bytes(build_workbook(content))
+    with zipfile.ZipFile(path) as archive:
+        bars = archive.read("xl/charts/chart1.xml").decode("utf-8")
+        trend = archive.read("xl/charts/chart2.xml").decode("utf-8")
+    assert "<barChart>" in bars and "<lineChart>" in bars  # bars, and the 100% line over them
+    assert bars.count('<smooth val="0"/>') == 1
+    assert trend.count('<smooth val="0"/>') == 1 + len(configured_districts().names) + 1
+    assert "<smooth val=\"1\"/>" not in bars + trend
+
+
+def test_list_sheets(workbook):
+    shortfalls = sheet_rows(workbook["短板清单"])
+    # 2 + 1 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 44 + 1 records (see test_content_hand_figures)
+    assert len(shortfalls) == 57
+    header = [c.value for c in workbook["短板清单"][3]]
+    assert header == ["序号", "指标", "短板类型", "区市", "企业名称", "统一社会信用代码", "明细", "来源文件", "工作表", "行号"]
+    certification = [r for r in shortfalls if r[1] == "持证上岗率"]
+    assert [(r[3], r[4], r[7]) for r in certification] == [("环翠区", NAME_A, "人员.xlsx"), ("文登区", NAME_B, "人员.xlsx")]
+    assert "人员编号：P2" in certification[0][6] and "证书已过期" in certification[0][6]
+
+    overdue = workbook["超期隐患"]
+    header = [c.value for c in overdue[3]]
+    rows = sheet_rows(overdue)
+    assert [r[header.index("隐患编号")] for r in rows] == ["H2", "H4"]
+    assert [r[header.index("超期天数")] for r in rows] == [30, 10]  # 08-31 and 09-20 to 09-30
+    owner = overdue.cell(4, header.index("整改责任人") + 1)
+    assert owner.data_type == "s" and owner.value == "'" + FORMULA_OWNER
+    assert overdue.cell(5, header.index("整改责任人") + 1).value == "'" + MINUS_OWNER
+    assert [r[1] for r in sheet_rows(workbook["证书到期预警"])] == [NAME_B]
+    assert [r[1] for r in sheet_rows(workbook["未报检查表"])] == [NAME_D]
+    assert [r[1] for r in sheet_rows(workbook["轮换到期"])] == [NAME_A]
+    majors = workbook["重大隐患"]
+    header = [c.value for c in majors[3]]
+    assert sorted((r[header.index("隐患编号")], r[header.index("上报状态")]) for r in sheet_rows(majors)) == \
+        [("H3", "已上报"), ("H4", "未上报")]
+    supervision = sheet_rows(workbook["驻点工作"])
+    assert sorted((r[0], r[3], r[4]) for r in supervision if r[0]) == [("李明", 8, 8), ("王强", 66, 22)]
+
+
+def test_about_sheet(workbook):
+    text = "\n".join(str(c) for row in workbook["说明"].iter_rows(values_only=True) for c in row if c)
+    assert "2026年第三季度" in text and "统计截至" in text and "2026年9月30日" in text
+    assert "1 家企业未报送2026年第三季度的季度检查表" in text
+    assert "企业名册" in text and "隐患台账" in text and "导入时间" in text  # data sources and load times
+    assert "持证上岗率" in text and "威化安转办发〔2021〕26号" in text  # definitions and the policy
+
+
+# --- brief ---------------------------------------------------------------------------------------
+
+def test_brief_sections_in_order(brief):
+    texts = brief_text(brief)
+    positions = [texts.index(title) for title in SECTION_TITLES.values()]
+    assert positions == sorted(positions)
+    assert texts[0].endswith("2026年第三季度研究会商材料")
+    assert len(brief.tables) == 3
+
+
+def test_brief_drafted_from_the_data(brief):
+    text = "\n".join(brief_text(brief))
+    # section 一: 4 enterprises, 2 supervisors; logs 30 of 74 due days; special ops 4 of 5 (A 2/3, B 2/2);
+    # hazards 5 found, 3 by the resident supervisors (H1 H2 H4), 2 rectified; majors H3 H4, H3 reported
+    assert "全市纳入驻点监督的非危险化学品化工生产企业4家，派驻驻点监督人员2人。" in text
+    assert "应填报工作日志74个工作日（按人计），实际填报30个，工作日志填报率40.5%" in text
+    assert "特殊作业5次，驻点监督人员现场监督4次，现场监督率80.0%" in text
+    assert "共排查发现隐患5项（其中驻点检查发现3项），已整改2项，隐患整改率40.0%；发现重大隐患2项，已直报执法部门1项，直报率50.0%" in text
+    # section 三: certification 5 / 7 = 71.4 %, 28.6 points short, 2 people; 环翠区 1 / 2, 文登区 3 / 4
+    assert ("1. 持证上岗率：全市71.4%，低于目标28.6个百分点（关键岗位在岗人员7人，缺口2人）。"
+            "未达标区市：环翠区50.0%（缺口1人）、文登区75.0%（缺口1人）。") in text
+    # rectification 2 / 5; 荣成市 0 / 1 first (worst), then 环翠区 and 文登区 at 1 / 2
+    assert "隐患整改率：全市40.0%，低于目标60.0个百分点（季度内发现的隐患5项，缺口3项）。" \
+           "未达标区市：荣成市0.0%（缺口1项）、环翠区50.0%（缺口1项）、文登区50.0%（缺口1项）。" in text
+    assert ("超期未整改隐患2项（环翠区1项、荣成市1项），其中重大隐患1项；"
+            "超期最长的是威海环翠甲化工有限公司的H2（通道堵塞），已超期30天。") in text
+    assert "未直报执法部门的重大隐患1项（荣成市1项）：荣成丁化工有限公司H4。" in text
+    assert "1家企业未报送2026年第三季度的季度检查表（荣成市1家）：荣成丁化工有限公司" in text
+    assert "驻点满6个月尚未轮换的驻点监督人员1人次（环翠区1人次）。" in text
+    assert "1名在岗人员的证书将在90天内到期（文登区1人）" in text
+    # section 四: the three common tasks, then each district's own shortfalls
+    assert "1. 提高持证上岗率（环翠区、文登区）：" in text
+    assert "2. 提高隐患整改率（环翠区、文登区、荣成市）：" in text
+    assert "3. 开展超期隐患清零（环翠区、荣成市）：" in text
+    assert "文登区：安全生产责任制落实率50.0%、隐患举报奖金落实率33.3%未达标" in text  # 1 / 2 and 1 / 3
+    assert "荣成市：重大隐患直报率0.0%未达标" in text
+    # the coming quarter is 2026Q4: winter, not the flood season
+    assert "结合2026年第四季度季节特点" in text and "冬季防火、防冻防凝和电气安全" in text
+    assert "遇水反应" not in text
+
+
+def test_brief_indicator_table(brief):
+    table = brief.tables[1]
+    header = [cell.text for cell in table.rows[0].cells]
+    assert header == ["指标", "全市", *configured_districts().names]
+    certification = [cell.text for cell in table.rows[1].cells]
+    assert certification[:5] == ["持证上岗率", "71.4", "50.0", "75.0", "100.0"]  # the caption says 单位：%
+    assert certification[5] == "无数据"  # 乳山市
+
+
+def test_brief_is_built_from_edited_text(content):
+    edited = {"tasks": "（一）共性任务。\n1. 各区市十月底前完成超期隐患清零。"}
+    text = "\n".join(brief_text(Document(io.BytesIO(build_brief(content, edited)))))
+    assert "1. 各区市十月底前完成超期隐患清零。" in text
+    assert "开展超期隐患清零（环翠区、荣成市）" not in text
+    assert "1. 持证上岗率：全市71.4%" in text  # the other sections keep their drafts
+
+
+def test_flood_season_tasks_when_the_coming_quarter_is_the_third(con):
+    drafts = draft_sections(gather(con, "2026Q2"))
+    assert "结合2026年第三季度季节特点" in drafts["tasks"]
+    assert "遇水反应" in drafts["tasks"] and "高温" in drafts["tasks"]
+
+
+def test_pack_for_one_district(con):
+    scoped = gather(con, Q3, districts=["文登"])
+    assert scoped.districts == ["文登区"] and scoped.total_label == "合计"
+    assert set(scoped.figures["group"]) == {"全市", "文登区"}
+    # 文登区 certification: Q1, R1, R2 valid, Q2 without a certificate -> 3 / 4
+    assert tuple(scoped.city_row("certification")[["numerator", "denominator"]]) == (3, 4)
+    for records in [*scoped.shortfalls.values(), *scoped.watch.values()]:
+        assert set(records["区市"]) <= {"文登区"}
+    assert scoped.batches is None  # other districts' files are not listed
+    document = Document(io.BytesIO(build_brief(scoped)))
+    text = "\n".join(brief_text(document)) + "".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "环翠区" not in text and "荣成市" not in text
+    assert "（一）重点任务。" in text and "1. 提高持证上岗率：" in text
+    summary = openpyxl.load_workbook(io.BytesIO(build_workbook(scoped)))["指标总表"]
+    assert {r[1] for r in sheet_rows(summary)} == {"合计", "文登区"}
+
+
+# --- printable report ----------------------------------------------------------------------------
+
+def test_html_is_self_contained_with_plotly_once(content):
+    page = build_html(content, {"work": "本季度工作由会议修改。"})
+    assert len(re.findall(r"plotly\.js v\d", page)) == 1  # the library, inlined once
+    assert page.count("Plotly.newPlot(") == 23  # overview + 2 charts for each of the 11 indicators
+    assert not re.search(r"<script[^>]+src=", page) and "<link" not in page
+    assert "@page { size: A4" in page and "break-before: page" in page
+    assert "本季度工作由会议修改。" in page
+    assert "荣成丁化工有限公司" in page  # the watch lists
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def test_command_line_writes_the_pack(world, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["--db", str(world), "--quarter", "2026年第三季度", "--district", "文登", "--out", str(out),
+                     "--no-images"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["会商材料_2026Q3_文登区.docx", "会商材料_2026Q3_文登区.html", "会商材料_2026Q3_文登区.xlsx"]
+    assert "会商材料已生成" in capsys.readouterr().out
+
+
+def test_command_line_errors_are_chinese(world, tmp_path, capsys):
+    assert cli.main(["--db", str(world), "--quarter", "2026Q5", "--out", str(tmp_path)]) == 2
+    assert "无法识别的季度" in capsys.readouterr().err
+    assert cli.main(["--db", str(tmp_path / "none.duckdb"), "--quarter", Q3, "--out", str(tmp_path)]) == 1
+    assert "找不到数据库文件" in capsys.readouterr().err
+    assert cli.main(["--db", str(world), "--quarter", Q3, "--district", "火星区", "--out", str(tmp_path)]) == 2
+    assert "未知的区市" in capsys.readouterr().err
+    assert cli.main(["--db", str(world), "--quarter", Q3, "--as-of", "2026-06-01", "--out", str(tmp_path)]) == 2
+    assert "早于" in capsys.readouterr().err
+
+
+def test_pack_of_a_quarter_without_records(tmp_path):
+    # Only a roster (tests/filemaker.py): 文登区 王强 stationed 2026-01-05, 荣成市 李明 stationed Saturday
+    # 2026-08-15, the third enterprise 关闭. No record of any kind: every target indicator is 无数据.
+    roster = write_xlsx(tmp_path / "名册.xlsx", {"名册": roster_rows()})
+    load_paths([roster], tmp_path / "w.duckdb")
+    connection = open_reader(tmp_path / "w.duckdb")
+    try:
+        empty = gather(connection, Q3)
+    finally:
+        connection.close()
+    drafts = draft_sections(empty)
+    assert "八项目标指标本季度均无数据。" in drafts["indicators"]
+    assert "本季度隐患台账中没有新发现的隐患。" in drafts["work"]
+    # logs due: 王强 every Q3 weekday (66), 李明 from Monday 08-17 (11 in August + 22 in September): 99, none filed
+    assert "1. 工作日志填报率：全市0.0%，低于目标100.0个百分点（应填报日志的工作日99天，缺口99天）" in drafts["problems"]
+    summary = openpyxl.load_workbook(io.BytesIO(build_workbook(empty)))["指标总表"]
+    levels = {(r[0], r[1]): r[7] for r in sheet_rows(summary)}
+    assert levels[("持证上岗率", "全市")] == "无数据" and levels[("工作日志填报率", "全市")] == "整改"
+    assert "Plotly.newPlot(" in build_html(empty)
+    assert Document(io.BytesIO(build_brief(empty))).paragraphs

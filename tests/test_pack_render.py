@@ -1,0 +1,164 @@
+"""会商材料 in the tools people open it with: LibreOffice converts the workbook and the brief to PDF,
+Chromium renders the chart images, and the dashboard page drafts, edits and offers the downloads.
+
+The warehouse is the hand-built one of tests/test_pack.py (2026Q3). LibreOffice is skipped only
+where `soffice` is missing and the run is not CI (CI installs libreoffice-calc/-writer).
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from etl.store import open_reader
+from pack import images
+from pack.brief import build_brief
+from pack.charts import pack_charts
+from pack.content import gather
+from pack.draft import SECTION_TITLES
+from pack.workbook import build_workbook
+from tests.test_pack import Q3, build_pack_world
+
+PAGE = Path(__file__).resolve().parent.parent / "pages" / "pack.py"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+IN_CI = os.environ.get("CI") == "true"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    return build_pack_world(tmp_path_factory.mktemp("pack_render"))
+
+
+@pytest.fixture(scope="module")
+def content(world):
+    con = open_reader(world)
+    try:
+        return gather(con, Q3)
+    finally:
+        con.close()
+
+
+# --- LibreOffice -----------------------------------------------------------------------------------
+
+def soffice() -> str:
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        if IN_CI:
+            pytest.fail("CI must install libreoffice-calc and libreoffice-writer (soffice not found)")
+        pytest.skip("LibreOffice (soffice) is not installed here")
+    return path
+
+
+def convert_to_pdf(source: Path, tmp_path: Path) -> bytes:
+    profile = tmp_path / "lo-profile"
+    result = subprocess.run(
+        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path / "pdf"), str(source)],
+        capture_output=True, text=True, timeout=240,
+    )
+    pdf = tmp_path / "pdf" / f"{source.stem}.pdf"
+    assert result.returncode == 0, result.stderr
+    assert pdf.exists(), result.stdout + result.stderr
+    return pdf.read_bytes()
+
+
+def pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+
+
+def test_libreoffice_converts_the_workbook(content, tmp_path):
+    source = tmp_path / "会商材料.xlsx"
+    source.write_bytes(build_workbook(content))
+    pdf = convert_to_pdf(source, tmp_path)
+    assert pdf.startswith(b"%PDF")
+    # at least one page per sheet: 说明, 指标总表, 11 indicators, 7 lists
+    assert pages(pdf) >= 20
+
+
+def test_libreoffice_converts_the_brief(content, tmp_path):
+    source = tmp_path / "会商材料.docx"
+    source.write_bytes(build_brief(content))
+    pdf = convert_to_pdf(source, tmp_path)
+    assert pdf.startswith(b"%PDF") and pages(pdf) >= 2
+
+
+# --- chart images ----------------------------------------------------------------------------------
+
+def test_chart_images_or_what_to_install(content):
+    charts = pack_charts(content)
+    assert len(charts) == 23  # the overview, and bars and trend for each of the 11 indicators
+    if images.chromium_path() is None:
+        with pytest.raises(images.ChartImagesUnavailable, match="apt-get install chromium fonts-noto-cjk"):
+            images.render_png_zip(content, charts)
+        return
+    archive = zipfile.ZipFile(io.BytesIO(images.render_png_zip(content, charts)))
+    names = archive.namelist()
+    assert len(names) == 23
+    assert names[0] == "会商材料_2026Q3_全市_图表/01_各项指标完成情况.png"
+    assert "会商材料_2026Q3_全市_图表/02_持证上岗率_各区市.png" in names
+    for name in names:
+        data = archive.read(name)
+        assert data.startswith(PNG_SIGNATURE)
+        width = int.from_bytes(data[16:20], "big")
+        assert width == 680 * images.PNG_SCALE
+
+
+def test_without_chromium_the_message_says_what_to_install(content, monkeypatch):
+    monkeypatch.setattr(images, "chromium_path", lambda: None)
+    with pytest.raises(images.ChartImagesUnavailable) as raised:
+        images.render_png_zip(content)
+    assert "apt-get install chromium fonts-noto-cjk" in str(raised.value)
+
+
+# --- the dashboard page ----------------------------------------------------------------------------
+
+APP = """
+import streamlit as st
+from metrics.quarters import parse_quarter
+from ui.filters import Filters
+
+st.session_state["_filters"] = Filters(parse_quarter("2026Q3"), None, ())
+st.navigation([st.Page({page!r}, title="会商材料", url_path="pack", default=True)]).run()
+"""
+
+
+def open_page(monkeypatch, world: Path, tmp_path: Path) -> AppTest:
+    monkeypatch.setenv("WEIHAI_DB", str(world))
+    app_file = tmp_path / "app.py"
+    app_file.write_text(APP.format(page=str(PAGE)), encoding="utf-8")
+    app = AppTest.from_file(str(app_file), default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def test_page_drafts_the_paper_and_offers_the_downloads(monkeypatch, world, tmp_path):
+    app = open_page(monkeypatch, world, tmp_path)
+    shown = {m.label: m.value for m in app.metric}
+    # targets at 100 % in 2026Q3: none (see tests/test_pack.py); overdue H2 H4; missing D; 3 common tasks
+    assert shown == {"目标指标达标": "0 / 8 项", "超期未整改隐患": "2", "未报季度检查表": "1 家", "建议共性任务": "3 项"}
+    areas = {area.label: area for area in app.text_area}
+    assert list(areas) == list(SECTION_TITLES.values())
+    assert "1. 提高持证上岗率（环翠区、文登区）" in areas["四、下步工作建议（下季度共性任务）"].value
+    labels = [button.label for button in app.get("download_button")]
+    assert labels[:3] == ["会商材料（Word）", "数据工作簿（Excel）", "打印版报告（HTML）"]
+    if images.chromium_path() is None:
+        assert any("apt-get install chromium fonts-noto-cjk" in w.value for w in app.warning)
+
+
+def test_page_keeps_edits_and_restores_the_draft(monkeypatch, world, tmp_path):
+    app = open_page(monkeypatch, world, tmp_path)
+    title = SECTION_TITLES["tasks"]
+    area = next(a for a in app.text_area if a.label == title)
+    area.set_value("（一）共性任务。\n1. 会议商定的任务。").run()
+    assert next(a for a in app.text_area if a.label == title).value.endswith("会议商定的任务。")
+    app.button(key="pack_restore").click().run()
+    assert "开展超期隐患清零" in next(a for a in app.text_area if a.label == title).value
