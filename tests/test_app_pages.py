@@ -5,6 +5,7 @@ each page's numbers are also compared with what metrics.api returns for the same
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -292,6 +293,35 @@ def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path):
     assert_clean(app)
     shown = metrics_of(app)
     assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("75.0%", "1")
+
+
+def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path):
+    from etl.load import load_paths
+    from metrics import explore
+    from tests.filemaker import write_xlsx
+    from tests.test_app_data import HAZARDS_V2
+    from ui import data
+
+    db = build_small_warehouse(tmp_path / "rewarm")
+    app = open_app(monkeypatch, db, "pages/hazards.py")  # remembers the hazard page's queries
+    update = [row[:] for row in HAZARDS_V2[:3]]
+    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 4 found in Q3
+    load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
+    app.switch_page("pages/overview.py").run()  # the first view of the new version starts the rewarm
+    data._recent.worker.join(timeout=60)
+    calls = []
+    original = explore.hazards_found
+
+    @functools.wraps(original)  # same module and name: the same cache key
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(explore, "hazards_found", counted)
+    app.switch_page("pages/hazards.py").run()
+    assert_clean(app)
+    assert calls == []  # served from the rewarmed cache ...
+    assert metrics_of(app)["已整改"] == "3"  # ... and from the new version
 
 
 def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -78,7 +80,60 @@ def query(func: Callable, *args, **kwargs) -> Any:
     version = db_version(path)
     if version is None:
         raise NoDatabase(f"没有找到数据库文件：{path}")
-    return _cached_call(func.__module__, func.__name__, path, version, args, kwargs)
+    call = (func.__module__, func.__name__, args, kwargs)
+    _recent.rewarm_after_publish(path, version, skip=call)
+    _recent.remember(path, call)
+    return _cached_call(*call[:2], path, version, args, kwargs)
+
+
+class _RecentQueries:
+    """The queries users ran lately, replayed in the background after a new version is published.
+
+    A load in another process invalidates every cached result. The first session that
+    sees the new version starts one background thread that recomputes the views people
+    were looking at on the previous version, so the pages they open next are already warm.
+    """
+
+    MAX_CALLS = 300
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[str, OrderedDict[str, tuple]] = {}  # per warehouse path, most recent last
+        self._versions: dict[str, str] = {}  # the latest version seen per path
+        self.worker: threading.Thread | None = None
+
+    def remember(self, path: str, call: tuple) -> None:
+        key = repr(call)
+        with self._lock:
+            calls = self._calls.setdefault(path, OrderedDict())
+            calls[key] = call
+            calls.move_to_end(key)
+            while len(calls) > self.MAX_CALLS:
+                calls.popitem(last=False)
+
+    def rewarm_after_publish(self, path: str, version: str, *, skip: tuple) -> None:
+        with self._lock:
+            previous = self._versions.get(path)
+            self._versions[path] = version
+            if previous is None or previous == version:
+                return
+            replay = [c for key, c in reversed(self._calls.get(path, {}).items()) if key != repr(skip)]
+        self.worker = threading.Thread(target=self._replay, args=(path, version, replay), daemon=True,
+                                       name="dashboard-rewarm")
+        self.worker.start()
+
+    @staticmethod
+    def _replay(path: str, version: str, calls: list[tuple]) -> None:
+        for module, name, args, kwargs in calls:
+            if db_version(path) != version:  # published again meanwhile: the next session rewarms
+                return
+            try:
+                _cached_call(module, name, path, version, args, kwargs)
+            except Exception:  # a view that fails now fails again, visibly, when a user opens it
+                log.debug("rewarming %s.%s failed", module, name, exc_info=True)
+
+
+_recent = _RecentQueries()
 
 
 def database_exists() -> bool:
