@@ -16,7 +16,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pack.content import PackContent
-from pack.draft import SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title, section_tables
+from pack.draft import (SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title,
+                        section_tables)
 from pack.fmt import LEVEL_BACKGROUNDS, date_text
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "楷体", "仿宋", "宋体"

@@ -8,9 +8,12 @@ so every document of a pack shows the same numbers.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+import duckdb
 import pandas as pd
 
 from etl.config import districts as configured_districts
@@ -48,9 +51,9 @@ class PackContent:
     coverage: pd.DataFrame
     hazards_by_method: pd.DataFrame
     hazards_by_category: pd.DataFrame
-    batches: pd.DataFrame | None = None  # data sources: only in a pack for every district
-    quarantine: pd.DataFrame | None = None
-    rejected: pd.DataFrame | None = None
+    batches: pd.DataFrame  # the loaded files (file lists carry no records: every pack shows them)
+    quarantine: pd.DataFrame  # quarantined rows per template and reason, for the districts in scope
+    rejected: pd.DataFrame
     indicators: tuple[Indicator, ...] = field(default=INDICATORS)
 
     # ------------------------------------------------------------------ labels
@@ -100,64 +103,74 @@ class PackContent:
         return self.history[self.history["indicator"] == code].reset_index(drop=True)
 
 
-def _current_figures(con, quarter: Quarter, as_of: date | None, districts: list[str] | None,
+Read = Callable[..., Any]  # read(func, *args, **kwargs) -> func(con, *args, **kwargs)
+
+
+def connection_reader(con: duckdb.DuckDBPyConnection) -> Read:
+    def read(func, *args, **kwargs):
+        return func(con, *args, **kwargs)
+    return read
+
+
+def _current_figures(read: Read, quarter: Quarter, as_of: date | None, districts: list[str] | None,
                      history: pd.DataFrame) -> pd.DataFrame:
     """This quarter as of the chosen date, with the change against last quarter (as of its end)."""
     if as_of is None or as_of == quarter.end:
         return history[history["quarter"] == quarter.label].drop(columns="quarter").reset_index(drop=True)
-    current = api.report(con, quarter, by=["city", "district"], as_of=as_of, districts=districts)
+    current = read(api.report, quarter, by=["city", "district"], as_of=as_of, districts=districts)
     previous = history[history["quarter"] == quarter.previous().label]
     previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
     merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
     return merged.assign(change=merged["rate"] - merged["previous_rate"]).drop(columns="previous_rate")
 
 
-def gather(con, quarter: Quarter | str, *, as_of: date | None = None,
+def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
            districts: list[str] | None = None) -> PackContent:
     """Read everything a pack shows for `quarter` (as of `as_of`, default its last day) and `districts`.
 
-    `districts` None means every district; it is passed to every metrics call, so it
-    also serves as the access scope of the pack.
+    `source` is a DuckDB connection, or a `read(func, *args, **kwargs)` that runs a metrics
+    function on one (the dashboard passes its cached, access-scoped `ui.data.query`).
+    `districts` None means every district; it is passed to every metrics call, so it also
+    serves as the access scope of the pack.
     """
+    read = connection_reader(source) if isinstance(source, duckdb.DuckDBPyConnection) else source
     quarter = parse_quarter(quarter)
     period = make_period(quarter, as_of)  # checks the as-of date before any query
     chosen = resolve_districts(districts)
     full_scope = chosen == list(configured_districts().names)
     scope = None if full_scope else chosen
     history_quarters = quarter_range(quarter, HISTORY_QUARTERS)
-    history = api.trend(con, history_quarters, by=["city", "district"], districts=scope)
-    figures = _current_figures(con, quarter, as_of, scope, history)
+    history = read(api.trend, history_quarters, by=["city", "district"], districts=scope)
+    figures = _current_figures(read, quarter, as_of, scope, history)
     as_of = period.as_of
-    shortfalls = {i.code: api.shortfall(con, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
-    content = PackContent(
+    shortfalls = {i.code: read(api.shortfall, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
+    hazards = read(explore.hazard_breakdowns, quarter, as_of=as_of, districts=scope)
+    return PackContent(
         quarter=quarter,
         as_of=as_of,
         districts=chosen,
         full_scope=full_scope,
         city=configured_districts().city,
         generated_at=datetime.now().replace(microsecond=0),
-        data_as_of=api.data_as_of(con),
-        is_demo=explore.is_demo(con),
+        data_as_of=read(api.data_as_of),
+        is_demo=read(explore.is_demo),
         figures=figures,
         history=history,
         history_quarters=history_quarters,
         shortfalls=shortfalls,
         shortfall_counts=count_shortfalls(shortfalls),
-        watch=api.watch(con, quarter, as_of=as_of, districts=scope),
-        major_hazards=explore.major_hazards(con, quarter, as_of=as_of, districts=scope),
-        supervisors=explore.supervisors(con, quarter, as_of=as_of, districts=scope),
-        log_fill=explore.log_fill_summary(con, quarter, as_of=as_of, districts=scope),
-        special_ops=explore.special_ops(con, quarter, as_of=as_of, districts=scope),
-        coverage=explore.report_coverage(con, quarter, as_of=as_of, districts=scope),
-        hazards_by_method=explore.hazard_breakdown(con, quarter, by="method", as_of=as_of, districts=scope),
-        hazards_by_category=explore.hazard_breakdown(con, quarter, by="category", as_of=as_of, districts=scope),
+        watch=read(api.watch, quarter, as_of=as_of, districts=scope),
+        major_hazards=read(explore.major_hazards, quarter, as_of=as_of, districts=scope),
+        supervisors=read(explore.supervisors, quarter, as_of=as_of, districts=scope),
+        log_fill=read(explore.log_fill_summary, quarter, as_of=as_of, districts=scope),
+        special_ops=read(explore.special_ops, quarter, as_of=as_of, districts=scope),
+        coverage=read(explore.report_coverage, quarter, as_of=as_of, districts=scope),
+        hazards_by_method=hazards["method"],
+        hazards_by_category=hazards["category"],
+        batches=read(explore.batches),
+        quarantine=read(explore.quarantine_summary, districts=scope),
+        rejected=read(explore.rejected_files),
     )
-    if full_scope:
-        # Load history and quarantine name other districts' files: only a pack for every district lists them.
-        content.batches = explore.batches(con)
-        content.quarantine = explore.quarantine_summary(con)
-        content.rejected = explore.rejected_files(con)
-    return content
 
 
 def count_shortfalls(shortfalls: dict[str, pd.DataFrame]) -> pd.DataFrame:

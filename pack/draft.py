@@ -89,9 +89,12 @@ def _per_district(frame: pd.DataFrame, districts: list[str]) -> pd.Series:
     return counts.reindex([d for d in districts if d in counts.index])
 
 
-def _district_counts_text(frame: pd.DataFrame, districts: list[str], unit: str) -> str:
+def _by_district(frame: pd.DataFrame, districts: list[str], unit: str) -> str:
+    """（环翠区1项、荣成市1项）; nothing when the pack is for one district."""
+    if len(districts) < 2:
+        return ""
     counts = _per_district(frame, districts)
-    return joined(f"{district}{n}{unit}" for district, n in counts.items())
+    return "（" + joined(f"{district}{n}{unit}" for district, n in counts.items()) + "）"
 
 
 def _names(values, limit: int = LISTED_NAMES_MAX) -> str:
@@ -287,7 +290,7 @@ def _hazard_problems(content: PackContent) -> list[str]:
         majors = int((overdue["隐患等级"] == "重大隐患").sum())
         worst = overdue.sort_values("超期天数", ascending=False).iloc[0]
         text = (f"截至{date_text(content.as_of)}，超期未整改隐患{len(overdue)}项"
-                f"（{_district_counts_text(overdue, content.districts, '项')}）")
+                f"{_by_district(overdue, content.districts, '项')}")
         text += f"，其中重大隐患{majors}项" if majors else ""
         text += (f"；超期最长的是{worst['企业名称']}的{worst['隐患编号']}（{worst['隐患描述']}），"
                  f"已超期{int(worst['超期天数'])}天。")
@@ -295,7 +298,7 @@ def _hazard_problems(content: PackContent) -> list[str]:
     unreported = content.watch["unreported_major_hazards"]
     if len(unreported):
         lines.append(f"未直报执法部门的重大隐患{len(unreported)}项"
-                     f"（{_district_counts_text(unreported, content.districts, '项')}）："
+                     f"{_by_district(unreported, content.districts, '项')}："
                      + joined((f"{r['企业名称']}{r['隐患编号']}" for _, r in unreported.head(LISTED_NAMES_MAX).iterrows()))
                      + ("等" if len(unreported) > LISTED_NAMES_MAX else "") + "。")
     return lines
@@ -306,12 +309,13 @@ def _report_problems(content: PackContent) -> list[str]:
     missing = content.watch["missing_checklists"]
     if len(missing):
         lines.append(f"{len(missing)}家企业未报送{content.quarter.cn}的季度检查表"
-                     f"（{_district_counts_text(missing, content.districts, '家')}）：{_names(missing['企业名称'])}，"
+                     f"{_by_district(missing, content.districts, '家')}：{_names(missing['企业名称'])}，"
                      "相关指标只按已报送企业计算。")
-    if content.quarantine is not None and len(content.quarantine):
+    if len(content.quarantine):
         rows = int(content.quarantine["行数"].sum())
         templates = joined(content.quarantine.groupby("模板", sort=False)["行数"].sum().index)
-        lines.append(f"各区市报送的文件中有{rows}行数据因格式或取值问题未能入库（涉及{templates}），"
+        who = "各区市" if len(content.districts) > 1 else content.total_phrase
+        lines.append(f"{who}报送的文件中有{rows}行数据因格式或取值问题未能入库（涉及{templates}），"
                      "已在工作簿“说明”页列明，需退回修改后重报。")
     return lines
 
@@ -320,13 +324,14 @@ def _people_problems(content: PackContent) -> list[str]:
     lines = []
     rotation = content.watch["rotation_due"]
     if len(rotation):
-        lines.append(f"驻点满6个月尚未轮换的驻点监督人员{len(rotation)}人次"
-                     f"（{_district_counts_text(rotation, content.districts, '人次')}）。")
+        stationed = WATCH_TITLES["rotation_due"].removesuffix("待轮换")  # 驻点满6个月 (config/settings.toml)
+        lines.append(f"{stationed}尚未轮换的驻点监督人员{len(rotation)}人次"
+                     f"{_by_district(rotation, content.districts, '人次')}。")
     expiring = content.watch["expiring_certificates"]
     if len(expiring):
         window = WATCH_TITLES["expiring_certificates"].removesuffix("到期证书")
         lines.append(f"{len(expiring)}名在岗人员的证书将在{window}到期"
-                     f"（{_district_counts_text(expiring, content.districts, '人')}），需提前组织复审。")
+                     f"{_by_district(expiring, content.districts, '人')}，需提前组织复审。")
     return lines
 
 

@@ -227,13 +227,13 @@ def _notes_part(content: PackContent) -> str:
              f"数据截至：{date_text(content.data_as_of)}；范围：{html.escape(content.scope_label)}；"
              f"生成时间：{content.generated_at:%Y-%m-%d %H:%M}。</p>",
              "<p>各项目标值均为100%；分母为0时为无数据（不视为100%）；区市比率为其企业分子之和除以分母之和。</p>"]
-    if content.batches is not None and len(content.batches):
+    if len(content.batches):
         live = content.batches[content.batches["状态"] == "有效"]
         sources = live.groupby("模板", sort=False).agg(
             文件数=("文件名", "count"), 入库行数=("入库行数", "sum"), 隔离行数=("隔离行数", "sum"),
             最近导入时间=("导入时间", "max")).reset_index()
         parts.append(_table(sources, caption="数据来源（已导入的文件）"))
-    if content.quarantine is not None and len(content.quarantine):
+    if len(content.quarantine):
         parts.append(_table(content.quarantine, caption="被隔离的数据行（需退回修改）", text_columns=("隔离原因",)))
     parts.append(_table(definitions, caption="指标口径", text_columns=("定义", "分子 / 分母")))
     return "".join(parts)

@@ -41,8 +41,8 @@ PERCENT, POINTS, DATE, DATETIME, INTEGER = "0.0%", "+0.0;-0.0;0.0", "yyyy-mm-dd"
 MAX_WIDTH, MIN_WIDTH, WIDTH_SAMPLE, LINE_HEIGHT = 48, 6, 400, 15
 DETAIL_WIDTH = 80
 CHART_WIDTH_CM, BAR_HEIGHT_CM, TREND_HEIGHT_CM = 17, 8.5, 9.5
-BAR_ROWS = 19
-ABOUT_TEXT_WIDTH = 100  # characters of column B on the 说明 sheet (Chinese characters count two)  # rows the bar chart covers at the default row height, before the trend chart starts
+BAR_ROWS = 19  # rows the bar chart covers at the default row height, before the trend chart starts
+ABOUT_TEXT_WIDTH = 100  # characters of column B on the 说明 sheet (Chinese characters count two)
 
 HEADER_FILL = PatternFill("solid", start_color="1F4E79", end_color="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -233,8 +233,6 @@ def _definition_lines(content: PackContent) -> list[tuple[str, str]]:
 
 def _source_lines(content: PackContent) -> list[tuple[str, str]]:
     """Loaded files per template: how many, rows loaded and quarantined, the latest load time."""
-    if content.batches is None:
-        return [("", "按区市生成的材料不列出各区市的报送文件；请在看板“数据质量”页查看。")]
     live = content.batches[content.batches["状态"] == "有效"]
     if live.empty:
         return [("", "尚未导入任何文件。")]
@@ -258,15 +256,13 @@ def _problem_lines(content: PackContent) -> list[tuple[str, str]]:
         no_logs = int((coverage["本季度日志天数"] == 0).sum())
         lines.append(("缺报情况", f"没有人员台账的企业 {no_staff} 家；近12个月没有演练记录的企业 {no_drills} 家；"
                                 f"本季度没有驻点工作日志的企业 {no_logs} 家。"))
-    if content.quarantine is None:
-        lines.append(("隔离数据", "按区市生成的材料不列出被隔离的数据行；请在看板“数据质量”页查看。"))
-    elif content.quarantine.empty:
+    if content.quarantine.empty:
         lines.append(("隔离数据", "没有被隔离的数据行。"))
     else:
         total = int(content.quarantine["行数"].sum())
         lines.append(("隔离数据", f"因格式或取值问题被隔离、未计入任何指标的数据行共 {total} 行，需退回修改后重报："))
         lines += [(f"  {r['模板']}", f"{r['隔离原因']}（{r['行数']} 行）") for _, r in content.quarantine.iterrows()]
-    if content.rejected is not None and len(content.rejected):
+    if len(content.rejected):
         lines.append(("拒收文件", f"{len(content.rejected)} 个文件被整体拒收："))
         lines += [(f"  {r['文件名']}", str(r["拒收原因"])) for _, r in content.rejected.iterrows()]
     return lines
@@ -568,7 +564,7 @@ def _lists(wb, content: PackContent) -> None:
     _list_sheet(wb, "未报检查表", WATCH_TITLES["missing_checklists"], watch["missing_checklists"], content,
                 note="这些企业未报送本季度检查表，检查表类指标只按已报送企业计算。")
     _list_sheet(wb, "轮换到期", WATCH_TITLES["rotation_due"], watch["rotation_due"], content,
-                note="驻点满6个月应轮换并做好交接。")
+                note=f"{WATCH_TITLES['rotation_due'].removesuffix('待轮换')}应轮换并做好交接。")
     _supervision_sheet(wb, content)
 
 

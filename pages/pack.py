@@ -1,10 +1,9 @@
 """会商材料: the quarterly meeting pack in one click — the paper's text (editable), the Word brief,
 the data workbook, the printable report and the chart images, for the quarter and districts in the sidebar."""
-from datetime import datetime
-
 import plotly.graph_objects as go
 import streamlit as st
 
+from metrics.access import Scope
 from metrics.sql import AsOfError
 from pack import images
 from pack.brief import build_brief
@@ -15,6 +14,7 @@ from pack.report_html import build_html
 from pack.workbook import build_workbook
 from ui import data, filters as flt, layout
 from ui.charts import show_chart
+from ui.session import current_user
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -25,14 +25,17 @@ layout.page_header("会商材料", f, missing_reports=True,
                    note="按左侧所选季度、截至日期和区市，一键生成季度研究会商材料：会商材料（Word）、数据工作簿（Excel）、"
                         "打印版报告（HTML，可在浏览器中打印为 PDF）和图表图片。")
 
+# A district user's pack covers their districts only (the rates too, so the paper's totals add up).
+user = current_user()
+districts = Scope(tuple(user.districts) if user and user.districts else None).clamp(f.district_list)
 try:
-    content = data.query(gather, f.quarter, as_of=f.as_of_input, districts=f.district_list)
+    # Every metrics call of the pack goes through the cached, access-scoped dashboard query.
+    content = gather(data.query, f.quarter, as_of=f.as_of_input, districts=districts)
 except AsOfError as error:
     st.error(f"{error} 请在左侧重新选择截至日期。")
     st.stop()
-content.generated_at = datetime.now().replace(microsecond=0)  # the cached figures, signed today
 
-scope = f"{f.quarter.label}_{f.as_of:%Y%m%d}_{'_'.join(f.districts) or '全市'}"
+scope = f"{f.quarter.label}_{f.as_of:%Y%m%d}_{'_'.join(districts or []) or '全市'}"
 text_keys = {key: f"pack_text_{key}_{scope}" for key in SECTION_TITLES}
 
 # ------------------------------------------------------------------ at a glance
@@ -66,8 +69,9 @@ with right:
     st.download_button("打印版报告（HTML）", data=lambda: build_html(content, texts).encode("utf-8"),
                        file_name=f"{content.stem}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="pack_html", width="stretch")
-st.caption("会商材料（Word）和打印版报告使用下方“材料正文”中修改后的文字。工作簿含：说明、指标总表、各指标分表（含柱状图和走势图）、短板清单、超期隐患、重大隐患、证书到期预警、"
-           "未报检查表、轮换到期、驻点工作。打印版报告用浏览器打开后选择“打印”，纸张 A4，即可另存为 PDF。")
+st.caption("会商材料（Word）和打印版报告使用下方“材料正文”中修改后的文字。工作簿含：说明、指标总表、"
+           "各指标分表（含柱状图和走势图）、短板清单、超期隐患、重大隐患、证书到期预警、未报检查表、轮换到期、驻点工作。"
+           "打印版报告用浏览器打开后选择“打印”，纸张 A4，即可另存为 PDF。")
 
 st.subheader("图表图片")
 png_key = f"pack_png_{scope}"

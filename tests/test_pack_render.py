@@ -121,18 +121,24 @@ def test_without_chromium_the_message_says_what_to_install(content, monkeypatch)
 
 APP = """
 import streamlit as st
+from etl.users import User
 from metrics.quarters import parse_quarter
 from ui.filters import Filters
+from ui.session import USER_KEY
 
+st.session_state[USER_KEY] = User({user!r}, "测试", {role!r}, {district!r})
 st.session_state["_filters"] = Filters(parse_quarter("2026Q3"), None, ())
 st.navigation([st.Page({page!r}, title="会商材料", url_path="pack", default=True)]).run()
 """
 
 
-def open_page(monkeypatch, world: Path, tmp_path: Path) -> AppTest:
+def open_page(monkeypatch, world: Path, tmp_path: Path, district: str | None = None) -> AppTest:
+    """The page on its own, signed in as a city user (or a user of `district`)."""
     monkeypatch.setenv("WEIHAI_DB", str(world))
     app_file = tmp_path / "app.py"
-    app_file.write_text(APP.format(page=str(PAGE)), encoding="utf-8")
+    user = {"user": "district_tester", "role": "区市", "district": district} if district else \
+        {"user": "city_tester", "role": "市级", "district": None}
+    app_file.write_text(APP.format(page=str(PAGE), **user), encoding="utf-8")
     app = AppTest.from_file(str(app_file), default_timeout=120)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
@@ -162,3 +168,14 @@ def test_page_keeps_edits_and_restores_the_draft(monkeypatch, world, tmp_path):
     assert next(a for a in app.text_area if a.label == title).value.endswith("会议商定的任务。")
     app.button(key="pack_restore").click().run()
     assert "开展超期隐患清零" in next(a for a in app.text_area if a.label == title).value
+
+
+def test_a_district_users_pack_covers_their_district_only(monkeypatch, world, tmp_path):
+    app = open_page(monkeypatch, world, tmp_path, district="文登区")
+    shown = {m.label: m.value for m in app.metric}
+    # 文登区: H3 within its deadline, H5 rectified -> no overdue hazard; B and C sent checklists
+    assert (shown["超期未整改隐患"], shown["未报季度检查表"]) == ("0", "0 家")
+    text = "\n".join(area.value for area in app.text_area)
+    assert "环翠区" not in text and "荣成市" not in text
+    # 文登区 certification 3 / 4 (Q2 has no certificate)
+    assert "1. 持证上岗率：文登区75.0%" in text and "（一）重点任务。" in text
