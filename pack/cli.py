@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -28,12 +29,10 @@ from metrics.dates import DateError, parse_date
 from metrics.quarters import QuarterError, latest_complete_quarter, parse_quarter
 from metrics.scope import UnknownDistrict
 from metrics.sql import AsOfError, make_period
-from pack.brief import build_brief
-from pack.charts import pack_charts
-from pack.content import PackContent, gather
-from pack.images import BackgroundRender, ChartImagesUnavailable
-from pack.report_html import build_html
-from pack.workbook import build_workbook
+
+if TYPE_CHECKING:
+    from pack.content import PackContent
+    from pack.images import BackgroundRender
 
 USAGE_ERRORS = (QuarterError, DateError, AsOfError, UnknownDistrict)
 
@@ -63,6 +62,14 @@ def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] 
 
     `rendering` is a Chromium already started (see `build_pack`); without one, one is started here.
     """
+    # The builders import openpyxl, python-docx and plotly: loaded when a pack is made, so that
+    # registering the command costs `python -m metrics` nothing.
+    from pack.brief import build_brief
+    from pack.charts import pack_charts
+    from pack.images import BackgroundRender, ChartImagesUnavailable
+    from pack.report_html import build_html
+    from pack.workbook import build_workbook
+
     out_dir.mkdir(parents=True, exist_ok=True)
     result = PackFiles()
     with ExitStack() as stack:
@@ -93,6 +100,9 @@ def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] 
 def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts: list[str] | None = None,
                as_of: str | date | None = None, images: bool = True) -> PackFiles:
     """The pack for `quarter` (default: the latest complete one) of the warehouse at `db`, written to `out_dir`."""
+    from pack.content import gather
+    from pack.images import BackgroundRender
+
     chosen = parse_quarter(quarter) if quarter else latest_complete_quarter()
     day = parse_date(as_of) if as_of else None
     make_period(chosen, day)  # a bad as-of date is a usage error before the database is opened
