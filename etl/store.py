@@ -94,8 +94,9 @@ def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
         temp = db_path.with_name(f"{_temp_prefix(db_path)}{os.getpid()}")
         if db_path.exists():
             shutil.copyfile(db_path, temp)
-        con = duckdb.connect(str(temp), config={"enable_progress_bar": False})
+        con = duckdb.connect(str(temp))
         try:
+            con.execute("SET enable_progress_bar = false")
             create_schema(con)
             yield con
             con.execute("CHECKPOINT")
