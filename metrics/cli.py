@@ -25,6 +25,7 @@ from metrics.indicators import INDICATORS, UnknownIndicator, indicator
 from metrics.quarters import QuarterError, latest_complete_quarter, parse_quarter
 from metrics.scope import UnknownDistrict, UnknownGroup, resolve_districts
 from metrics.sql import AsOfError, make_period
+from pack.cli import add_pack_parser, cmd_pack
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 QUARTER_HELP = "季度，如 2026Q3、2026-Q3、2026年第三季度（默认：最近一个已结束的季度）"
@@ -87,6 +88,7 @@ def _parser() -> ChineseArgumentParser:
     watch.add_argument("--format", choices=("table", "csv"), default="table", help="输出格式（默认 table）")
 
     commands.add_parser("indicators", help="列出 11 项指标的代码、名称与口径")
+    add_pack_parser(commands)
     _chinese_headings(parser, "命令")
     for each in commands.choices.values():
         each.formatter_class = _ChineseHelp
@@ -233,7 +235,8 @@ def cmd_indicators(args) -> int:
     return 0
 
 
-COMMANDS = {"report": cmd_report, "shortfall": cmd_shortfall, "watch": cmd_watch, "indicators": cmd_indicators}
+COMMANDS = {"report": cmd_report, "shortfall": cmd_shortfall, "watch": cmd_watch, "indicators": cmd_indicators,
+            "pack": cmd_pack}
 
 
 def _fail(message: str, code: int) -> int:
