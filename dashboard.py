@@ -1,6 +1,6 @@
 """威海市化工专项行动 数据分析看板 — entry point (`streamlit run dashboard.py`).
 
-Owns the page configuration, the demo database on first start, the global
+Owns the page configuration, the demo database on first start, sign-in, the global
 sidebar filters and the navigation; each page under `pages/` only draws.
 """
 from __future__ import annotations
@@ -11,31 +11,43 @@ import streamlit as st
 
 from etl.bootstrap import ensure_demo_database
 from etl.config import districts as configured_districts
+from etl.users import ROLES, User
 from metrics import explore
+from metrics.access import OutOfScope
 from metrics.quarters import available_quarters
-from ui import data
+from ui import data, session
 from ui.filters import sidebar_filters
 from ui.style import apply_style
 
 log = logging.getLogger("dashboard")
 APP_TITLE = "化工专项行动数据看板"
 
-st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide", initial_sidebar_state="expanded")
+st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide",
+                   initial_sidebar_state="expanded")
 apply_style()
 
-PAGES = {
-    "季度分析": [
+
+def pages_for(user: User | None) -> dict[str, list]:
+    """The navigation; 数据导入 only for users who may import.
+
+    Before sign-in every page is declared (none is run), so a deep link survives the sign-in.
+    """
+    analysis = [
         st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True),
         st.Page("pages/compare.py", title="区市对比", icon=":material/bar_chart:", url_path="compare"),
         st.Page("pages/enterprise.py", title="企业画像", icon=":material/factory:", url_path="enterprise"),
         st.Page("pages/hazards.py", title="隐患整改", icon=":material/build:", url_path="hazards"),
         st.Page("pages/supervision.py", title="驻点工作", icon=":material/badge:", url_path="supervision"),
-    ],
-    "数据与口径": [
+        st.Page("pages/pack.py", title="会商材料", icon=":material/description:", url_path="pack"),
+    ]
+    about_data = [
         st.Page("pages/quality.py", title="数据质量", icon=":material/fact_check:", url_path="quality"),
         st.Page("pages/definitions.py", title="指标说明", icon=":material/menu_book:", url_path="definitions"),
-    ],
-}
+    ]
+    if user is None or user.can_import:
+        about_data.insert(0, st.Page("pages/data_import.py", title="数据导入", icon=":material/upload_file:",
+                                     url_path="import"))
+    return {"季度分析": analysis, "数据与口径": about_data}
 
 
 def ensure_database() -> bool:
@@ -51,10 +63,13 @@ def ensure_database() -> bool:
     return data.database_exists()
 
 
-def sidebar_brand() -> None:
+def sidebar_user(user: User) -> None:
     with st.sidebar:
         city = configured_districts().city
         st.markdown(f"### {city}化工专项行动\n数据分析看板")
+        role = ROLES.get(user.role, user.role).split("（")[0]
+        st.caption(f"{user.display_name} · {role}" + (f" · {user.district}" if user.district else ""))
+        st.button("退出登录", on_click=session.sign_out, icon=":material/logout:", key="sign_out")
 
 
 def data_notice() -> None:
@@ -67,27 +82,38 @@ def data_notice() -> None:
                 icon=":material/science:")
 
 
-def main() -> None:
-    sidebar_brand()
-    navigation = st.navigation(PAGES, position="sidebar", expanded=True)
-    if not ensure_database():
-        st.error(f"没有找到数据库文件 {data.db_path()}，也无法生成演示数据。请先运行 `python -m etl ensure-demo` "
-                 "或导入各区市报送的台账后再打开看板。")
-        st.stop()
-    sidebar_filters(data.query(available_quarters))
-    data_notice()
+def run_page(navigation) -> None:
     try:
         navigation.run()
+    except OutOfScope as refusal:
+        st.error(f"{refusal} 如需查看，请联系市化工专项行动办公室。", icon=":material/lock:")
     except Exception:  # a page failed: log the details, show the user what to do
         log.exception("page %s failed", navigation.title)
         st.error(f"「{navigation.title}」页面加载出错，请刷新重试；若仍出错，请把当前网址发给系统管理员。")
-    footer()
 
 
 def footer() -> None:
     """Drawn last on every run (the browser tests also wait for it)."""
     st.divider()
     st.caption(f"{configured_districts().city}化工专项行动办公室 · 数据分析看板 · 仅供内部工作研判使用")
+
+
+def main() -> None:
+    if not ensure_database():
+        st.error(f"没有找到数据库文件 {data.db_path()}，也无法生成演示数据。请先运行 `python -m etl ensure-demo` "
+                 "或导入各区市报送的台账后再打开看板。")
+        st.stop()
+    user = session.require_user()
+    # The navigation is declared before sign-in too, so a deep link opens its page once signed in.
+    navigation = st.navigation(pages_for(user), position="sidebar" if user else "hidden", expanded=True)
+    if user is None:
+        session.login_page()
+    else:
+        sidebar_user(user)
+        sidebar_filters(data.query(available_quarters), own_districts=user.districts)
+        data_notice()
+        run_page(navigation)
+    footer()
 
 
 main()

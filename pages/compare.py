@@ -21,7 +21,8 @@ code = st.selectbox("指标", [i.code for i in INDICATORS], key=IND_KEY, bind="q
 item = BY_CODE[code]
 st.caption(f"{item.definition}　分子：{item.numerator}；分母：{item.denominator}。")
 
-both = figures(f, indicators=[code])
+# a district user compares their rates with every district's (rates only; the records stay their own)
+both = figures(f, indicators=[code], districts=f.comparison_districts)
 districts, city = grain(both, "district"), grain(both, "city")
 
 group_options = [CITY] + f.shown_districts
@@ -44,7 +45,8 @@ with left:
     st.caption("颜色为评定等级；无数据指分母为 0。点击柱条可在下方查看该区市的未达标明细。")
 with right:
     quarters = quarter_range(f.quarter, 8)
-    history = data.query(api.trend, quarters, by=["city", "district"], districts=f.district_list, indicators=[code])
+    history = data.query(api.trend, quarters, by=["city", "district"], districts=f.comparison_districts,
+                         indicators=[code])
     history = history.assign(series=history["group_name"])
     fig = trend_lines(history, series="series", title=f"{item.name}：近八个季度走势", target=item.target,
                       highlight=CITY)

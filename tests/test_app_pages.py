@@ -14,6 +14,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from etl.users import User
 from metrics import api
 from tests.filemaker import CODE_A
 from tests.test_app_data import NAME_A, Q3, build_empty_warehouse, build_small_warehouse
@@ -33,10 +34,19 @@ def empty_db(tmp_path_factory) -> Path:
     return build_empty_warehouse(tmp_path_factory.mktemp("app_empty"))
 
 
-def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None = None) -> AppTest:
+CITY_USER = User("city_tester", "市化工办 测试", "市级", None)
+WENDENG_USER = User("wendeng_tester", "文登区 测试", "区市", "文登区")
+
+
+def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None = None,
+             user: User | None = CITY_USER) -> AppTest:
+    """The app on `db`, signed in as `user` (None: not signed in)."""
     monkeypatch.setenv("WEIHAI_DB", str(db))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.query_params.update(query or {})
+    if user is not None:
+        app.session_state["_user"] = user
     app.run()
     if page:
         app.switch_page(page).run()
@@ -355,3 +365,35 @@ def test_every_chart_has_a_chinese_title_and_a_meaningful_png_name(monkeypatch, 
         assert re.search(r"[\u4e00-\u9fff]", title), title
         assert re.search(r"[\u4e00-\u9fff]", file_name) and " " not in file_name and "/" not in file_name, file_name
     assert len({name for name, _ in charts}) == len(charts)  # no two charts download under one name
+
+
+# --- sign-in and district users --------------------------------------------------------------------
+
+def test_nothing_is_shown_before_sign_in(monkeypatch, small_db):
+    from etl import users
+
+    users.add_user(small_db.with_name("access.sqlite3"), "zhangsan", "correct-horse-9", role="市级",
+                   display_name="市化工办 张三")
+    for page in (None, "pages/hazards.py"):
+        app = open_app(monkeypatch, small_db, page, user=None)
+        assert [t.value for t in app.title] == ["化工专项行动数据看板"]
+        assert app.text_input(key="login_username") and app.text_input(key="login_password")
+        assert not app.metric and not app.dataframe and not app.get("plotly_chart")  # no figure leaks
+    # (signing in through the form is driven in tests/test_browser.py)
+
+
+def test_a_district_user_sees_their_district_and_every_districts_rates(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, user=WENDENG_USER, query={"d": ["荣成市"]})
+    # the URL asks for 荣成市, the account is limited to 文登区: A alone, certification 2 / 4
+    assert not app.sidebar.multiselect
+    assert metrics_of(app)["持证上岗率"] == "50.0%"
+    assert "荣成市" not in list(app.dataframe(key="ov_matrix").value.columns)
+    app.switch_page("pages/compare.py").run()
+    assert_clean(app)
+    ranking = frame_with(app, "排名").set_index("区市")
+    assert ranking.loc["荣成市", "持证上岗率"] == "100.0%"  # other districts' rates stay visible
+    app.switch_page("pages/enterprise.py").run()
+    assert set(frame_with(app, "统一社会信用代码")["区市"]) == {"文登区"}
+    app.switch_page("pages/quality.py").run()
+    # A (文登区) sent every report; B (荣成市, without a checklist) is not this user's to see
+    assert "所选范围内企业的各项报送齐全。" in page_text(app)

@@ -36,7 +36,10 @@ PAGES = {
     "supervision": ["驻点工作", "工作日志填报", "特殊作业现场监督", "周小结"],
     "quality": ["数据质量", "隔离的数据行", "已导入文件", "拒收的文件"],
     "definitions": ["指标说明", "政策依据", "威化安转办发〔2021〕26号"],
+    "pack": ["会商材料", "材料正文（可修改）"],
+    "import": ["数据导入", "开始导入", "导入批次"],
 }
+USERNAME, PASSWORD = "city_admin", "browser-test-2026"
 
 
 def _chromium_or_skip() -> None:
@@ -68,7 +71,16 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> N
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def users_db(tmp_path_factory) -> Path:
+    from etl import users
+
+    path = tmp_path_factory.mktemp("browser_users") / "access.sqlite3"
+    users.add_user(path, USERNAME, PASSWORD, role="市级", display_name="市化工办 测试")
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, users_db):
     _chromium_or_skip()
     db = build_small_warehouse(tmp_path_factory.mktemp("browser"))
     port = _free_port()
@@ -76,7 +88,8 @@ def server(tmp_path_factory):
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "WEIHAI_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**os.environ, "WEIHAI_DB": str(db), "WEIHAI_USERS_DB": str(users_db)},
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -101,9 +114,27 @@ def browser(server):
         chromium.close()
 
 
+def _open(page, url: str) -> None:
+    """Go to `url`, sign in on the form that every new session shows first, and wait for the page."""
+    page.goto(url, wait_until="domcontentloaded")
+    signed_in = ".st-key-sign_out"  # the sign-out button: drawn only for a signed-in user
+    page.wait_for_selector(f'[data-testid="stForm"], {signed_in}', timeout=60_000)
+    if page.locator('[data-testid="stForm"]').count():
+        fields = page.locator('[data-testid="stForm"] input')
+        fields.nth(0).fill(USERNAME)
+        fields.nth(1).fill(PASSWORD)
+        fields.nth(1).press("Enter")  # submits the form
+        page.wait_for_selector(signed_in, timeout=60_000)
+    _settle(page)
+
+
 def _settle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing."""
-    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    try:
+        page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=60_000)
+    except Exception:
+        _screenshot(page, "settle_failed")
+        raise
     page.get_by_text(FOOTER).wait_for(state="visible", timeout=60_000)
     page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0",
                            timeout=60_000)
@@ -139,10 +170,13 @@ def _assert_only_safe_table_exports(page) -> None:
 def test_every_page_draws_without_errors(browser, server, url_path):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
-        page.goto(f"{server}/{url_path}", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/{url_path}")
         for text in PAGES[url_path]:
-            page.get_by_text(text, exact=False).first.wait_for(state="visible", timeout=30_000)
+            try:
+                page.get_by_text(text, exact=False).filter(visible=True).first.wait_for(timeout=30_000)
+            except Exception:
+                _screenshot(page, f"missing_text_{url_path or 'overview'}")
+                raise
         assert page.locator(ERROR_BOX).count() == 0
         assert page.get_by_text(PAGE_ERROR_TEXT).count() == 0
         assert page.get_by_text("无法识别").count() == 0
@@ -155,9 +189,7 @@ def test_every_page_draws_without_errors(browser, server, url_path):
 def test_a_link_reproduces_the_view_and_bad_values_are_ignored(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
-        page.goto(f"{server}/hazards?q=2026Q3&d=%E8%8D%A3%E6%88%90%E5%B8%82&d=%E7%81%AB%E6%98%9F",
-                  wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/hazards?q=2026Q3&d=%E8%8D%A3%E6%88%90%E5%B8%82&d=%E7%81%AB%E6%98%9F")
         # 荣成市 (URL-encoded) is kept, the unknown 火星 is dropped; the header names the chosen district
         page.get_by_text("2026年第三季度　|　截至日期 2026年9月30日（季度末）　|　荣成市").wait_for(timeout=30_000)
         assert page.locator(ERROR_BOX).count() == 0
@@ -174,8 +206,7 @@ def test_enterprise_profile_opens_from_a_link(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
         label = f"{NAME_A}（文登区） {CODE_A}"
-        page.goto(f"{server}/enterprise?ent={urllib.request.quote(label)}", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/enterprise?ent={urllib.request.quote(label)}")
         page.get_by_text("人员与证书").first.wait_for(timeout=30_000)
         page.locator('[data-testid="stButtonGroup"] button', has_text="隐患台账").click()
         page.get_by_text("查看隐患的对账销号记录").wait_for(timeout=30_000)
@@ -188,8 +219,7 @@ def test_enterprise_profile_opens_from_a_link(browser, server):
 def test_clicking_a_matrix_cell_lists_its_shortfall(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
-        page.goto(f"{server}/", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/")
         grid = page.locator('.st-key-ov_matrix [data-testid="stDataFrame"]')
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
@@ -211,8 +241,7 @@ def test_clicking_a_matrix_cell_lists_its_shortfall(browser, server):
 def test_clicking_a_roster_row_opens_the_enterprise(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
-        page.goto(f"{server}/enterprise", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/enterprise")
         grid = page.locator('.st-key-ent_list [data-testid="stDataFrame"]')
         grid.scroll_into_view_if_needed()
         box = grid.bounding_box()
@@ -227,8 +256,7 @@ def test_clicking_a_roster_row_opens_the_enterprise(browser, server):
 def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
-        page.goto(f"{server}/compare", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/compare")
         # bars best first: 荣成市 100.0 %, 文登区 50.0 %, then the districts without data
         bar = page.locator(".st-key-cmp_bars g.point path").nth(1)
         bar.scroll_into_view_if_needed()
@@ -242,13 +270,12 @@ def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
         page.close()
 
 
-def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, tmp_path):
+def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, users_db, tmp_path):
     import openpyxl
 
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
     try:
-        page.goto(f"{server}/hazards", wait_until="domcontentloaded")
-        _settle(page)
+        _open(page, f"{server}/hazards")
         overdue = page.locator(".st-key-hz_overdue_csv button")
         overdue.scroll_into_view_if_needed()
         with page.expect_download(timeout=30_000) as csv_download:
@@ -266,5 +293,24 @@ def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, tmp_path):
         sheet = openpyxl.load_workbook(xlsx_path).active
         assert [cell.value for cell in sheet[1]][:3] == ["区市", "企业名称", "统一社会信用代码"]
         assert sheet.max_row == 3  # header + H-A0 + H-A2
+        from etl import users
+
+        exported = [(who, what, detail) for _, who, what, detail in users.audit_entries(users_db) if what == "导出表格"]
+        assert (USERNAME, "导出表格", csv_path.name) in exported and (USERNAME, "导出表格", xlsx_path.name) in exported
+    finally:
+        page.close()
+
+
+def test_a_wrong_password_is_refused(browser, server):
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page.goto(f"{server}/hazards", wait_until="domcontentloaded")
+        fields = page.locator('[data-testid="stForm"] input')
+        fields.nth(0).fill(USERNAME)
+        fields.nth(1).fill("not-the-password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_text("用户名或密码不正确").wait_for(timeout=30_000)
+        assert page.get_by_text("本季度发现隐患").count() == 0
+        _screenshot(page, "login_refused")
     finally:
         page.close()

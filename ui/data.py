@@ -4,6 +4,10 @@ The warehouse file may be replaced at any moment by a load in another process
 (`etl.store` publishes a new file atomically). Every read is keyed on
 `etl.store.db_version(path)`: when it changes, a new read-only connection is
 opened and every cached result is computed afresh.
+
+Every read goes through `metrics.access.scoped_call` with the signed-in user's
+districts, and those districts are part of the cache key: a result computed for
+one user's scope is never served to another scope.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import streamlit as st
 
 from etl.config import default_db_path
 from etl.store import db_version, open_reader
+from metrics.access import RECORD_FREE, OutOfScope, Scope, scoped_call
 from metrics.quarters import Quarter
 
 log = logging.getLogger(__name__)
@@ -65,9 +70,22 @@ def _resolve(module: str, name: str) -> Callable:
 
 
 @st.cache_data(show_spinner=False, max_entries=2000, hash_funcs={Quarter: lambda q: q.label})
-def _cached_call(module: str, name: str, path: str, version: str, args: tuple, kwargs: dict) -> Any:
+def _cached_call(module: str, name: str, scope: tuple[str, ...] | None, path: str, version: str, args: tuple,
+                 kwargs: dict) -> Any:
     with _cursor(path, version) as con:
-        return _resolve(module, name)(con, *args, **kwargs)
+        return scoped_call(_resolve(module, name), con, Scope(scope), *args, **kwargs)
+
+
+def _user_scope(func: Callable) -> tuple[str, ...] | None:
+    """The districts the signed-in user may read (None: all); before sign-in only record-free reads."""
+    from ui.session import current_user  # ui.session reads through this module
+
+    user = current_user()
+    if user is None:
+        if func not in RECORD_FREE:
+            raise OutOfScope("请先登录。")
+        return None
+    return tuple(user.districts) if user.districts else None
 
 
 def query(func: Callable, *args, **kwargs) -> Any:
@@ -80,10 +98,10 @@ def query(func: Callable, *args, **kwargs) -> Any:
     version = db_version(path)
     if version is None:
         raise NoDatabase(f"没有找到数据库文件：{path}")
-    call = (func.__module__, func.__name__, args, kwargs)
+    call = (func.__module__, func.__name__, _user_scope(func), args, kwargs)
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
-    return _cached_call(*call[:2], path, version, args, kwargs)
+    return _cached_call(*call[:3], path, version, args, kwargs)
 
 
 class _RecentQueries:
@@ -124,11 +142,11 @@ class _RecentQueries:
 
     @staticmethod
     def _replay(path: str, version: str, calls: list[tuple]) -> None:
-        for module, name, args, kwargs in calls:
+        for module, name, scope, args, kwargs in calls:
             if db_version(path) != version:  # published again meanwhile: the next session rewarms
                 return
             try:
-                _cached_call(module, name, path, version, args, kwargs)
+                _cached_call(module, name, scope, path, version, args, kwargs)
             except Exception:  # a view that fails now fails again, visibly, when a user opens it
                 log.debug("rewarming %s.%s failed", module, name, exc_info=True)
 

@@ -1,7 +1,8 @@
 """Table exports: .xlsx and CSV (UTF-8 with BOM, so Excel opens it in Chinese).
 
-Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR) are
-prefixed with an apostrophe in one place, `neutralise_formulas`, before any export.
+Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR, the
+triggers of `etl.spreadsheet`) are prefixed with an apostrophe in one place,
+`neutralise_formulas`, before any table export.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import re
 
 import pandas as pd
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from etl.spreadsheet import FORMULA_TRIGGERS  # the product's one rule for formula-looking text
+
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
 

@@ -26,6 +26,7 @@ class Filters:
     quarter: Quarter
     as_of_input: date | None  # None: the quarter's last day
     districts: tuple[str, ...]  # chosen districts; empty = all
+    locked: bool = False  # a district user: the districts are their own, not a choice
 
     @property
     def as_of(self) -> date:
@@ -39,6 +40,11 @@ class Filters:
     @property
     def shown_districts(self) -> list[str]:
         return list(self.districts) or list(configured_districts().names)
+
+    @property
+    def comparison_districts(self) -> list[str] | None:
+        """Districts for rate comparisons: a district user still sees every district's rates."""
+        return None if self.locked else self.district_list
 
     @property
     def scope_label(self) -> str:
@@ -59,8 +65,11 @@ def default_quarter(quarters: list[Quarter]) -> Quarter:
     return (complete or quarters)[-1]
 
 
-def sidebar_filters(quarters: list[Quarter]) -> Filters:
-    """Draw the filters in the sidebar and remember them for the pages."""
+def sidebar_filters(quarters: list[Quarter], own_districts: list[str] | None = None) -> Filters:
+    """Draw the filters in the sidebar and remember them for the pages.
+
+    `own_districts` is set for a district user: their districts replace the district choice.
+    """
     options = sorted(set(quarters) | {default_quarter(quarters)}, reverse=True)
     labels = [q.label for q in options]
     default_label = default_quarter(quarters).label
@@ -76,16 +85,20 @@ def sidebar_filters(quarters: list[Quarter]) -> Filters:
             min_value=date(2000, 1, 1), max_value=date(2100, 12, 31),
             help="留空则以所选季度的最后一天为截至日期；超期、到期等按此日期判断。",
         )
-        chosen = st.multiselect(
-            "区市", list(configured_districts().names), default=[], key=DISTRICTS_KEY, bind="query-params",
-            placeholder="全部区市", help="不选即为全部区市。",
-        )
         as_of = as_of if isinstance(as_of, date) else None
         if as_of is not None and as_of < quarter.start:
             st.warning(f"截至日期 {as_of:%Y-%m-%d} 早于{quarter.cn}的第一天，已改按季度末 {quarter.end:%Y-%m-%d} 统计。",
                        icon=":material/event_busy:")
             as_of = None
-    filters = Filters(quarter, as_of, tuple(chosen))
+        if own_districts:
+            chosen = list(own_districts)
+            st.caption(f"区市：{'、'.join(chosen)}（本账号只能查看本区市的明细）")
+        else:
+            chosen = st.multiselect(
+                "区市", list(configured_districts().names), default=[], key=DISTRICTS_KEY, bind="query-params",
+                placeholder="全部区市", help="不选即为全部区市。",
+            )
+    filters = Filters(quarter, as_of, tuple(chosen), locked=bool(own_districts))
     st.session_state[_STATE_KEY] = filters
     return filters
 

@@ -20,18 +20,19 @@ def report(filters: Filters, by: str, indicators: list[str] | None = None) -> pd
                       indicators=indicators)
 
 
-def figures(filters: Filters, by: tuple[str, ...] = ("city", "district"),
-            indicators: list[str] | None = None) -> pd.DataFrame:
+def figures(filters: Filters, by: tuple[str, ...] = ("city", "district"), indicators: list[str] | None = None,
+            districts: list[str] | None | str = "chosen") -> pd.DataFrame:
     """The quarter's figures (as of the chosen date) with `change` against last quarter's (as of its end).
 
-    With the default as-of date this is one `metrics.api.trend` query for both quarters.
+    `districts` defaults to the sidebar's choice. With the default as-of date this is one
+    `metrics.api.trend` query for both quarters.
     """
+    districts = filters.district_list if districts == "chosen" else districts
     if filters.as_of_input is None:
-        return data.query(api.trend, [filters.quarter], by=list(by), districts=filters.district_list,
-                          indicators=indicators)
-    current = data.query(api.report, filters.quarter, by=list(by), as_of=filters.as_of,
-                         districts=filters.district_list, indicators=indicators)
-    previous = data.query(api.report, filters.quarter.previous(), by=list(by), districts=filters.district_list,
+        return data.query(api.trend, [filters.quarter], by=list(by), districts=districts, indicators=indicators)
+    current = data.query(api.report, filters.quarter, by=list(by), as_of=filters.as_of, districts=districts,
+                         indicators=indicators)
+    previous = data.query(api.report, filters.quarter.previous(), by=list(by), districts=districts,
                           indicators=indicators)
     previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
     merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
