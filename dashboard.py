@@ -107,7 +107,9 @@ def main() -> None:
     # The navigation is declared before sign-in too, so a deep link opens its page once signed in.
     navigation = st.navigation(pages_for(user), position="sidebar" if user else "hidden", expanded=True)
     if user is None:
-        session.login_page()
+        _, middle, _ = st.columns([1, 2, 1])
+        with middle:
+            session.login_page()
     else:
         sidebar_user(user)
         sidebar_filters(data.query(available_quarters), own_districts=user.districts)

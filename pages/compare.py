@@ -25,7 +25,7 @@ st.caption(f"{item.definition}　分子：{item.numerator}；分母：{item.deno
 both = figures(f, indicators=[code], districts=f.comparison_districts)
 districts, city = grain(both, "district"), grain(both, "city")
 
-group_options = [CITY] + f.shown_districts
+group_options = f.groups
 
 
 def pick_bar() -> None:

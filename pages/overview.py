@@ -4,7 +4,6 @@ import streamlit as st
 from metrics.api import WATCH_TITLES
 from metrics.indicators import BY_CODE, INDICATORS
 from ui import filters as flt, layout
-from ui.filters import CITY
 from ui.indicators import SUPERVISION, TARGETS, cards, figures, grain, matrix, matrix_view, shortfall_section
 from ui.style import legend_html
 
@@ -29,8 +28,8 @@ for column, (key, title) in zip(st.columns(len(WATCH_TITLES)), WATCH_TITLES.item
 st.subheader("指标 × 区市评定矩阵")
 st.html(legend_html())
 st.caption("点击任一单元格，下方即列出该指标、该区市的未达标明细。")
-groups = [CITY] + f.shown_districts
-table = matrix(both, f.shown_districts)
+groups = f.groups
+table = matrix(both, groups)
 
 
 def pick_cell() -> None:

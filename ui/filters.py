@@ -42,6 +42,11 @@ class Filters:
         return list(self.districts) or list(configured_districts().names)
 
     @property
+    def groups(self) -> list[str]:
+        """What figures can be shown for: 全市 and each shown district (a district user: their districts only)."""
+        return ([] if self.locked else [CITY]) + self.shown_districts
+
+    @property
     def comparison_districts(self) -> list[str] | None:
         """Districts for rate comparisons: a district user still sees every district's rates."""
         return None if self.locked else self.district_list

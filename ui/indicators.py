@@ -64,9 +64,8 @@ def cards(frame: pd.DataFrame, items, per_row: int = 4) -> None:
                 card(by_code[item.code])
 
 
-def matrix(frame: pd.DataFrame, districts: list[str]) -> pd.DataFrame:
-    """One row per indicator; columns 全市 and each district with the rate text, plus hidden level columns."""
-    groups = [CITY] + districts
+def matrix(frame: pd.DataFrame, groups: list[str]) -> pd.DataFrame:
+    """One row per indicator; a column per group (全市, districts) with the rate text, plus hidden level columns."""
     order = [i.code for i in INDICATORS]
     shown = frame.assign(shown=frame["rate"].map(fmt_rate))
     rates = shown.pivot(index="indicator", columns="group", values="shown").reindex(index=order, columns=groups)
