@@ -28,7 +28,7 @@ apply_style()
 
 
 def pages_for(user: User | None) -> dict[str, list]:
-    """The navigation; 数据导入 only for users who may import.
+    """The navigation; 数据导入 and 审计日志 only for city-level users.
 
     Before sign-in every page is declared (none is run), so a deep link survives the sign-in.
     """
@@ -47,6 +47,7 @@ def pages_for(user: User | None) -> dict[str, list]:
     if user is None or user.can_import:
         about_data.insert(0, st.Page("pages/data_import.py", title="数据导入", icon=":material/upload_file:",
                                      url_path="import"))
+        about_data.append(st.Page("pages/audit.py", title="审计日志", icon=":material/history:", url_path="audit"))
     return {"季度分析": analysis, "数据与口径": about_data}
 
 

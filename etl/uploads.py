@@ -16,6 +16,10 @@ def max_upload_bytes() -> int:
     return int(settings()["import"]["max_upload_mb"] * 1024 * 1024)
 
 
+def _size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
+
+
 def upload_problem(name: str, size: int) -> str | None:
     """Why an upload is refused before loading, or None."""
     suffix = Path(name).suffix.lower()
@@ -23,9 +27,9 @@ def upload_problem(name: str, size: int) -> str | None:
         return "这是旧版 Excel（.xls）文件。请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）后再上传。"
     if suffix not in UPLOAD_SUFFIXES:
         return f"不支持的文件类型“{suffix or '无扩展名'}”：只能上传 Excel 工作簿（.xlsx）或 CSV 文件。"
-    if size > max_upload_bytes():
-        limit = settings()["import"]["max_upload_mb"]
-        return f"文件大小 {size / 1024 / 1024:.1f} MB，超过上限 {limit} MB。请拆分后分别上传。"
+    limit = max_upload_bytes()
+    if size > limit:
+        return f"文件大小 {_size_text(size)}，超过上限 {_size_text(limit)}。请拆分后分别上传。"
     return None
 
 

@@ -14,7 +14,7 @@ from etl.store import WarehouseBusy
 from etl.uploads import load_uploads, max_upload_bytes, upload_problem
 from metrics import explore
 from ui import data, layout
-from ui.session import audit, current_user
+from ui.session import audit, audited, current_user
 
 STATUS_WORDS = {"loaded": "已导入", "duplicate": "重复文件，已跳过", "rejected": "拒收", "refused": "未上传"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,7 +78,9 @@ def show_outcome(outcome: dict) -> None:
     layout.table(frame, "本次导入结果", key="import_result")
     if int(loaded["隔离行"].sum()):
         workbook = data.query(resend_workbook, outcome["batch_ids"])
-        st.download_button("下载退回修改表（.xlsx）", data=workbook, file_name="退回修改_隔离数据行.xlsx", mime=XLSX_MIME,
+        st.session_state["resend_workbook"] = workbook
+        st.download_button("下载退回修改表（.xlsx）",
+                           data=audited(lambda: workbook, "下载退回修改表", "退回修改_隔离数据行.xlsx"), file_name="退回修改_隔离数据行.xlsx", mime=XLSX_MIME,
                            icon=":material/assignment_return:", key="resend",
                            help="被隔离的数据行按模板格式列出，出错单元格标黄并写明原因，可直接发回区市改正后重报。")
 

@@ -14,7 +14,7 @@ from pack.report_html import build_html
 from pack.workbook import build_workbook
 from ui import data, filters as flt, layout
 from ui.charts import show_chart
-from ui.session import current_user
+from ui.session import audited, current_user
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,15 +58,17 @@ texts = {key: st.session_state.get(widget, drafts[key]) for key, widget in text_
 st.subheader("下载")
 left, middle, right = st.columns(3)
 with left:
-    st.download_button("会商材料（Word）", data=lambda: build_brief(content, texts), file_name=f"{content.stem}.docx",
+    st.download_button("会商材料（Word）", data=audited(lambda: build_brief(content, texts), "下载会商材料", f"{content.stem}.docx"),
+                       file_name=f"{content.stem}.docx",
                        mime=DOCX, on_click="ignore", icon=":material/description:", type="primary",
                        key="pack_docx", width="stretch")
 with middle:
-    st.download_button("数据工作簿（Excel）", data=lambda: build_workbook(content), file_name=f"{content.stem}.xlsx",
+    st.download_button("数据工作簿（Excel）", data=audited(lambda: build_workbook(content), "下载会商材料", f"{content.stem}.xlsx"),
+                       file_name=f"{content.stem}.xlsx",
                        mime=XLSX, on_click="ignore", icon=":material/table_view:", key="pack_xlsx",
                        width="stretch")
 with right:
-    st.download_button("打印版报告（HTML）", data=lambda: build_html(content, texts).encode("utf-8"),
+    st.download_button("打印版报告（HTML）", data=audited(lambda: build_html(content, texts).encode("utf-8"), "下载会商材料", f"{content.stem}.html"),
                        file_name=f"{content.stem}.html", mime="text/html", on_click="ignore",
                        icon=":material/print:", key="pack_html", width="stretch")
 st.caption("会商材料（Word）和打印版报告使用下方“材料正文”中修改后的文字。工作簿含：说明、指标总表、"
@@ -86,7 +88,8 @@ else:
             except images.ChartImagesUnavailable as problem:
                 st.error(str(problem))
     if png_key in st.session_state:
-        st.download_button("下载图表图片（ZIP）", data=st.session_state[png_key], file_name=f"{content.stem}_图表.zip",
+        st.download_button("下载图表图片（ZIP）", data=audited(lambda: st.session_state[png_key], "下载会商材料", f"{content.stem}_图表.zip"),
+                           file_name=f"{content.stem}_图表.zip",
                            mime="application/zip", on_click="ignore", icon=":material/download:", key="pack_png")
     else:
         st.caption("每项指标的各区市柱状图和近八个季度走势图，另加各项指标总览图，每张一个 PNG 文件。")

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from metrics import api, explore
-from etl import users
 from ui import data, session
 from ui.export import file_stem, to_csv, to_xlsx
 from ui.filters import Filters
@@ -69,28 +68,14 @@ def _column_config(frame: pd.DataFrame) -> dict:
 def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) -> None:
     """The two export buttons for a table: .xlsx and CSV (UTF-8 with BOM); each download is audited."""
     stem = file_stem(title, *file_parts)
-    user = session.current_user()
-    username = user.username if user else "（未登录）"
     with st.container(horizontal=True, gap="small"):
-        st.download_button("下载 Excel", data=_audited(lambda: to_xlsx(frame, title), username, f"{stem}.xlsx"),
+        st.download_button("下载 Excel", data=session.audited(lambda: to_xlsx(frame, title), "导出表格", f"{stem}.xlsx"),
                            file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
-        st.download_button("下载 CSV", data=_audited(lambda: to_csv(frame), username, f"{stem}.csv"),
+        st.download_button("下载 CSV", data=session.audited(lambda: to_csv(frame), "导出表格", f"{stem}.csv"),
                            file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
                            icon=":material/download:")
-
-
-def _audited(make: Callable[[], bytes], username: str, file_name: str) -> Callable[[], bytes]:
-    """The file's contents, made when the user clicks (outside the page run), with an audit entry."""
-    users_db = session.users_path()
-
-    def build() -> bytes:
-        content = make()
-        users.record(users_db, username, "导出表格", file_name)
-        return content
-
-    return build
 
 
 def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),

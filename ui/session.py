@@ -30,6 +30,20 @@ def audit(action: str, detail: str = "") -> None:
     users.record(users_path(), user.username if user else "（未登录）", action, detail)
 
 
+def audited(make, action: str, file_name: str):
+    """A download's contents, made when the user clicks (outside the page run), with an audit entry."""
+    user = current_user()
+    username = user.username if user else "（未登录）"
+    path = users_path()
+
+    def build() -> bytes:
+        content = make()
+        users.record(path, username, action, file_name)
+        return content
+
+    return build
+
+
 def _idle_limit_seconds() -> float:
     return settings()["access"]["session_idle_minutes"] * 60
 
