@@ -8,6 +8,8 @@ import sys
 import unicodedata
 from typing import Iterable, Sequence
 
+from etl.spreadsheet import safe_cell
+
 USAGE_ERROR = 2
 
 _TRANSLATIONS = (
@@ -54,4 +56,4 @@ def format_table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
 def write_csv(header: Sequence[str], rows: Iterable[Sequence], stream=None) -> None:
     writer = csv.writer(stream or sys.stdout, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([("" if v is None else v) for v in row] for row in rows)
+    writer.writerows([("" if v is None else safe_cell(v)) for v in row] for row in rows)

@@ -6,10 +6,30 @@ get a leading apostrophe: the visible text stays, nothing is executed.
 """
 from __future__ import annotations
 
+import re
+
+import pandas as pd
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")  # "-3" or "+12.5%" is a number, not a formula
 
 
 def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells cannot start a spreadsheet formula."""
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.astype("string")
+        risky = (text.str.startswith(FORMULA_TRIGGERS) & ~text.str.fullmatch(PLAIN_NUMBER.pattern)).fillna(False)
+        risky = risky.astype(bool)
+        if risky.any():
+            safe[column] = values.astype(object).where(~risky, ("'" + text).astype(object))
+    return safe

@@ -1,8 +1,8 @@
 """Table exports: .xlsx and CSV (UTF-8 with BOM, so Excel opens it in Chinese).
 
-Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR, the
-triggers of `etl.spreadsheet`) are prefixed with an apostrophe in one place,
-`neutralise_formulas`, before any table export.
+Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR) are
+prefixed with an apostrophe by `etl.spreadsheet.neutralise_formulas` before any
+table export.
 """
 from __future__ import annotations
 
@@ -11,23 +11,9 @@ import re
 
 import pandas as pd
 
-from etl.spreadsheet import FORMULA_TRIGGERS  # the product's one rule for formula-looking text
+from etl.spreadsheet import neutralise_formulas  # the product's one rule for formula-looking text
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
-
-
-def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `frame` whose text cells cannot start a spreadsheet formula."""
-    safe = frame.copy()
-    for column in safe.columns:
-        values = safe[column]
-        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-            continue
-        text = values.astype("string")
-        risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
-        if risky.any():
-            safe[column] = values.astype(object).where(~risky, ("'" + text).astype(object))
-    return safe
 
 
 def _sheet_name(title: str) -> str:
