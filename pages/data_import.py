@@ -86,9 +86,9 @@ def show_outcome(outcome: dict) -> None:
 
 
 def rollback_section() -> None:
-    st.subheader("导入批次")
+    st.subheader("批次历史与撤销")
     batches = data.query(explore.batches)
-    layout.table(batches, "导入批次", key="import_batches", empty="尚未导入任何文件。",
+    layout.table(batches, "已导入的批次", key="import_batches", empty="尚未导入任何文件。",
                  caption="每个导入的文件是一个批次。撤销批次会删除它导入的数据，被它覆盖的旧版本随之恢复。")
     live = batches[batches["状态"] == "有效"] if len(batches) else batches
     if live.empty:
