@@ -6,16 +6,14 @@ get a leading apostrophe: the visible text stays, nothing is executed.
 """
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?%?")  # "-3" or "+12.5%" is a number, not a formula
 
 
 def safe_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS) and not PLAIN_NUMBER.fullmatch(value):
+    """Text that starts like a formula gets an apostrophe; numbers, dates and other text pass as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
@@ -28,8 +26,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
         text = values.astype("string")
-        risky = (text.str.startswith(FORMULA_TRIGGERS) & ~text.str.fullmatch(PLAIN_NUMBER.pattern)).fillna(False)
-        risky = risky.astype(bool)
+        risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
         if risky.any():
             safe[column] = values.astype(object).where(~risky, ("'" + text).astype(object))
     return safe

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import numbers
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -119,16 +120,16 @@ def _open(path: Path | None):
         raise DatabaseMissing(f"无法打开数据库 {db}：它不是本系统的数据库文件或已损坏（{type(error).__name__}）。") from None
 
 
-def _text(value) -> str:
-    """A cell for the terminal or CSV: dates as YYYY-MM-DD, missing values empty."""
+def _text(value):
+    """A cell for the terminal or CSV: dates as YYYY-MM-DD, missing values empty, numbers kept as numbers."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d}"
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():  # a whole number from a column with gaps
-        return str(int(value))
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return int(value) if float(value).is_integer() else float(value)  # whole numbers also from columns with gaps
     return str(value)
 
 
