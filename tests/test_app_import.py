@@ -137,3 +137,23 @@ def test_audit_page_lists_sign_ins_and_users(warehouse):
     assert log[["用户", "操作", "内容"]].values.tolist()[0] == ["city_clerk", "登录失败", "密码错误（连续第 1 次）"]
     accounts = frame_with(app, "用户名")
     assert accounts.values.tolist() == [["city_clerk", "市化工办 录入员", "市级", "全部区市"]]
+
+
+def test_an_idle_session_expires_and_asks_to_sign_in_again(warehouse):
+    import time
+
+    users.add_user(warehouse.with_name("access.sqlite3"), "city_clerk", "correct-horse-9", role="市级",
+                   display_name="市化工办 录入员")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["_user"] = CITY
+    app.session_state["_last_seen"] = time.time() - 31 * 60  # settings.toml: session_idle_minutes = 30
+    app.run()
+    assert [w.value for w in app.warning] == ["长时间未操作，会话已过期，请重新登录。"]
+    assert app.text_input(key="login_password") and not app.metric and not app.dataframe
+    assert ("city_clerk", "会话超时") in [(e[1], e[2]) for e in users.audit_entries(warehouse.with_name("access.sqlite3"))]
+
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.session_state["_user"] = CITY
+    fresh.session_state["_last_seen"] = time.time() - 29 * 60
+    fresh.run()
+    assert not fresh.text_input and fresh.metric  # still signed in
