@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import numbers
 import sys
 from datetime import date, datetime

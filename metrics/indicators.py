@@ -333,7 +333,7 @@ LOG_FILL = Indicator(
     kind="supervision",
     shortfall_title="驻点人员缺报日志的工作日",
     shortfall_order='"驻点监督人员" COLLATE zh, "应填报日期"',
-    records_sql=f"""
+    records_sql="""
 SELECT s.period_order, s.enterprise_key,
        CASE WHEN l.log_date IS NULL THEN 0 ELSE 1 END AS numerator, 1 AS denominator,
        s.supervisor_name AS "驻点监督人员", s.stationed_on AS "进驻日期", s.day AS "应填报日期",

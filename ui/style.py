@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
+# One set of colours and number formats for the dashboard and the meeting pack.
+from pack.fmt import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, NO_DATA, PRIMARY, is_missing  # noqa: F401
+from pack.fmt import count_text as fmt_count  # noqa: F401
+from pack.fmt import date_text as fmt_date  # noqa: F401
+from pack.fmt import rate_text as fmt_rate  # noqa: F401
+
 LEVELS = ("达标", "关注", "整改", "无数据")
-LEVEL_COLORS = {"达标": "#2E7D32", "关注": "#F59E0B", "整改": "#C62828", "无数据": "#9E9E9E"}
-LEVEL_BACKGROUNDS = {"达标": "#E3F1E4", "关注": "#FEF3D7", "整改": "#FBE3E3", "无数据": "#EEEEEE"}
 LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray"}
-PRIMARY = "#1F4E79"
-NO_DATA = "无数据"
-FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
 # Highlight colours for record states in tables (expired certificates, overdue hazards ...).
 STATE_BACKGROUNDS = {
@@ -25,22 +25,6 @@ STATE_BACKGROUNDS = {
 }
 
 
-def is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt_rate(rate) -> str:
-    """A rate in [0, 1] as a percentage with one decimal; 无数据 when there is none."""
-    if is_missing(rate):
-        return NO_DATA
-    return f"{float(rate) * 100:.1f}%"
-
-
 def fmt_change(change) -> str | None:
     """Change of a rate between quarters, in percentage points (None when not comparable)."""
     if is_missing(change):
@@ -49,23 +33,6 @@ def fmt_change(change) -> str | None:
     if math.isclose(points, 0.0, abs_tol=0.05):
         return "持平"
     return f"{points:+.1f} 个百分点"
-
-
-def fmt_count(value) -> str:
-    if is_missing(value):
-        return "0"
-    number = float(value)
-    return f"{int(number):,}" if number.is_integer() else f"{number:,.1f}"
-
-
-def fmt_date(value) -> str:
-    if is_missing(value):
-        return "—"
-    if isinstance(value, (datetime, pd.Timestamp)):
-        value = value.date()
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    return str(value)
 
 
 CSS = f"""
