@@ -15,12 +15,10 @@ one `random.Random(seed)`: the same arguments always give byte-identical files.
 from __future__ import annotations
 
 import bisect
-import calendar
 import csv
 import io
 import math
 import random
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,6 +31,9 @@ from etl.config import districts as configured_districts
 from etl.templates import (
     CHECKLISTS, DRILLS, ENTERPRISES, HAZARDS, STAFF, TRAINING, WORK_LOGS, Column, Template,
 )
+# The calendar helpers are plain date arithmetic, shared with the indicators.
+from metrics.dates import shift_months
+from metrics.quarters import Quarter, latest_complete_quarter, parse_quarter
 
 QUARTERS_OF_HISTORY = 8
 
@@ -192,48 +193,6 @@ HEADER_UNITS = {"employees": "（人）", "expected": "（人）", "actual": "�
 
 # ---------------------------------------------------------------- dates and quarters
 
-@dataclass(frozen=True)
-class Quarter:
-    year: int
-    number: int
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def end(self) -> date:
-        month = 3 * self.number
-        return date(self.year, month, calendar.monthrange(self.year, month)[1])
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}Q{self.number}"
-
-    def previous(self) -> "Quarter":
-        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
-
-
-def parse_quarter(text: str) -> Quarter:
-    """2026Q3, 2026-Q3, 2026年第三季度, 2026年第3季度 or 2026年三季度."""
-    squeezed = "".join(text.split()).upper()
-    found = re.fullmatch(r"(\d{4})-?Q([1-4])", squeezed) or re.fullmatch(r"(\d{4})年第?([1-4一二三四])季度?", squeezed)
-    if not found:
-        raise ValueError(f"季度“{text}”无法识别，请写成 2026Q3、2026-Q3 或 2026年第三季度 的形式。")
-    number = found.group(2)
-    return Quarter(int(found.group(1)), int(number) if number.isdigit() else CHINESE_QUARTERS.index(number) + 1)
-
-
-def latest_complete_quarter(today: date) -> Quarter:
-    return Quarter(today.year, (today.month - 1) // 3 + 1).previous()
-
-
-def months_before(day: date, months: int) -> date:
-    month_index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(month_index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 def next_weekday(day: date) -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
 
@@ -253,7 +212,7 @@ class Period:
     @property
     def lookback_start(self) -> date:
         """Training and drills reach 12 months before the first quarter's end."""
-        return months_before(self.quarters[0].end, 12) + timedelta(days=1)
+        return shift_months(self.quarters[0].end, -12) + timedelta(days=1)
 
     @property
     def label(self) -> str:
@@ -281,10 +240,10 @@ def format_date(day: date, form: str) -> str:
 
 
 def format_quarter(quarter: Quarter, form: str) -> str:
-    cn = CHINESE_QUARTERS[quarter.number - 1]
+    cn = CHINESE_QUARTERS[quarter.q - 1]
     return {
-        "Q": f"{quarter.year}Q{quarter.number}", "-Q": f"{quarter.year}-Q{quarter.number}",
-        "第三季度": f"{quarter.year}年第{cn}季度", "第3季度": f"{quarter.year}年第{quarter.number}季度",
+        "Q": f"{quarter.year}Q{quarter.q}", "-Q": f"{quarter.year}-Q{quarter.q}",
+        "第三季度": f"{quarter.year}年第{cn}季度", "第3季度": f"{quarter.year}年第{quarter.q}季度",
         "三季度": f"{quarter.year}年{cn}季度",
     }[form]
 
@@ -1128,7 +1087,7 @@ def hazard_files(rng: random.Random, plan: DistrictPlan, period: Period,
         records = ledger_snapshot(plan, hazards, quarter)
         if quarter == period.quarters[-1]:
             records += planted_hazards(plan, quarter)
-        sheet = table(HAZARDS, keys, records, plan, f"{quarter.year}年{CHINESE_QUARTERS[quarter.number - 1]}季度")
+        sheet = table(HAZARDS, keys, records, plan, f"{quarter.year}年{CHINESE_QUARTERS[quarter.q - 1]}季度")
         sheet.above = title_rows(LEDGER_TITLE, plan, quarter.end + timedelta(days=rng.randint(3, 12)))
         if plan.position % 2:
             sheet.below = [[], [f"备注：本台账为截至{chinese_date(quarter.end)}的隐患排查整改情况，已销号隐患次季度不再列出。"]]
