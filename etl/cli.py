@@ -150,9 +150,15 @@ def cmd_template(args) -> int:
 def cmd_demo(args) -> int:
     from etl.demo import generate
 
+    from metrics.quarters import QuarterError, parse_quarter
+
     if args.scale < 1:
         return _fail("用法错误：--scale 应为不小于 1 的整数。", 2)
-    files = generate(args.out, scale=args.scale, seed=args.seed, end_quarter=args.quarter)
+    try:
+        end_quarter = parse_quarter(args.quarter).label if args.quarter else None
+    except QuarterError as error:
+        return _fail(f"用法错误：{error}", 2)
+    files = generate(args.out, scale=args.scale, seed=args.seed, end_quarter=end_quarter)
     print(f"已在 {args.out} 生成 {len(files)} 个演示数据文件。加载：python -m etl load {args.out}")
     return 0
 

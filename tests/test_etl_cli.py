@@ -80,3 +80,10 @@ def test_rollback_via_cli(tmp_path):
     assert again.returncode == 1 and again.stderr.startswith("批次 1（roster.xlsx）已于 ")
     nowhere = etl("rollback", "7", "--db", db)
     assert (nowhere.returncode, nowhere.stderr.strip()) == (1, "批次 7 不存在。运行 `python -m etl batches` 查看已加载的批次。")
+
+
+def test_demo_with_a_bad_quarter_is_a_usage_error(tmp_path):
+    result = etl("demo", "--out", tmp_path / "demo", "--quarter", "2026Q7")
+    assert result.returncode == 2
+    assert result.stderr.startswith("用法错误：无法识别的季度：2026Q7")
+    assert not (tmp_path / "demo").exists()
