@@ -1,16 +1,25 @@
 """威海市化工专项行动 数据分析看板 — entry point (`streamlit run dashboard.py`).
 
 Owns the page configuration, the demo database on first start, sign-in, the global
-sidebar filters and the navigation; each page under `pages/` only draws.
+sidebar filters and the navigation; each page under `pages/` checks sign-in itself
+(`ui.session.require_page`) and draws.
+
+This file is used twice. `streamlit run dashboard.py` first imports it as a module
+and serves the `app` built at the bottom: Streamlit with the upload gate in front
+(`ui.session.UploadGate`), in place from the very first request. Streamlit then
+runs it as a script (`__main__`) for every browser session: `main()`.
 """
 from __future__ import annotations
 
 import logging
+import math
 
 import streamlit as st
+from streamlit import config as streamlit_config
 
 from etl.bootstrap import ensure_demo_database
 from etl.config import districts as configured_districts
+from etl.config import settings
 from etl.users import ROLES, User
 from metrics import explore
 from metrics.access import OutOfScope
@@ -21,11 +30,6 @@ from ui.style import apply_style
 
 log = logging.getLogger("dashboard")
 APP_TITLE = "化工专项行动数据看板"
-
-st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide",
-                   initial_sidebar_state="expanded")
-apply_style()
-
 
 def pages_for(user: User | None) -> dict[str, list]:
     """The navigation; 数据导入 and 审计日志 only for city-level users.
@@ -99,7 +103,18 @@ def footer() -> None:
     st.caption(f"{configured_districts().city}化工专项行动办公室 · 数据分析看板 · 仅供内部工作研判使用")
 
 
+def tie_upload_limit() -> None:
+    """Streamlit's own upload size limit is the import setting ([import] max_upload_mb)."""
+    limit = math.ceil(settings()["import"]["max_upload_mb"])
+    if streamlit_config.get_option("server.maxUploadSize") != limit:
+        streamlit_config.set_option("server.maxUploadSize", limit, "config/settings.toml")
+
+
 def main() -> None:
+    st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide",
+                       initial_sidebar_state="expanded")
+    apply_style()
+    tie_upload_limit()
     if not ensure_database():
         st.error(f"没有找到数据库文件 {data.db_path()}，也无法生成演示数据。请先运行 `python -m etl ensure-demo` "
                  "或导入各区市报送的台账后再打开看板。")
@@ -119,4 +134,10 @@ def main() -> None:
     footer()
 
 
-main()
+if __name__ == "__main__":  # a browser session's run
+    main()
+else:  # imported by `streamlit run` to be served
+    from starlette.middleware import Middleware
+
+    tie_upload_limit()
+    app = st.App("dashboard.py", middleware=[Middleware(session.UploadGate)])

@@ -50,9 +50,11 @@ def build_demo(db: Path, scale: int) -> None:
 def warehouse_size(db: Path) -> str:
     import duckdb
 
+    from etl.store import first_row
+
     con = duckdb.connect(str(db), read_only=True)
     try:
-        counts = {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        counts = {name: first_row(con, f"SELECT count(*) FROM {name}")[0]
                   for name in ("enterprises_current", "staff_current", "training", "hazards", "work_logs")}
     finally:
         con.close()
@@ -62,10 +64,11 @@ def warehouse_size(db: Path) -> str:
 def first_enterprise(db: Path) -> str:
     import duckdb
 
+    from etl.store import first_row
+
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT credit_code FROM enterprises_in_scope ORDER BY district, credit_code LIMIT 1") \
-            .fetchone()[0]
+        return first_row(con, "SELECT credit_code FROM enterprises_in_scope ORDER BY district, credit_code LIMIT 1")[0]
     finally:
         con.close()
 

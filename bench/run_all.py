@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_etl.py", "bench_metrics.py", "bench_pages.py", "bench_pack.py")
+BENCHMARKS = ("bench_etl.py", "bench_memory.py", "bench_metrics.py", "bench_pages.py", "bench_pack.py")
 
 
 def main() -> int:

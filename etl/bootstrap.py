@@ -22,15 +22,14 @@ def _build_demo(db_path: Path, progress) -> None:
 
     with tempfile.TemporaryDirectory(prefix="weihai-demo-") as folder:
         generate(folder, scale=1, seed=DEMO_SEED)
-        load_paths([folder], db_path, user="演示数据", progress=progress)
-    with store.writing(db_path) as con:
-        con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
+        load_paths([folder], db_path, user="演示数据", progress=progress, demo=True)
 
 
 def ensure_demo_database(db_path: str | os.PathLike, *, progress=None) -> bool:
     """Build the scale-1 demo warehouse when `db_path` does not exist; True when it did so.
 
-    While the warehouse is the demo one, one demo user per role is set up too.
+    While the warehouse is the demo one, one demo user per role is set up too (marked as
+    demo accounts: the first load of real data retires them, see `etl.load.load_paths`).
     """
     db_path = Path(db_path)
     created = not db_path.exists()

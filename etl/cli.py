@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import getpass
+import os
+import sqlite3
 import sys
 from pathlib import Path
 
 from etl import batches as batch_history
 from etl import store, users
-from etl.cliutil import ChineseArgumentParser, format_table, write_csv
+from etl.cliutil import ChineseArgumentParser, format_table, printable, write_csv
 from etl.config import DB_ENV_VAR, default_db_path
 from etl.load import UsageError, load_paths
 from etl.users import ROLES
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
+OPERATOR_HELP = "操作人附注（可选）。批次和审计日志记录的操作人始终是“命令行:操作系统用户名”，附注写在其后的括号中"
 
 
 def _parser() -> ChineseArgumentParser:
@@ -23,7 +26,7 @@ def _parser() -> ChineseArgumentParser:
     load = commands.add_parser("load", help="加载 Excel/CSV 文件或文件夹（递归）")
     load.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
     load.add_argument("--db", type=Path, help=DB_HELP)
-    load.add_argument("--user", default="命令行", help="记录在批次中的操作人")
+    load.add_argument("--user", metavar="附注", help=OPERATOR_HELP)
 
     quarantine = commands.add_parser("quarantine", help="列出被隔离的问题行")
     quarantine.add_argument("--db", type=Path, help=DB_HELP)
@@ -35,7 +38,7 @@ def _parser() -> ChineseArgumentParser:
     rollback = commands.add_parser("rollback", help="撤销一个批次")
     rollback.add_argument("batch_id", type=int, metavar="BATCH_ID")
     rollback.add_argument("--db", type=Path, help=DB_HELP)
-    rollback.add_argument("--user", default="命令行")
+    rollback.add_argument("--user", metavar="附注", help=OPERATOR_HELP)
 
     template = commands.add_parser("template", help="生成空白填报模板（.xlsx）")
     template.add_argument("name", metavar="NAME|all", help="模板名称（如 隐患台账 或 hazards），或 all")
@@ -71,8 +74,26 @@ def _parser() -> ChineseArgumentParser:
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(message, file=sys.stderr)
+    print(printable(message), file=sys.stderr)
     return code
+
+
+def _operator(note: str | None = None) -> str:
+    """Who runs this command, as batches and the audit log record it: the operating-system user."""
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        who = f"uid {os.getuid()}"
+    operator = f"命令行:{printable(who, 32)}"
+    return f"{operator}（{printable(note, 24)}）" if note else operator
+
+
+def _audit(db: Path, operator: str, action: str, detail: str) -> None:
+    """An audit entry in the users store beside `db`; a store that cannot be written is reported, not fatal."""
+    try:
+        users.record(users.users_db_path(db), operator, action, detail)
+    except (sqlite3.Error, OSError) as error:
+        print(f"警告：未能写入审计日志（{type(error).__name__}: {printable(error)}）。", file=sys.stderr)
 
 
 def _existing_db(path: Path | None) -> Path:
@@ -83,15 +104,25 @@ def _existing_db(path: Path | None) -> Path:
 
 
 def _progress(done: int, total: int, name: str) -> None:
-    print(f"[{done}/{total}] 正在加载 {name}", file=sys.stderr, flush=True)
+    print(f"[{done}/{total}] 正在加载 {printable(name)}", file=sys.stderr, flush=True)
 
 
 STATUS_WORDS = {"loaded": "已加载", "duplicate": "重复，已跳过", "rejected": "拒收"}
 
 
+def _files_detail(results) -> str:
+    return f"{len(results)} 个文件：" + "、".join(f"{r.file_name}（{STATUS_WORDS[r.status]}）" for r in results)
+
+
 def cmd_load(args) -> int:
     db = args.db or default_db_path()
-    results = load_paths(args.paths, db, user=args.user, progress=_progress)
+    operator = _operator(args.user)
+    try:
+        results = load_paths(args.paths, db, user=operator, progress=_progress)
+    except (UsageError, store.WarehouseBusy) as error:
+        _audit(db, operator, "导入失败", "、".join(map(str, args.paths)) + f"：{error}")
+        raise
+    _audit(db, operator, "导入", _files_detail(results))
     rows = [(r.file_name, r.template or "—", r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped,
              STATUS_WORDS[r.status]) for r in results]
     print(format_table(("文件", "模板", "读取行", "加载行", "隔离行", "跳过行", "结果"), rows))
@@ -99,10 +130,10 @@ def cmd_load(args) -> int:
     print(f"\n共 {len(results)} 个文件：读取 {total[0]} 行 = 加载 {total[1]} + 隔离 {total[2]} + 跳过（空行/说明行）{total[3]}。")
     rejected = [r for r in results if r.status == "rejected"]
     for r in rejected:
-        print(f"拒收 {r.file_name}：{r.message}", file=sys.stderr)
+        print(f"拒收 {printable(r.file_name)}：{printable(r.message)}", file=sys.stderr)
     if any(r.rows_quarantined for r in results):
-        print(f"问题行明细：python -m etl quarantine --db {db}")
-    print(f"数据库：{db}")
+        print(f"问题行明细：python -m etl quarantine --db {printable(db)}")
+    print(f"数据库：{printable(db)}")
     return 1 if rejected else 0
 
 
@@ -133,9 +164,15 @@ def cmd_batches(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    _existing_db(args.db)
-    batch = batch_history.rollback(args.db or default_db_path(), args.batch_id, user=args.user)
-    print(f"已撤销批次 {batch['batch_id']}（{batch['file_name']}，{batch['template']}，{batch['rows_loaded']} 行）。")
+    db = _existing_db(args.db)
+    operator = _operator(args.user)
+    try:
+        batch = batch_history.rollback(db, args.batch_id, user=operator)
+    except (batch_history.RollbackError, store.WarehouseBusy) as error:
+        _audit(db, operator, "撤销批次失败", f"批次 {args.batch_id}：{error}")
+        raise
+    _audit(db, operator, "撤销批次", f"批次 {batch['batch_id']}：{batch['file_name']}")
+    print(printable(f"已撤销批次 {batch['batch_id']}（{batch['file_name']}，{batch['template']}，{batch['rows_loaded']} 行）。"))
     return 0
 
 
@@ -172,6 +209,19 @@ def cmd_ensure_demo(args) -> int:
     return 0
 
 
+def _change_user(args, path) -> str:
+    """Add, remove or re-password a user; what the audit log says about it."""
+    if args.users_command == "add":
+        user = users.add_user(path, args.username, _read_password(args), role=args.role, display_name=args.name,
+                              district=args.district)
+        return f"{user.username}（{user.display_name}，{user.role}{'，' + user.district if user.district else ''}）"
+    if args.users_command == "remove":
+        users.remove_user(path, args.username)
+    else:
+        users.set_password(path, args.username, _read_password(args))
+    return args.username
+
+
 def _read_password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -181,18 +231,22 @@ def _read_password(args) -> str:
     return first
 
 
+USER_ACTIONS = {"add": "新增用户", "remove": "删除用户", "passwd": "修改密码"}
+DONE_MESSAGES = {"add": "已新增用户 {}。", "remove": "已删除用户 {}。", "passwd": "已修改用户 {} 的密码。"}
+
+
 def cmd_users(args) -> int:
-    path = users.users_db_path(args.db or default_db_path())
-    if args.users_command == "add":
-        user = users.add_user(path, args.username, _read_password(args), role=args.role, display_name=args.name,
-                              district=args.district)
-        print(f"已新增用户 {user.username}（{user.display_name}，{user.role}{'，' + user.district if user.district else ''}）。")
-    elif args.users_command == "remove":
-        users.remove_user(path, args.username)
-        print(f"已删除用户 {args.username}。")
-    elif args.users_command == "passwd":
-        users.set_password(path, args.username, _read_password(args))
-        print(f"已修改用户 {args.username} 的密码。")
+    db = args.db or default_db_path()
+    path = users.users_db_path(db)
+    if args.users_command in USER_ACTIONS:
+        action, operator = USER_ACTIONS[args.users_command], _operator()
+        try:
+            done = _change_user(args, path)
+        except users.AccessError as error:
+            _audit(db, operator, action + "失败", f"{args.username}：{error}")
+            raise
+        _audit(db, operator, action, done)
+        print(printable(DONE_MESSAGES[args.users_command].format(done)))
     else:
         rows = [(u.username, u.display_name, u.role, u.district or "全部") for u in users.list_users(path)]
         print(format_table(("用户名", "显示名称", "角色", "区市"), rows) if rows else "还没有用户。")

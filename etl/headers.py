@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+from etl.limits import column_letters
 from etl.templates import BY_NAME, TEMPLATES, Template
 
 HEADER_SCAN_ROWS = 30
@@ -54,25 +55,37 @@ class HeaderMatch:
     header_index: int  # 0-based index into the sheet's rows
     positions: dict[str, int]  # column key -> 0-based cell position
     labels: list[str | None]  # the header cells as written
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # column key -> its 2+ positions
 
     @property
     def excel_row(self) -> int:
         return self.header_index + 1
 
+    def duplicate_problem(self) -> str | None:
+        """Contract §1: a column named twice is refused, never guessed; None when every column is named once."""
+        problems = []
+        for key, places in self.duplicates.items():
+            label = self.template.column(key).label
+            times = "两次" if len(places) == 2 else f" {len(places)} 次"
+            where = "、".join(f"{column_letters(place)} 列" for place in places)
+            problems.append(f"表头中“{label}”出现{times}（{where}），无法判断用哪一列")
+        return "；".join(problems) or None
 
-def _match_row(template: Template, row: list[str]) -> dict[str, int] | None:
-    """Positions of the template's columns in a row of normalised header texts."""
-    positions: dict[str, int] = {}
+
+def _match_row(template: Template, row: list[str]) -> tuple[dict[str, int], dict[str, list[int]]] | None:
+    """Positions of the template's columns in a row of normalised header texts, and the columns named twice."""
+    places: dict[str, list[int]] = {}
     for index, text in enumerate(row):
         key = _match_normalised(template, text)
-        if key and key not in positions:
-            positions[key] = index
+        if key:
+            places.setdefault(key, []).append(index)
+    positions = {key: found[0] for key, found in places.items()}
     required = [c.key for c in template.columns if c.required]
     if any(key not in positions for key in required):
         return None
     if template.enterprise_ref and not ({"enterprise_name", "credit_code"} & positions.keys()):
         return None
-    return positions
+    return positions, {key: found for key, found in places.items() if len(found) > 1}
 
 
 def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
@@ -84,12 +97,13 @@ def detect(rows: list[list[str | None]]) -> HeaderMatch | None:
         best: HeaderMatch | None = None
         best_score = (0, 0.0)
         for template in TEMPLATES:
-            positions = _match_row(template, normalised)
-            if positions is None:
+            matched = _match_row(template, normalised)
+            if matched is None:
                 continue
+            positions, duplicates = matched
             score = (len(positions), len(positions) / len(template.columns))
             if score > best_score:
-                best, best_score = HeaderMatch(template, index, positions, list(row)), score
+                best, best_score = HeaderMatch(template, index, positions, list(row), duplicates), score
         if best:
             return best
     return None

@@ -10,21 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import hashlib
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Mapping
 
 import duckdb
 import pyarrow as pa
 
 from etl import headers, store, validate
-from etl.readers import LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
+from etl.limits import Limits
+from etl.readers import CSV_SUFFIXES, LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
 from etl.schema import entity_columns, refresh_current
 from etl.store import first_row
 from etl.templates import TEMPLATES, Template
-
-KEEP_IN_MEMORY_BYTES = 20 * 1024 * 1024
 
 
 class UsageError(Exception):
@@ -43,19 +43,22 @@ class FileResult:
     status: str = "loaded"  # loaded | duplicate | rejected
     message: str = ""
     sheets: list[str] = field(default_factory=list)
+    name: str | None = None  # the name the file was sent under, when it is not the path's (uploads)
 
     @property
     def file_name(self) -> str:
-        return self.path.name
+        return self.name or self.path.name
 
 
 @dataclass
 class _Prepared:
     path: Path
     content_hash: str
+    name: str  # as recorded in the batch history
     template: Template | None = None
     matches: list[tuple[str, headers.HeaderMatch]] = field(default_factory=list)
-    sheets: list[Sheet] | None = None
+    sheets: list[Sheet] | None = None  # kept from the first read while the load's budget allows
+    cells: int = 0
     rejection: str | None = None
 
 
@@ -85,8 +88,14 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _recognise(sheets: list[Sheet]) -> tuple[Template | None, list[tuple[str, headers.HeaderMatch]], str | None]:
+def _recognise(sheets: list[Sheet], csv: bool = False) -> tuple[Template | None, list[tuple[str, headers.HeaderMatch]], str | None]:
     matches = [(sheet.name, m) for sheet in sheets if (m := headers.detect(sheet.rows))]
+    for name, match in matches:
+        problem = match.duplicate_problem()
+        if problem:
+            where = "" if csv else f"工作表“{name}”"
+            return match.template, [], (f"{where}第 {match.excel_row} 行的{problem}。"
+                                        "请删除多余的一列或改正列名后再发送；整个文件未加载。")
     if not matches:
         return None, [], (
             "未能识别文件的模板：在任何工作表的前 30 行中都找不到符合模板的表头。"
@@ -100,15 +109,33 @@ def _recognise(sheets: list[Sheet]) -> tuple[Template | None, list[tuple[str, he
     return matches[0][1].template, matches, None
 
 
-def _prepare(path: Path) -> _Prepared:
-    prepared = _Prepared(path, _file_hash(path))
+def _internal_error(error: BaseException) -> str:
+    return f"处理文件时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
+
+
+def _prepare(path: Path, name: str, limits: Limits, keep: list[int]) -> _Prepared:
+    """Read and recognise one file; every problem becomes its rejection, never an exception.
+
+    The parsed cells are kept for the write while `keep[0]` (cells the load may still hold) allows;
+    other files are read again when their group is validated.
+    """
+    prepared = _Prepared(path, "", name)
     try:
-        sheets = read_file(path)
+        prepared.content_hash = _file_hash(path)
+        sheets = read_file(path, limits)
     except FileRejected as rejection:
         prepared.rejection = str(rejection)
         return prepared
-    prepared.template, prepared.matches, prepared.rejection = _recognise(sheets)
-    if path.stat().st_size <= KEEP_IN_MEMORY_BYTES:
+    except OSError as error:
+        prepared.rejection = f"文件无法读取（{error.strerror or type(error).__name__}）。"
+        return prepared
+    except Exception as error:
+        prepared.rejection = _internal_error(error)
+        return prepared
+    prepared.cells = sum(sheet.cells for sheet in sheets)
+    prepared.template, prepared.matches, prepared.rejection = _recognise(sheets, path.suffix.lower() in CSV_SUFFIXES)
+    if not prepared.rejection and prepared.cells <= keep[0]:
+        keep[0] -= prepared.cells
         prepared.sheets = sheets
     return prepared
 
@@ -151,18 +178,34 @@ def _stage_sheet(file_index: int, sheet_name: str, rows: list[list[str | None]],
     return pa.table(arrays), (file_index, sheet_name, labels), column_labels
 
 
-def _validate_group(con, template: Template, items: list["_Prepared"]) -> None:
-    """Stage every sheet of every file of one template, and validate them in one pass."""
+def _validate_group(con, template: Template, items: list["_Prepared"],
+                    limits: Limits) -> tuple[list["_Prepared"], list[tuple["_Prepared", str]]]:
+    """Stage every sheet of every file of one template, and validate them in one pass.
+
+    Returns the files staged (a file's index in the staging tables is its position in this
+    list) and the files refused when read again.
+    """
     tables, sheet_headers, column_labels = [], [], []
-    for file_index, item in enumerate(items):
-        sheets = item.sheets if item.sheets is not None else read_file(item.path)
+    staged, refused = [], []
+    for item in items:
+        sheets = item.sheets
+        if sheets is None:
+            try:
+                sheets = read_file(item.path, limits)
+            except FileRejected as rejection:
+                refused.append((item, str(rejection)))
+                continue
+        file_index = len(staged)
         rows_by_sheet = {sheet.name: sheet.rows for sheet in sheets}
         for sheet_name, match in item.matches:
             table, header, labels = _stage_sheet(file_index, sheet_name, rows_by_sheet[sheet_name], match)
             tables.append(table)
             sheet_headers.append(header)
             column_labels += labels
-        item.sheets = None  # free the cells; Arrow holds them now
+        staged.append(item)
+        item.sheets = sheets = rows_by_sheet = None  # free the cells; Arrow holds them now
+    if not staged:
+        return staged, refused
     staging = pa.concat_tables(tables)
     con.register("staging", staging)
     con.register("sheet_headers_arrow", pa.table({
@@ -185,6 +228,7 @@ def _validate_group(con, template: Template, items: list["_Prepared"]) -> None:
     finally:
         for name in ("staging", "sheet_headers_arrow", "column_labels_arrow"):
             con.unregister(name)
+    return staged, refused
 
 
 def _group_counts(con) -> dict[int, tuple[int, int, int, int]]:
@@ -250,7 +294,7 @@ def _record_rejection(con, prepared: _Prepared, user: str) -> None:
     if not already:
         con.execute(
             "INSERT INTO rejected_files VALUES (?, ?, ?, ?, ?, ?)",
-            [prepared.path.name, str(prepared.path), prepared.content_hash, prepared.rejection, _now(), user],
+            [prepared.name, str(prepared.path), prepared.content_hash, prepared.rejection, _now(), user],
         )
 
 
@@ -263,14 +307,14 @@ def _commit_file(con, item: _Prepared, file_index: int, counts, user: str) -> Fi
     read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
     result = FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
                         rows_quarantined=quarantined, rows_skipped=skipped,
-                        sheets=[name for name, _ in item.matches])
+                        sheets=[name for name, _ in item.matches], name=item.name)
     batch_id = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
     con.begin()
     try:
-        _insert_file(con, item.template, file_index, batch_id, item.path.name)
+        _insert_file(con, item.template, file_index, batch_id, item.name)
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            [batch_id, item.path.name, str(item.path), item.content_hash, item.template.title,
+            [batch_id, item.name, str(item.path), item.content_hash, item.template.title,
              "、".join(result.sheets), read, loaded, quarantined, skipped, _now(), user],
         )
         con.commit()
@@ -284,21 +328,21 @@ def _commit_file(con, item: _Prepared, file_index: int, counts, user: str) -> Fi
 
 def _duplicate(item: _Prepared, batch_id: int) -> FileResult:
     return FileResult(item.path, template=item.template.title, batch_id=batch_id, status="duplicate",
-                      message=f"与已加载的批次 {batch_id} 内容完全相同，已跳过，数据未作改动。")
+                      message=f"与已加载的批次 {batch_id} 内容完全相同，已跳过，数据未作改动。", name=item.name)
 
 
 def _rejected(con, item: _Prepared, reason: str, user: str) -> FileResult:
     item.rejection = reason
     _record_rejection(con, item, user)
     return FileResult(item.path, template=item.template.title if item.template else None,
-                      status="rejected", message=reason)
+                      status="rejected", message=reason, name=item.name)
 
 
 def _write_error(error: Exception) -> str:
     return f"写入数据库时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
 
 
-def _load_group(con, template: Template, items: list[_Prepared], user: str) -> list[FileResult]:
+def _load_group(con, template: Template, items: list[_Prepared], user: str, limits: Limits) -> list[FileResult]:
     """Validate the files of one template together, then commit each as its own batch."""
     results: dict[int, FileResult] = {}
     fresh: list[_Prepared] = []
@@ -312,22 +356,30 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str) -> l
         else:
             first_with_hash[item.content_hash] = item
             fresh.append(item)
+    counts = {}
     if fresh:
         try:
-            _validate_group(con, template, fresh)
-            counts = _group_counts(con)
-        except FileRejected as rejection:
-            for item in fresh:
-                results[id(item)] = _rejected(con, item, str(rejection), user)
-            fresh = []
+            staged, refused = _validate_group(con, template, fresh, limits)
+            for item, reason in refused:
+                results[id(item)] = _rejected(con, item, reason, user)
+            counts = _group_counts(con) if staged else {}
+            fresh = staged
         except duckdb.Error as error:
             for item in fresh:
                 results[id(item)] = _rejected(con, item, _write_error(error), user)
             fresh = []
+        except Exception as error:
+            # Find the file at fault: each on its own, so that one bad file does not stop the others.
+            for item in fresh:
+                if len(fresh) > 1:
+                    results[id(item)] = _load_group(con, template, [item], user, limits)[0]
+                else:
+                    results[id(item)] = _rejected(con, item, _internal_error(error), user)
+            fresh = []
     for file_index, item in enumerate(fresh):
         try:
             results[id(item)] = _commit_file(con, item, file_index, counts, user)
-        except duckdb.Error as error:
+        except Exception as error:
             results[id(item)] = _rejected(con, item, _write_error(error), user)
     for item in items:
         if id(item) not in results:
@@ -337,26 +389,57 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str) -> l
     return [results[id(item)] for item in items]
 
 
+def _batches(items: list[_Prepared], cells: int) -> Iterator[list[_Prepared]]:
+    """Consecutive runs of files of at most `cells` cells together (a file alone may be up to the budget)."""
+    batch: list[_Prepared] = []
+    total = 0
+    for item in items:
+        if batch and total + item.cells > cells:
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += item.cells
+    if batch:
+        yield batch
+
+
 def load_paths(
     paths: Iterable[str | os.PathLike],
     db_path: str | os.PathLike,
     *,
     user: str = "命令行",
     progress: Callable[[int, int, str], None] | None = None,
+    demo: bool = False,
+    names: Mapping[str, str] | None = None,
 ) -> list[FileResult]:
-    """Load files and folders; returns one result per file, in load order."""
+    """Load files and folders; returns one result per file, in load order.
+
+    `names` gives, by path, the name a file was sent under when its path does not carry it
+    (uploads are stored under generated names). Files are read under the write lock, so
+    concurrent loads parse one at a time, and each file is held to the budgets of
+    `etl.limits`; the files of one template are validated together in batches of at most
+    `max_cells` cells.
+
+    `demo` marks the warehouse as the demo one (only the demo build passes it). Any
+    other load that loads a file makes it a real warehouse, in the same publish, and
+    then retires the demo accounts (`etl.users.remove_demo_users`).
+    """
     files = expand_paths(paths)
     if not files:
-        raise UsageError("没有找到可加载的文件（.xlsx 或 .csv）。")
-    prepared = [_prepare(path) for path in files]
+        raise UsageError("没有找到可加载的文件（.xlsx、.xls 或 .csv）。")
+    names = names or {}
+    limits = Limits.from_settings()
     results: list[FileResult] = []
 
     def report(result: FileResult) -> None:
         results.append(result)
         if progress:
-            progress(len(results), len(prepared), result.file_name)
+            progress(len(results), len(files), result.file_name)
 
     with store.writing(db_path) as con:
+        con.execute(f"SET memory_limit = '{limits.database_memory_mb}MB'")  # beyond it DuckDB spills to disk
+        keep = [limits.max_cells]
+        prepared = [_prepare(path, names.get(str(path), path.name), limits, keep) for path in files]
         validate.create_macros(con)
         for item in (p for p in prepared if p.rejection):
             report(_rejected(con, item, item.rejection, user))
@@ -367,7 +450,26 @@ def load_paths(
         loadable = sorted((p for p in prepared if not p.rejection), key=template_order)
         for _, group in itertools.groupby(loadable, key=template_order):
             items = list(group)
-            for result in _load_group(con, items[0].template, items, user):
-                report(result)
+            for batch in _batches(items, limits.max_cells):
+                for result in _load_group(con, items[0].template, batch, user, limits):
+                    report(result)
             refresh_current(con, [items[0].template])
+        was_demo = first_row(con, "SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = '1'")[0] > 0
+        real_data = not demo and any(r.status == "loaded" for r in results)
+        if demo:
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
+        elif real_data:
+            con.execute("DELETE FROM meta WHERE key = 'is_demo'")
+    if was_demo and real_data:
+        _retire_demo_accounts(db_path)
     return results
+
+
+def _retire_demo_accounts(db_path: str | os.PathLike) -> None:
+    """The warehouse holds real data now; sign-in refuses demo accounts even if this removal fails."""
+    from etl import users
+
+    try:
+        users.remove_demo_users(users.users_db_path(db_path))
+    except Exception:
+        logging.getLogger(__name__).warning("removing the demo accounts failed", exc_info=True)

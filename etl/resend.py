@@ -68,7 +68,7 @@ def _layout(template: Template, entries: list[dict]) -> tuple[list[str], dict[st
 def _write_sheet(sheet, template: Template, entries: list[dict]) -> None:
     header, placement = _layout(template, entries)
     position = {name: index + 1 for index, name in enumerate(header)}
-    sheet.append(header)
+    sheet.append([safe_cell(name) for name in header])  # an extra column's title is the district's text
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from etl.templates import TEMPLATES, Template
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: the hazard ledger is keyed on (enterprise, 隐患编号)
 
 SQL_TYPES = {
     "text": "VARCHAR", "id": "VARCHAR", "credit_code": "VARCHAR", "district": "VARCHAR",
@@ -132,8 +132,12 @@ def _drop_old_views(con) -> None:
 def create_schema(con) -> None:
     con.execute(ddl())
     _drop_old_views(con)
-    existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-    refresh_current(con, [t for t in KEYED_TEMPLATES if f"{t.name}_current" not in existing])
+    stored = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    if stored and stored[0][0] != SCHEMA_VERSION:
+        refresh_current(con)  # an older schema built the latest versions on other keys
+    else:
+        existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        refresh_current(con, [t for t in KEYED_TEMPLATES if f"{t.name}_current" not in existing])
     con.execute(SCOPE_DDL)
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -40,6 +40,10 @@ import duckdb
 from etl.schema import create_schema
 
 
+WAREHOUSE_MODE = 0o640  # owner writes, the dashboard's group reads, nobody else
+SNAPSHOT_DIR_MODE = 0o750
+
+
 class WarehouseBusy(Exception):
     """Another load holds the write lock for longer than we wait."""
 
@@ -101,6 +105,7 @@ def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
             yield con
             con.execute("CHECKPOINT")
             con.close()
+            os.chmod(temp, WAREHOUSE_MODE)  # whatever the umask; the reader links share this inode
             _fsync(temp)
             os.replace(temp, db_path)
             _fsync(db_path.parent)
@@ -141,7 +146,9 @@ def reader_snapshot(db_path: str | os.PathLike) -> tuple[Path, str]:
     """A hard link to the currently published file, named after its version."""
     db_path = Path(db_path)
     folder = _snapshot_dir(db_path)
-    folder.mkdir(exist_ok=True)
+    if not folder.exists():
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, SNAPSHOT_DIR_MODE)
     temp = folder / f"linking-{os.getpid()}-{time.monotonic_ns()}"
     os.link(db_path, temp)  # the published file as it is now, whatever a writer does next
     version = db_version(temp)

@@ -157,7 +157,8 @@ HAZARD_STATUSES = ("未整改", "整改中", "已整改", "已销号")
 HAZARDS = Template(
     name="hazards",
     title="隐患台账",
-    key=("hazard_id",),
+    # Districts number their hazards independently: the same 隐患编号 at another enterprise is another hazard.
+    key=("credit_code", "hazard_id"),
     load_order=30,
     columns=(
         Column("hazard_id", "隐患编号", kind="id", required=True, aliases=("编号", "隐患ID")),

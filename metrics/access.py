@@ -6,8 +6,12 @@ signed-in user. A district user gets:
   districts, whatever districts the caller asked for;
 - the city-wide comparison: `report`/`trend` at city or district level show every
   district's rates (aggregates, never records); at enterprise level they are clamped;
-- an enterprise's profile only for enterprises of their districts;
-- functions that carry no records (quarters, data dates, file lists, counts);
+- an enterprise's profile (and its hazards' version trails) only for enterprises of their districts;
+- data-quality views (loaded files, quarantined rows, refused files) only for what can be told to
+  belong to their districts: a file only when it has rows of their districts, with its counts for
+  those rows alone; quarantined rows of unknown district and refused files naming no district of
+  theirs never;
+- functions that carry no records (quarters, data dates);
 and nothing else: any other function is refused, so a new query cannot leak by
 being forgotten here.
 """
@@ -44,27 +48,19 @@ class Scope:
 EVERYONE = Scope(None)
 
 RECORD_FREE: set[Callable] = {
-    explore.is_demo, explore.has_any_data, explore.meta_value, explore.batches, explore.last_loaded_at,
-    explore.quarantine_summary, explore.quarantine_counts, explore.rejected_files,
-    quarters.available_quarters, api.data_as_of,
+    explore.is_demo, explore.has_any_data, explore.meta_value, quarters.available_quarters, api.data_as_of,
 }
 RATE_FUNCTIONS: set[Callable] = {api.report, api.trend}
 ENTERPRISE_KEYED: set[Callable] = {
     explore.enterprise_info, explore.enterprise_staff, explore.enterprise_training, explore.enterprise_drills,
-    explore.enterprise_hazards, explore.enterprise_logs, explore.enterprise_checklists,
+    explore.enterprise_hazards, explore.enterprise_logs, explore.enterprise_checklists, explore.hazard_versions,
 }
+# Quarantined rows whose district cannot be told may be another district's: a limited scope leaves them out.
+KNOWN_DISTRICT_ONLY: set[Callable] = {explore.quarantine_rows, explore.quarantine_summary, explore.quarantine_counts}
 
 
 def _enterprise_district(con, credit_code: str) -> str | None:
     rows = con.execute("SELECT district FROM enterprises_current WHERE credit_code = ?", [credit_code]).fetchall()
-    return rows[0][0] if rows else None
-
-
-def _hazard_district(con, hazard_id: str) -> str | None:
-    rows = con.execute(
-        "SELECT e.district FROM hazards_current h JOIN enterprises_current e USING (credit_code) WHERE h.hazard_id = ?",
-        [hazard_id],
-    ).fetchall()
     return rows[0][0] if rows else None
 
 
@@ -79,17 +75,11 @@ def scoped_call(func: Callable, con, scope: Scope, *args, **kwargs):
     if func in RATE_FUNCTIONS and _grains(kwargs.get("by", "city")) <= {"city", "district"}:
         return func(con, *args, **kwargs)
     if func in ENTERPRISE_KEYED:
-        if _enterprise_district(con, args[0]) not in scope.districts:
+        if _enterprise_district(con, args[0] if args else kwargs.get("credit_code")) not in scope.districts:
             raise OutOfScope("无权查看其他区市的企业。")
         return func(con, *args, **kwargs)
-    if func is explore.quarantine_rows:
-        # rows whose district could not be told might be another district's: left out
-        frame = func(con, *args, **{**kwargs, "districts": list(scope.districts)})
-        return frame[frame["区市"].isin(scope.districts)].reset_index(drop=True)
-    if func is explore.hazard_versions:
-        if _hazard_district(con, args[0]) not in scope.districts:
-            raise OutOfScope("无权查看其他区市的隐患。")
-        return func(con, *args, **kwargs)
+    if func in KNOWN_DISTRICT_ONLY:
+        return func(con, *args, **{**kwargs, "districts": scope.clamp(kwargs.get("districts")), "known_only": True})
     if "districts" in inspect.signature(func).parameters:
         return func(con, *args, **{**kwargs, "districts": scope.clamp(kwargs.get("districts"))})
     raise OutOfScope(f"区市用户不能读取“{func.__name__}”。")

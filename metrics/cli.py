@@ -25,7 +25,7 @@ from metrics.indicators import INDICATORS, UnknownIndicator, indicator
 from metrics.quarters import QuarterError, latest_complete_quarter, parse_quarter
 from metrics.scope import UnknownDistrict, UnknownGroup, resolve_districts
 from metrics.sql import AsOfError, make_period
-from pack.cli import add_pack_parser, cmd_pack
+from pack.cli import add_pack_parser, cmd_pack, database_error_message
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 QUARTER_HELP = "季度，如 2026Q3、2026-Q3、2026年第三季度（默认：最近一个已结束的季度）"
@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseMissing as error:
         return _fail(str(error), 1)
     except duckdb.Error as error:
-        return _fail(f"读取数据库时出错：{type(error).__name__}。请确认数据库由 `python -m etl load` 生成。", 1)
+        return _fail(database_error_message(error), 1)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:

@@ -16,7 +16,8 @@ from datetime import date
 import pandas as pd
 
 from etl.config import districts as configured_districts, settings
-from etl.templates import BY_NAME, KEY_STAFF_CATEGORIES
+from etl.store import first_row
+from etl.templates import BY_NAME, KEY_STAFF_CATEGORIES, TEMPLATES
 from metrics.scope import resolve_districts
 from metrics.sql import base_ctes, make_period
 
@@ -50,7 +51,7 @@ def _window_months() -> int:
 # --------------------------------------------------------------------------- meta
 
 def meta_value(con, key: str) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    row = first_row(con, "SELECT value FROM meta WHERE key = ?", [key])
     return row[0] if row else None
 
 
@@ -59,38 +60,92 @@ def is_demo(con) -> bool:
 
 
 def has_any_data(con) -> bool:
-    return bool(con.execute("SELECT count(*) FROM enterprises").fetchone()[0])
+    return bool(first_row(con, "SELECT count(*) FROM enterprises")[0])
 
 
 # ------------------------------------------------------------------ data quality
 
-def batches(con) -> pd.DataFrame:
-    """Every loaded file, newest first."""
-    return _frame(con, """
-        SELECT batch_id AS 批次号, file_name AS 文件名, template AS 模板, sheets AS 工作表,
-               rows_read AS 读取行数, rows_loaded AS 入库行数, rows_quarantined AS 隔离行数,
-               rows_skipped AS 跳过行数, loaded_at AS 导入时间, loaded_by AS 导入人,
-               CASE WHEN rolled_back_at IS NULL THEN '有效' ELSE '已撤销' END AS 状态,
-               rolled_back_at AS 撤销时间
-        FROM batches
-        ORDER BY batch_id DESC
-    """)
+_BATCH_COLUMNS = """
+    b.batch_id AS 批次号, b.file_name AS 文件名, b.template AS 模板, b.sheets AS 工作表,
+    {read} AS 读取行数, {loaded} AS 入库行数, {quarantined} AS 隔离行数,
+    {skipped} AS 跳过行数, b.loaded_at AS 导入时间, b.loaded_by AS 导入人,
+    CASE WHEN b.rolled_back_at IS NULL THEN '有效' ELSE '已撤销' END AS 状态,
+    b.rolled_back_at AS 撤销时间
+"""
 
 
-def last_loaded_at(con):
-    return con.execute("SELECT max(loaded_at) FROM batches WHERE rolled_back_at IS NULL").fetchone()[0]
+def _loaded_by_district() -> str:
+    """SQL: rows still loaded per batch and district (a roster row's own district, else its enterprise's)."""
+    parts = []
+    for template in TEMPLATES:
+        if template.enterprise_ref:
+            parts.append(f"SELECT t.batch_id, e.district, count(*) AS n FROM {template.name} t "
+                         f"JOIN enterprises_current e USING (credit_code) GROUP BY ALL")
+        else:
+            parts.append(f"SELECT batch_id, district, count(*) AS n FROM {template.name} GROUP BY ALL")
+    return "\n        UNION ALL ".join(parts)
 
 
-def _quarantine_located() -> str:
+def _batches_sql(districts: list[str] | None) -> str:
+    """The batch list; with districts, only batches with rows of those districts, counted for those rows alone."""
+    if districts is None:
+        return f"""
+            SELECT {_BATCH_COLUMNS.format(read="b.rows_read", loaded="b.rows_loaded",
+                                          quarantined="b.rows_quarantined", skipped="b.rows_skipped")}
+            FROM batches b
+        """
+    return f"""
+        WITH {_quarantine_located(known_only=True)},
+        loaded AS (
+            SELECT batch_id, sum(n) AS n FROM ({_loaded_by_district()})
+            WHERE list_contains(CAST($districts AS VARCHAR[]), district)
+            GROUP BY batch_id
+        ),
+        quarantined AS (SELECT batch_id, count(*) AS n FROM located GROUP BY batch_id),
+        own AS (
+            SELECT batch_id, coalesce(l.n, 0)::INTEGER AS loaded, coalesce(q.n, 0)::INTEGER AS quarantined
+            FROM loaded l FULL JOIN quarantined q USING (batch_id)
+        )
+        SELECT {_BATCH_COLUMNS.format(read="own.loaded + own.quarantined", loaded="own.loaded",
+                                      quarantined="own.quarantined", skipped="NULL::INTEGER")}
+        FROM batches b JOIN own USING (batch_id)
+    """
+
+
+def batches(con, *, districts: list[str] | None = None) -> pd.DataFrame:
+    """Every loaded file, newest first.
+
+    With `districts`, only the files that have rows of those districts, with 读取/入库/隔离行数 counted
+    for those rows alone (跳过行数 belong to no district: empty). A loaded row belongs to its enterprise's
+    district (a roster row to the district it gives); a quarantined row to the district inferred for it
+    (`_quarantine_located`; a row of unknown district to none). A rolled-back batch no longer has rows,
+    so it is listed for no district.
+    """
+    return _frame(con, f"SELECT * FROM ({_batches_sql(districts)}) ORDER BY 批次号 DESC", _batch_params(districts))
+
+
+def last_loaded_at(con, *, districts: list[str] | None = None):
+    """When the latest batch still in force (of these districts' batches) was loaded; None when there is none."""
+    return first_row(con, f"SELECT max(导入时间) FROM ({_batches_sql(districts)}) WHERE 状态 = '有效'",
+                     _batch_params(districts))[0]
+
+
+def _batch_params(districts: list[str] | None) -> dict:
+    return {} if districts is None else {"districts": districts}
+
+
+def _quarantine_located(*, known_only: bool = False) -> str:
     """CTEs ending in `located`: quarantined rows still in force, each with the district it concerns.
 
     A quarantined row was never loaded, so its district is inferred: from its raw cells (an
     enterprise name or credit code on the roster, else a district name or alias), else from a
     single district named in its file name. NULL when none is found (it may concern any district).
+    `$districts` keeps the rows of those districts, and the rows of unknown district unless `known_only`.
     """
     config = configured_districts()
     aliases = ", ".join(f"({_literal(alias)}, {_literal(name)})" for alias, name in config.aliases.items())
     prefixes = "|".join(config.strip_prefixes) or "$^"
+    unknown = "FALSE" if known_only else "district IS NULL"
     return f"""
         live AS (
             SELECT q.*, row_number() OVER () AS qid
@@ -102,7 +157,7 @@ def _quarantine_located() -> str:
                    replace(replace(regexp_replace(j.value ->> '$', '\\s', '', 'g'), '（', '('), '）', ')') AS text
             FROM live l, json_each(l.raw_json) j
         ),
-        district_aliases(alias, district) AS (VALUES {aliases}),
+        {_DISTRICT_ALIASES.format(aliases=aliases)},
         by_enterprise AS (
             SELECT c.qid, min(e.district) AS district
             FROM cells c JOIN enterprises_current e ON c.text = e.name_norm OR upper(c.text) = e.credit_code
@@ -128,23 +183,26 @@ def _quarantine_located() -> str:
         ),
         located AS (
             SELECT * FROM inferred
-            WHERE CAST($districts AS VARCHAR[]) IS NULL OR district IS NULL
+            WHERE CAST($districts AS VARCHAR[]) IS NULL OR {unknown}
                OR list_contains(CAST($districts AS VARCHAR[]), district)
         )
     """
+
+
+_DISTRICT_ALIASES = "district_aliases(alias, district) AS (VALUES {aliases})"
 
 
 def _literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-def quarantine_rows(con, *, districts: list[str] | None = None) -> pd.DataFrame:
+def quarantine_rows(con, *, districts: list[str] | None = None, known_only: bool = False) -> pd.DataFrame:
     """Quarantined rows of batches still in force, with where they came from, why, and the district they concern.
 
-    With `districts`, rows of other districts are left out (rows of unknown district are kept).
+    With `districts`, rows of other districts are left out; rows of unknown district are kept unless `known_only`.
     """
     return _frame(con, f"""
-        WITH {_quarantine_located()}
+        WITH {_quarantine_located(known_only=known_only)}
         SELECT coalesce(district, '未能识别') AS 区市, template AS 模板, file_name AS 来源文件, sheet AS 工作表,
                "row" AS 行号, "column" AS 列, value AS 原值, reason AS 隔离原因, batch_id AS 批次号
         FROM located
@@ -152,10 +210,10 @@ def quarantine_rows(con, *, districts: list[str] | None = None) -> pd.DataFrame:
     """, {"districts": districts})
 
 
-def quarantine_summary(con, *, districts: list[str] | None = None) -> pd.DataFrame:
+def quarantine_summary(con, *, districts: list[str] | None = None, known_only: bool = False) -> pd.DataFrame:
     """Quarantined rows per template and reason."""
     return _frame(con, f"""
-        WITH {_quarantine_located()}
+        WITH {_quarantine_located(known_only=known_only)}
         SELECT template AS 模板, reason AS 隔离原因, count(*) AS 行数
         FROM located
         GROUP BY ALL
@@ -163,10 +221,10 @@ def quarantine_summary(con, *, districts: list[str] | None = None) -> pd.DataFra
     """, {"districts": districts})
 
 
-def quarantine_counts(con, *, districts: list[str] | None = None) -> dict[str, int]:
+def quarantine_counts(con, *, districts: list[str] | None = None, known_only: bool = False) -> dict[str, int]:
     """Quarantined rows still in force per template (Chinese title) that may concern the districts."""
     rows = con.execute(f"""
-        WITH {_quarantine_located()}
+        WITH {_quarantine_located(known_only=known_only)}
         SELECT template, count(*) FROM located GROUP BY ALL
     """, {"districts": districts}).fetchall()
     return {_template_title(name): n for name, n in rows}
@@ -177,12 +235,27 @@ def _template_title(name: str) -> str:
     return template.title if template else name
 
 
-def rejected_files(con) -> pd.DataFrame:
-    return _frame(con, """
-        SELECT file_name AS 文件名, reason AS 拒收原因, rejected_at AS 拒收时间, rejected_by AS 操作人
-        FROM rejected_files
-        ORDER BY rejected_at DESC
-    """)
+def rejected_files(con, *, districts: list[str] | None = None) -> pd.DataFrame:
+    """Files refused whole, newest first.
+
+    A refused file has no rows to tell its district by; with `districts`, only the files whose name
+    names exactly one district, one of these (a file naming none or several is listed for no district).
+    """
+    config = configured_districts()
+    aliases = ", ".join(f"({_literal(alias)}, {_literal(name)})" for alias, name in config.aliases.items())
+    return _frame(con, f"""
+        WITH {_DISTRICT_ALIASES.format(aliases=aliases)},
+        named AS (
+            SELECT r.rowid AS rid, min(a.district) AS district
+            FROM rejected_files r JOIN district_aliases a ON contains(r.file_name, a.alias)
+            GROUP BY r.rowid
+            HAVING count(DISTINCT a.district) = 1
+        )
+        SELECT r.file_name AS 文件名, r.reason AS 拒收原因, r.rejected_at AS 拒收时间, r.rejected_by AS 操作人
+        FROM rejected_files r LEFT JOIN named n ON n.rid = r.rowid
+        WHERE CAST($districts AS VARCHAR[]) IS NULL OR list_contains(CAST($districts AS VARCHAR[]), n.district)
+        ORDER BY r.rejected_at DESC
+    """, {"districts": districts})
 
 
 def report_coverage(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
@@ -324,7 +397,7 @@ def enterprise_hazards(con, credit_code: str, *, as_of: date) -> pd.DataFrame:
     """The enterprise's hazard ledger (latest version of each hazard) with its number of versions."""
     return _frame(con, """
         WITH versions AS (
-            SELECT hazard_id, count(*) AS n FROM hazards WHERE credit_code = $code GROUP BY ALL
+            SELECT credit_code, hazard_id, count(*) AS n FROM hazards WHERE credit_code = $code GROUP BY ALL
         )
         SELECT h.hazard_id AS 隐患编号, h.found_on AS 发现日期, h.category AS 隐患类别, h.level AS 隐患等级,
                h.description AS 隐患描述, h.owner AS 整改责任人, h.deadline AS 整改期限,
@@ -335,14 +408,17 @@ def enterprise_hazards(con, credit_code: str, *, as_of: date) -> pd.DataFrame:
                     ELSE '整改期限内' END AS 截至日期状态,
                v.n AS 版本数,
                h.source_file AS 来源文件, h.source_sheet AS 工作表, h.source_row AS 行号
-        FROM hazards_current h JOIN versions v USING (hazard_id)
+        FROM hazards_current h JOIN versions v USING (credit_code, hazard_id)
         WHERE h.credit_code = $code
         ORDER BY h.found_on DESC, h.hazard_id
     """, {"code": credit_code, "as_of": as_of})
 
 
-def hazard_versions(con, hazard_id: str) -> pd.DataFrame:
-    """Every loaded version of one hazard, oldest first: the 对账销号 trail."""
+def hazard_versions(con, credit_code: str, hazard_id: str) -> pd.DataFrame:
+    """Every loaded version of one hazard of one enterprise, oldest first: the 对账销号 trail.
+
+    A hazard is its enterprise and its 隐患编号: another enterprise's hazard of the same number is not in its trail.
+    """
     return _frame(con, """
         SELECT row_number() OVER (ORDER BY h.batch_id, h.source_row) AS 版本,
                b.loaded_at AS 导入时间, h.status AS 整改状态, h.rectified_on AS 整改完成日期,
@@ -351,9 +427,9 @@ def hazard_versions(con, hazard_id: str) -> pd.DataFrame:
                h.transferred_to AS 移交部门,
                h.source_file AS 来源文件, h.source_sheet AS 工作表, h.source_row AS 行号
         FROM hazards h LEFT JOIN batches b USING (batch_id)
-        WHERE h.hazard_id = $id
+        WHERE h.credit_code = $code AND h.hazard_id = $id
         ORDER BY h.batch_id, h.source_row
-    """, {"id": hazard_id})
+    """, {"code": credit_code, "id": hazard_id})
 
 
 def enterprise_logs(con, credit_code: str, *, start: date, end: date) -> pd.DataFrame:
@@ -409,8 +485,8 @@ def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
     frame = _frame(con, f"""
         {_with(quarter, as_of, districts)},
         {_HAZARD_BASE},
-        methods AS (SELECT hazard_id, method FROM hazards_current),
-        keyed AS (SELECT base.*, {columns} FROM base LEFT JOIN methods USING (hazard_id)),
+        methods AS (SELECT credit_code, hazard_id, method FROM hazards_current),
+        keyed AS (SELECT base.*, {columns} FROM base LEFT JOIN methods USING (credit_code, hazard_id)),
         grouped AS (
             SELECT {", ".join(f"g_{k}" for k in keys)},
                    {" + ".join(f"CASE WHEN grouping(g_{k}) = 0 THEN {i} ELSE 0 END" for i, k in enumerate(keys))} AS grouping_index,

@@ -41,6 +41,23 @@ class DatabaseMissing(Exception):
     """No usable warehouse file."""
 
 
+def database_error_message(error: duckdb.Error) -> str:
+    """What to tell the user when reading the warehouse failed, by what the failure says about the file.
+
+    Only a missing table or an unreadable file means the file is not this system's warehouse;
+    any other database error is a fault of the program, which no reloading of data would fix.
+    """
+    if isinstance(error, duckdb.CatalogException):
+        return (f"读取数据库时出错：数据库中缺少本系统的数据表（{type(error).__name__}）。"
+                "请确认数据库由 `python -m etl load` 生成。")
+    if isinstance(error, (duckdb.IOException, duckdb.SerializationException)):
+        return (f"读取数据库时出错：数据库文件无法读取，可能已损坏或不是本系统的数据库文件（{type(error).__name__}）。"
+                "请用 `python -m etl load` 重新生成数据库。")
+    detail = str(error).splitlines()[0] if str(error) else ""
+    return (f"内部错误，读取数据库未完成，数据库未被改动。请将以下信息发给系统管理员："
+            f"{type(error).__name__}: {detail}")
+
+
 @dataclass
 class PackFiles:
     paths: list[Path] = field(default_factory=list)
@@ -160,7 +177,7 @@ def cmd_pack(args) -> int:
     except DatabaseMissing as error:
         return _fail(str(error), 1)
     except duckdb.Error as error:
-        return _fail(f"读取数据库时出错：{type(error).__name__}。请确认数据库由 `python -m etl load` 生成。", 1)
+        return _fail(database_error_message(error), 1)
     except OSError as error:
         return _fail(f"无法写入输出文件夹 {args.out}：{error.strerror or error}", 1)
     print(f"会商材料已生成（{args.out}）：")

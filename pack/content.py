@@ -51,7 +51,7 @@ class PackContent:
     coverage: pd.DataFrame
     hazards_by_method: pd.DataFrame
     hazards_by_category: pd.DataFrame
-    batches: pd.DataFrame  # the loaded files (file lists carry no records: every pack shows them)
+    batches: pd.DataFrame  # the loaded files with rows of the pack's districts, counted for those rows
     quarantine: pd.DataFrame  # quarantined rows per template and reason, for the districts in scope
     rejected: pd.DataFrame
     indicators: tuple[Indicator, ...] = field(default=INDICATORS)
@@ -167,9 +167,9 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
         coverage=read(explore.report_coverage, quarter, as_of=as_of, districts=scope),
         hazards_by_method=hazards["method"],
         hazards_by_category=hazards["category"],
-        batches=read(explore.batches),
+        batches=read(explore.batches, districts=scope),
         quarantine=read(explore.quarantine_summary, districts=scope),
-        rejected=read(explore.rejected_files),
+        rejected=read(explore.rejected_files, districts=scope),
     )
 
 

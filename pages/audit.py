@@ -1,15 +1,14 @@
 """审计日志 (市级 only): who signed in, imported, rolled back and exported what, and the users."""
+from ui.session import require_page
+
+require_page(role="市级")
+
 import pandas as pd
 import streamlit as st
 
 from etl import users
 from ui import layout
-from ui.session import current_user, users_path
-
-user = current_user()
-if user is None or user.role != "市级":
-    st.error("审计日志仅市级用户可以查看。", icon=":material/lock:")
-    st.stop()
+from ui.session import users_path
 
 st.title("审计日志")
 st.caption("记录登录（成功与失败）、退出、会话超时、数据导入、撤销批次、会商材料下载和表格导出。最新的在前。")

@@ -1,4 +1,8 @@
 """区市对比: one indicator across districts — this quarter's bars, the last 8 quarters' lines, a ranking."""
+from ui.session import require_page
+
+require_page()
+
 import pandas as pd
 import streamlit as st
 

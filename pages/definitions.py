@@ -1,4 +1,8 @@
 """指标说明: every indicator's definition, numerator, denominator and policy sentence."""
+from ui.session import require_page
+
+require_page()
+
 import streamlit as st
 
 from etl.config import settings

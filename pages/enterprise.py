@@ -1,5 +1,9 @@
 """企业画像: one enterprise — its indicators and trend, staff and certificates, training, drills,
 hazard ledger with every version, its supervisor's logs on a calendar, its checklists."""
+from ui.session import require_page
+
+require_page()
+
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +13,7 @@ from metrics.quarters import quarter_range
 from ui import data, filters as flt, layout
 from ui.charts import log_calendar, show_chart, trend_lines
 from ui.style import facts_html, fmt_count, fmt_date, fmt_rate
+from ui.text import chart_text, plain
 
 ENT_KEY, SECTION_KEY, HAZARD_KEY, LIST_KEY = "ent", "ent_view", "ent_hazard", "ent_list"
 
@@ -17,7 +22,7 @@ layout.page_header("企业画像", f)
 
 
 def show_facts(code: str, info: dict) -> None:
-    st.subheader(info["企业名称"])
+    st.subheader(plain(info["企业名称"]))
     facts = {"区市": info["区市"], "行业类别": info["行业类别"] or "—", "企业状态": info["企业状态"],
              "从业人员数": fmt_count(info["从业人员数"]), "驻点监督人员": info["驻点监督人员"] or "—",
              "进驻日期": fmt_date(info["进驻日期"]), "派出单位": info["派出单位"] or "—", "统一社会信用代码": code}
@@ -46,7 +51,7 @@ def show_figures(code: str, info: dict) -> None:
     history = data.query(api.trend, quarter_range(f.quarter, 8), by="enterprise", districts=[info["区市"]],
                          indicators=chosen or list(names)[:1])
     history = history[history["group"] == code]
-    fig = trend_lines(history, series="indicator_name", title=f"{info['企业名称']}：近八个季度指标走势")
+    fig = trend_lines(history, series="indicator_name", title=f"{chart_text(info['企业名称'])}：近八个季度指标走势")
     show_chart(fig, info["企业名称"], "指标走势", f.quarter.label, key="ent_trend")
 
 
@@ -82,7 +87,7 @@ def show_hazards(code: str, info: dict) -> None:
     described = dict(zip(hazards["隐患编号"], hazards["隐患描述"]))
     hazard = st.selectbox("查看隐患的对账销号记录（各版本）", list(described), key=HAZARD_KEY,
                           format_func=lambda h: f"{h}　{described[h]}")
-    layout.table(data.query(explore.hazard_versions, hazard), f"隐患 {hazard} 的各版本", info["企业名称"],
+    layout.table(data.query(explore.hazard_versions, code, hazard), f"隐患 {hazard} 的各版本", info["企业名称"],
                  key="ent_versions", caption="每导入一次台账即形成一个版本；最后一行为当前版本。")
 
 
@@ -92,7 +97,7 @@ def show_logs(code: str, info: dict) -> None:
     if calendar.empty:
         layout.no_data("名册中该企业没有驻点监督人员。")
     for supervisor, days in calendar.groupby("驻点人员", sort=False):
-        fig = log_calendar(days, title=f"{supervisor}：驻点日志填报日历（{f.quarter.cn}）")
+        fig = log_calendar(days, title=f"{chart_text(supervisor)}：驻点日志填报日历（{f.quarter.cn}）")
         show_chart(fig, info["企业名称"], supervisor, "日志填报日历", f.quarter.label, key=f"ent_calendar_{supervisor}")
     logs = data.query(explore.enterprise_logs, code, start=f.quarter.start, end=f.quarter.end)
     layout.table(logs, "本季度工作日志", info["企业名称"], f.quarter.label, key="ent_logs",

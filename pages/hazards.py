@@ -1,5 +1,9 @@
 """隐患整改: hazards found in the quarter by status, category, level and district; ageing of open hazards;
 the overdue list; major hazards with their reporting and transfer status."""
+from ui.session import require_page
+
+require_page()
+
 import streamlit as st
 
 from etl.templates import HAZARD_STATUSES
@@ -11,7 +15,7 @@ from ui.style import LEVEL_COLORS, fmt_rate
 
 f = flt.current()
 layout.page_header("隐患整改", f, templates=("企业名册", "隐患台账"),
-                   note="统计季度内发现的隐患（按各隐患编号的最新台账版本），整改情况按截至日期判断。")
+                   note="统计季度内发现的隐患（各企业每个隐患编号取最新台账版本），整改情况按截至日期判断。")
 
 found = data.query(explore.hazards_found, f.quarter, as_of=f.as_of, districts=f.district_list)
 majors = data.query(explore.major_hazards, f.quarter, as_of=f.as_of, districts=f.district_list)

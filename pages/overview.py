@@ -1,4 +1,8 @@
 """总览: the quarter's indicators, the indicator × district matrix, watch counts and the drill-down."""
+from ui.session import require_page
+
+require_page()
+
 import streamlit as st
 
 from metrics.api import WATCH_TITLES

@@ -1,5 +1,9 @@
 """会商材料: the quarterly meeting pack in one click — the paper's text (editable), the Word brief,
 the data workbook, the printable report and the chart images, for the quarter and districts in the sidebar."""
+from ui.session import require_page
+
+require_page()
+
 import plotly.graph_objects as go
 import streamlit as st
 

@@ -1,5 +1,9 @@
 """数据质量: which files were loaded and when, data as of which date, quarantined rows with reasons,
 rejected files, and enterprises with missing reports."""
+from ui.session import require_page
+
+require_page()
+
 import streamlit as st
 
 from metrics import api, explore
@@ -10,12 +14,12 @@ from ui.style import facts_html, fmt_date
 f = flt.current()
 layout.page_header("数据质量", f, templates=())
 
-batches = data.query(explore.batches)
+batches = data.query(explore.batches, districts=f.district_list)
 quarantine = data.query(explore.quarantine_rows, districts=f.district_list)
-rejected = data.query(explore.rejected_files)
+rejected = data.query(explore.rejected_files, districts=f.district_list)
 coverage = data.query(explore.report_coverage, f.quarter, as_of=f.as_of, districts=f.district_list)
 live = batches[batches["状态"] == "有效"] if len(batches) else batches
-last = data.query(explore.last_loaded_at)
+last = data.query(explore.last_loaded_at, districts=f.district_list)
 
 missing = coverage[coverage["缺报项数"] > 0] if len(coverage) else coverage
 as_of_data = data.query(api.data_as_of)
@@ -57,7 +61,12 @@ else:
                  caption="行号为 Excel 中显示的行号；改正原文件后重新导入即可。")
 
 st.subheader("已导入文件")
-layout.table(batches, "导入批次", key="dq_batches", state_columns=(), empty="尚未导入任何文件。")
+by_district = f.district_list is not None
+layout.table(batches, "导入批次", f.scope_label, key="dq_batches", state_columns=(), empty="尚未导入任何文件。",
+             caption=f"只列出含{f.scope_label}数据行的文件；读取、入库、隔离行数只计{f.scope_label}的行。"
+             if by_district else None)
 
 st.subheader("拒收的文件")
-layout.table(rejected, "拒收文件", key="dq_rejected", empty="没有被拒收的文件。")
+layout.table(rejected, "拒收文件", f.scope_label, key="dq_rejected", empty="没有被拒收的文件。",
+             caption=f"拒收的文件没有可识别区市的数据行，只列出文件名中写明{f.scope_label}的文件。"
+             if by_district else None)

@@ -1,5 +1,9 @@
 """驻点工作: each supervisor's log fill (calendar heat map), special operations supervised on site,
 days stationed and rotation due, and a weekly summary drafted from the logs."""
+from ui.session import require_page
+
+require_page()
+
 import streamlit as st
 
 from metrics import explore
@@ -7,6 +11,7 @@ from ui import data, filters as flt, layout
 from ui.charts import count_bars, log_heatmap, show_chart
 from ui.indicators import SUPERVISION, cards, figures
 from ui.style import LEVEL_COLORS
+from ui.text import chart_text, plain
 
 MAX_HEATMAP_ROWS = 40
 SUPERVISOR_KEY = "sv_who"
@@ -30,7 +35,7 @@ if summary.empty:
 else:
     calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list,
                           worst=MAX_HEATMAP_ROWS)
-    calendar = calendar.assign(人员=calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）")
+    calendar = calendar.assign(人员=chart_text(calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）"))
     note = f"（填报率最低的 {MAX_HEATMAP_ROWS} 人）" if len(summary) > MAX_HEATMAP_ROWS else ""
     fig = log_heatmap(calendar, title=f"日志填报日历{note}：{f.quarter.cn}", row_label="人员")
     show_chart(fig, "驻点日志填报日历", f.scope_label, f.quarter.label, key="sv_heatmap")
@@ -71,10 +76,10 @@ else:
     who = st.selectbox("驻点人员", names, key=SUPERVISOR_KEY, bind="query-params")
     weeks = data.query(explore.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list, supervisor=who)
     if weeks.empty:
-        layout.no_data(f"{who}在{f.quarter.cn}没有工作日志，无法起草周小结。")
+        layout.no_data(f"{plain(who)}在{f.quarter.cn}没有工作日志，无法起草周小结。")
     else:
         for _, week in weeks.head(4).iterrows():
             with st.container(border=True):
-                st.markdown(f"**{who} · {week['企业名称']}**")
-                st.write(week["周小结草稿"])
+                st.markdown(f"**{plain(who)} · {plain(week['企业名称'])}**")
+                st.markdown(plain(week["周小结草稿"]))
         layout.table(weeks, f"{who}的周小结草稿", f.quarter.label, key="sv_weeks")

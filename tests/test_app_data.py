@@ -191,7 +191,7 @@ def test_staff_certificate_states_as_of_quarter_end(con):
 
 
 def test_hazard_versions_keep_the_audit_trail(con):
-    versions = explore.hazard_versions(con, "H-A1")
+    versions = explore.hazard_versions(con, CODE_A, "H-A1")
     assert list(versions["整改状态"]) == ["整改中", "已整改"]
     assert list(versions["来源文件"]) == ["隐患台账_7月.xlsx", "隐患台账_9月.xlsx"]
     ledger = explore.enterprise_hazards(con, CODE_A, as_of=Q3.end).set_index("隐患编号")

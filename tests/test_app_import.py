@@ -13,6 +13,7 @@ from etl import users
 from etl.load import load_paths
 from etl.users import User
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
+from ui.text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 CITY = User("city_clerk", "市化工办 录入员", "市级", None)
@@ -84,11 +85,11 @@ def test_upload_shows_each_files_result_and_the_resend_workbook(tmp_path, wareho
     assert result.loc["broken.xlsx", "结果"] == "拒收"
     assert result.loc["broken.xlsx", "说明"].startswith("文件已损坏或不完整")
     assert result.loc["说明.txt", ["结果", "说明"]].tolist() == [
-        "未上传", "不支持的文件类型“.txt”：只能上传 Excel 工作簿（.xlsx）或 CSV 文件。"]
-    assert result.loc["old.xls", "说明"].startswith("这是旧版 Excel（.xls）文件。")
+        "未上传", "不支持的文件类型“.txt”：只能上传 Excel 工作簿（.xlsx、.xls）或 CSV 文件。"]
+    assert result.loc["old.xls", ["结果", "说明"]].tolist() == ["拒收", "文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。"]
     assert result.loc["huge.csv", "说明"] == "文件大小 20 KB，超过上限 10 KB。请拆分后分别上传。"
     errors = [e.value for e in app.error]
-    assert len(errors) == 4 and any("broken.xlsx" in e for e in errors)
+    assert len(errors) == 4 and any(plain("broken.xlsx") in e for e in errors)  # file names shown as text
 
     workbook = openpyxl.load_workbook(io.BytesIO(app.session_state["resend_workbook"]))
     rows = [[c.value for c in row] for row in workbook["演练记录"].iter_rows()]
@@ -108,10 +109,10 @@ def test_rollback_from_the_page(tmp_path, warehouse):
         ["统一社会信用代码", "演练日期", "应参加人数", "实际参加人数"], [CODE_A, "2026-07-01", "10", "9"]])
     [loaded] = load_paths([drills], warehouse)
     app = open_page(CITY, "pages/data_import.py")
-    app.selectbox[0].select(next(o for o in app.selectbox[0].options if o.startswith(f"批次 {loaded.batch_id}：")))
+    app.selectbox(key="rollback_batch").select(loaded.batch_id)
     app.checkbox[0].check()
     button(app, "撤销批次").click().run()
-    assert [s.value for s in app.success] == [f"已撤销批次 {loaded.batch_id}（drills.csv）。各页面的数字已更新。"]
+    assert [s.value for s in app.success] == [f"已撤销批次 {loaded.batch_id}（{plain('drills.csv')}）。各页面的数字已更新。"]
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM drills").fetchall() == [(0,)]
     con.close()

@@ -7,7 +7,7 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from etl.load import load_paths
-from tests.filemaker import roster_rows, write_xlsx
+from tests.filemaker import CODE_D, roster_rows, write_csv, write_xlsx
 
 
 def rejection(tmp_path, path):
@@ -44,12 +44,19 @@ def test_password_protected_workbook(tmp_path):
     assert rejection(tmp_path, path) == "文件设置了打开密码，无法读取。请在 Excel/WPS 中取消密码后另存为 .xlsx 再发送。"
 
 
-def test_legacy_xls(tmp_path):
+def test_legacy_xls_without_a_template_is_rejected_like_any_workbook(tmp_path):
     workbook = xlwt.Workbook()
     workbook.add_sheet("名册").write(0, 0, "企业名称")
     path = tmp_path / "old.xls"
     workbook.save(str(path))
-    assert rejection(tmp_path, path) == "这是旧版 Excel（.xls）文件。请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）后再发送。"
+    assert rejection(tmp_path, path).startswith("未能识别文件的模板：在任何工作表的前 30 行中都找不到符合模板的表头。")
+
+
+def test_file_named_xls_that_is_not_a_workbook(tmp_path):
+    path = tmp_path / "网页导出.xls"
+    path.write_text("<html><table><tr><td>企业名称</td></tr></table></html>", encoding="utf-8")
+    assert rejection(tmp_path, path) == ("文件的扩展名是 .xls，但内容不是 Excel 工作簿（可能是网页或其他系统导出的表格）。"
+                                         "请在 Excel/WPS 中打开后另存为 Excel 工作簿（.xlsx）再发送。")
 
 
 def test_unknown_template(tmp_path):
@@ -66,4 +73,32 @@ def test_csv_in_an_unexpected_encoding(tmp_path):
 def test_unsupported_file_type(tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("hello", encoding="utf-8")
-    assert rejection(tmp_path, path) == "不支持的文件类型“.txt”。请发送 Excel 工作簿（.xlsx）或 CSV 文件。"
+    assert rejection(tmp_path, path) == "不支持的文件类型“.txt”。请发送 Excel 工作簿（.xlsx 或 .xls）或 CSV 文件。"
+
+
+def test_header_naming_a_column_twice_is_refused(tmp_path):
+    rows = roster_rows()
+    rows[0] = rows[0] + ["企业名称"]
+    for row, other in zip(rows[1:], ["别的企业甲", "别的企业乙", "别的企业丙"]):
+        row.append(other)
+    path = write_xlsx(tmp_path / "two_names.xlsx", {"说明": [["填表说明"]], "名册": rows})
+    assert rejection(tmp_path, path) == (
+        "工作表“名册”第 1 行的表头中“企业名称”出现两次（A 列、J 列），无法判断用哪一列。"
+        "请删除多余的一列或改正列名后再发送；整个文件未加载。")
+
+
+def test_header_naming_a_column_and_its_alias_is_refused(tmp_path):
+    header = ["企业名称", "统一社会信用代码", "单位名称", "所属区市", "从业人员数"]
+    path = write_csv(tmp_path / "alias.csv", [header, ["甲化工有限公司", CODE_D, "乙化工有限公司", "文登区", 10]])
+    assert rejection(tmp_path, path) == (
+        "第 1 行的表头中“企业名称”出现两次（A 列、C 列），无法判断用哪一列。"
+        "请删除多余的一列或改正列名后再发送；整个文件未加载。")
+
+
+def test_header_naming_two_columns_twice_names_both(tmp_path):
+    header = ["企业全称", "统一社会信用代码", "所属区市", "从业人员数", "单位名称", "职工人数", "员工人数"]
+    path = write_csv(tmp_path / "twice.csv", [header, ["甲", CODE_D, "文登区", 10, "乙", 11, 12]])
+    assert rejection(tmp_path, path) == (
+        "第 1 行的表头中“企业名称”出现两次（A 列、E 列），无法判断用哪一列；"
+        "表头中“从业人员数”出现 3 次（D 列、F 列、G 列），无法判断用哪一列。"
+        "请删除多余的一列或改正列名后再发送；整个文件未加载。")

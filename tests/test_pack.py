@@ -394,7 +394,7 @@ def test_pack_for_one_district(con):
     assert tuple(scoped.city_row("certification")[["numerator", "denominator"]]) == (3, 4)
     for records in [*scoped.shortfalls.values(), *scoped.watch.values()]:
         assert set(records["区市"]) <= {"文登区"}
-    assert set(scoped.batches["模板"]) >= {"企业名册", "隐患台账"}  # file lists carry no records: still shown
+    assert set(scoped.batches["模板"]) >= {"企业名册", "隐患台账"}  # the files with 文登区 rows
     document = Document(io.BytesIO(build_brief(scoped)))
     text = "\n".join(brief_text(document)) + "".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "环翠区" not in text and "荣成市" not in text

@@ -12,6 +12,7 @@ from ui import data, session
 from ui.export import file_stem, to_csv, to_xlsx
 from ui.filters import Filters
 from ui.style import fmt_date, style_levels, style_states
+from ui.text import plain
 
 MAX_STYLED_ROWS = 1500
 ALL_TEMPLATES = ("企业名册", "人员台账", "培训记录", "演练记录", "隐患台账", "驻点工作日志", "季度检查表")
@@ -25,7 +26,7 @@ def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = AL
     data_line = f"数据截至 {fmt_date(as_of_data)}" if as_of_data else "数据截至 —（尚无数据）"
     st.html(
         f'<div class="asof">{filters.quarter.cn}　|　截至日期 {filters.as_of_label}　|　'
-        f'{filters.scope_label}　|　<b>{data_line}</b></div>'
+        f'{html.escape(filters.scope_label)}　|　<b>{data_line}</b></div>'
     )
     if note:
         st.caption(note)
@@ -88,7 +89,7 @@ def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_
     """
     if title:
         count = f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""
-        st.markdown(f"**{html.escape(title)}**{count}", unsafe_allow_html=True)  # titles may carry data
+        st.markdown(f"**{plain(title)}**{count}", unsafe_allow_html=True)  # titles may carry data
     if caption:
         st.caption(caption)
     if frame.empty:
