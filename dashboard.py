@@ -17,13 +17,13 @@ import math
 import streamlit as st
 from streamlit import config as streamlit_config
 
-from etl.bootstrap import ensure_demo_database
-from etl.config import districts as configured_districts
-from etl.config import settings
-from etl.users import ROLES, User
+from demo.bootstrap import ensure_demo_database
+from core.config import districts as configured_districts
+from core.config import settings
+from access.users import ROLES, User
 from metrics import explore
-from metrics.access import OutOfScope
-from metrics.quarters import available_quarters
+from access.scope import OutOfScope
+from core.quarters import available_quarters
 from ui import data, session
 from ui.filters import sidebar_filters
 from ui.style import apply_style

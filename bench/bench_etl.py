@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import openpyxl  # noqa: E402
 
-from etl.demo import generate  # noqa: E402
+from demo.generate import generate  # noqa: E402
 from etl.load import load_paths  # noqa: E402
 from etl.readers import read_excel  # noqa: E402
 

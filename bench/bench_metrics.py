@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from etl.config import districts as configured_districts  # noqa: E402
-from etl.store import open_reader  # noqa: E402
-from etl.templates import KEY_STAFF_CATEGORIES  # noqa: E402
+from core.config import districts as configured_districts  # noqa: E402
+from warehouse.store import open_reader  # noqa: E402
+from warehouse.templates import KEY_STAFF_CATEGORIES  # noqa: E402
 from metrics import api  # noqa: E402
-from metrics.dates import shift_months  # noqa: E402
+from core.dates import shift_months  # noqa: E402
 from metrics.indicators import INDICATORS  # noqa: E402
-from metrics.quarters import Quarter, parse_quarter, quarter_range  # noqa: E402
+from core.quarters import Quarter, parse_quarter, quarter_range  # noqa: E402
 from metrics.sql import window_months  # noqa: E402
 
 TARGET_SECONDS = 0.5

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from etl.demo import generate  # noqa: E402
+from demo.generate import generate  # noqa: E402
 from etl.load import load_paths  # noqa: E402
-from metrics.quarters import latest_complete_quarter  # noqa: E402
-from pack.cli import build_pack  # noqa: E402
+from core.quarters import latest_complete_quarter  # noqa: E402
+from pack.build import build_pack  # noqa: E402
 from pack.images import chromium_path  # noqa: E402
 
 TARGET_SECONDS = 15.0

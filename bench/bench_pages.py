@@ -36,7 +36,7 @@ PAGES = {
 
 
 def build_demo(db: Path, scale: int) -> None:
-    from etl.demo import generate
+    from demo.generate import generate
     from etl.load import load_paths
 
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,7 @@ def build_demo(db: Path, scale: int) -> None:
 def warehouse_size(db: Path) -> str:
     import duckdb
 
-    from etl.store import first_row
+    from warehouse.store import first_row
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -64,7 +64,7 @@ def warehouse_size(db: Path) -> str:
 def first_enterprise(db: Path) -> str:
     import duckdb
 
-    from etl.store import first_row
+    from warehouse.store import first_row
 
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -77,7 +77,7 @@ def signed_in_app():
     """The dashboard under AppTest, signed in as a city-level user (who sees every district)."""
     from streamlit.testing.v1 import AppTest
 
-    from etl.users import User
+    from access.users import User
 
     app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     app.session_state["_user"] = User("bench", "基准测试", "市级", None)

@@ -1,5 +1,5 @@
 import sys
 
-from etl.cli import main
+from cli.etl_commands import main
 
 sys.exit(main())

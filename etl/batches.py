@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from etl import store
-from etl.schema import refresh_current
-from etl.store import first_row
-from etl.templates import TEMPLATES
+from warehouse import store
+from warehouse.schema import refresh_current
+from warehouse.store import first_row
+from warehouse.templates import TEMPLATES
 
 
 class RollbackError(Exception):

@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from etl.config import districts
-from etl.templates import DATE_FORMS, TEMPLATES, Column, Template, find
+from core.config import districts
+from warehouse.templates import DATE_FORMS, TEMPLATES, Column, Template, find
 
 INSTRUCTIONS_SHEET = "填表说明"
 VALIDATED_ROWS = 5000  # drop-down lists cover rows 2 … 5000 of the data sheet

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from etl.limits import column_letters
-from etl.templates import BY_NAME, TEMPLATES, Template
+from warehouse.templates import BY_NAME, TEMPLATES, Template
 
 HEADER_SCAN_ROWS = 30
 _BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.config import settings
+from core.config import settings
 
 # Structural sanity bounds of a workbook, far above anything Excel or WPS writes.
 MAX_ZIP_ENTRIES = 10_000

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import hashlib
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +18,13 @@ from typing import Callable, Iterable, Iterator, Mapping
 import duckdb
 import pyarrow as pa
 
-from etl import headers, store, validate
+from etl import headers, validate
+from warehouse import store
 from etl.limits import Limits
 from etl.readers import CSV_SUFFIXES, LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
-from etl.schema import entity_columns, refresh_current
-from etl.store import first_row
-from etl.templates import TEMPLATES, Template
+from warehouse.schema import entity_columns, refresh_current
+from warehouse.store import first_row
+from warehouse.templates import TEMPLATES, Template
 
 
 class UsageError(Exception):
@@ -421,8 +421,9 @@ def load_paths(
     `max_cells` cells.
 
     `demo` marks the warehouse as the demo one (only the demo build passes it). Any
-    other load that loads a file makes it a real warehouse, in the same publish, and
-    then retires the demo accounts (`etl.users.remove_demo_users`).
+    other load that loads a file makes it a real warehouse, in the same publish; from
+    then on sign-in refuses the demo accounts (`access.users.retire_demo_accounts`
+    removes them).
     """
     files = expand_paths(paths)
     if not files:
@@ -454,22 +455,9 @@ def load_paths(
                 for result in _load_group(con, items[0].template, batch, user, limits):
                     report(result)
             refresh_current(con, [items[0].template])
-        was_demo = first_row(con, "SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = '1'")[0] > 0
         real_data = not demo and any(r.status == "loaded" for r in results)
         if demo:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
         elif real_data:
             con.execute("DELETE FROM meta WHERE key = 'is_demo'")
-    if was_demo and real_data:
-        _retire_demo_accounts(db_path)
     return results
-
-
-def _retire_demo_accounts(db_path: str | os.PathLike) -> None:
-    """The warehouse holds real data now; sign-in refuses demo accounts even if this removal fails."""
-    from etl import users
-
-    try:
-        users.remove_demo_users(users.users_db_path(db_path))
-    except Exception:
-        logging.getLogger(__name__).warning("removing the demo accounts failed", exc_info=True)

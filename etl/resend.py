@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from etl import headers
-from etl.spreadsheet import safe_cell
-from etl.templates import BY_TITLE, Template
+from core.spreadsheet import safe_cell
+from warehouse.templates import BY_TITLE, Template
 
 FAULT_FILL = PatternFill("solid", fgColor="FFF2A8")
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from etl.config import settings
+from core.config import settings
 from etl.load import FileResult, load_paths
 
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")

@@ -17,9 +17,9 @@ A data row with no problem is loaded; a row with any problem is quarantined whol
 """
 from __future__ import annotations
 
-from etl.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
-from etl.config import districts
-from etl.templates import NO_WORDS, YES_WORDS, Column, Template
+from core.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
+from core.config import districts
+from warehouse.templates import NO_WORDS, YES_WORDS, Column, Template
 
 _FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26)) \
     + "".join(chr(0xFF41 + i) for i in range(26)) + "．－／：（）　，＿"

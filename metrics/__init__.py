@@ -2,9 +2,9 @@
 
     metrics.api         report, trend, shortfall, watch, finding_level, data_as_of (the public API)
     metrics.indicators  the eleven indicators, each declared once (wording and SQL)
-    metrics.quarters    Quarter, parse_quarter, quarter_range, available_quarters …
+    core.quarters    Quarter, parse_quarter, quarter_range, available_quarters …
     metrics.sql         the base relations every query is written against
-    metrics.cli         `python -m metrics report | shortfall | watch | indicators`
+    cli.metrics_commands         `python -m metrics report | shortfall | watch | indicators`
 
 Nothing here imports streamlit; the dashboard and the meeting pack call `metrics.api`.
 """

@@ -1,5 +1,5 @@
 import sys
 
-from metrics.cli import main
+from cli.metrics_commands import main
 
 sys.exit(main())

@@ -1,6 +1,6 @@
 """The public API of the indicators: figures, trends, shortfall lists and watch lists.
 
-Every function takes an open DuckDB connection (`etl.store.open_reader`) and returns
+Every function takes an open DuckDB connection (`warehouse.store.open_reader`) and returns
 pandas DataFrames. `districts` both selects districts and limits a user to them.
 """
 from __future__ import annotations
@@ -10,13 +10,13 @@ from datetime import date
 
 import pandas as pd
 
-from etl.store import first_row
-from metrics.dates import parse_date
+from warehouse.store import first_row
+from core.dates import parse_date
 from metrics.figures import COLUMNS, GRAIN_ORDER, compute
 from metrics.findings import finding_level
 from metrics.indicators import indicator, resolve_indicators
 from metrics.lists import WATCH_TITLES, latest_data_date, shortfall_records, watch_lists
-from metrics.quarters import Quarter, parse_quarter
+from core.quarters import Quarter, parse_quarter
 from metrics.scope import CITY, UnknownDistrict, UnknownGroup, canonical_district, resolve_districts, sql_literal
 from metrics.sql import make_period
 

@@ -7,7 +7,7 @@ quality (batches, quarantine, rejected files, missing reports).
 Every function takes a DuckDB connection and returns a DataFrame whose column
 names are the Chinese labels shown (and exported) by the dashboard. `districts`
 is None for all districts, else the canonical names to keep. `quarter` is a
-`metrics.quarters.Quarter` (only its `start` and `end` dates are used).
+`core.quarters.Quarter` (only its `start` and `end` dates are used).
 """
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from datetime import date
 
 import pandas as pd
 
-from etl.config import districts as configured_districts, settings
-from etl.store import first_row
-from etl.templates import BY_NAME, KEY_STAFF_CATEGORIES, TEMPLATES
+from core.config import districts as configured_districts, settings
+from warehouse.store import first_row, is_demo as store_is_demo
+from warehouse.templates import BY_NAME, KEY_STAFF_CATEGORIES, TEMPLATES
 from metrics.scope import resolve_districts
 from metrics.sql import base_ctes, make_period
 
@@ -56,7 +56,7 @@ def meta_value(con, key: str) -> str | None:
 
 
 def is_demo(con) -> bool:
-    return meta_value(con, "is_demo") == "1"
+    return store_is_demo(con)
 
 
 def has_any_data(con) -> bool:

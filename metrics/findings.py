@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from etl.config import settings
+from core.config import settings
 
 PASS, WATCH, FIX, NO_DATA = "达标", "关注", "整改", "无数据"
 LEVELS = (PASS, WATCH, FIX, NO_DATA)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from etl.templates import KEY_STAFF_CATEGORIES
+from warehouse.templates import KEY_STAFF_CATEGORIES
 from metrics import rules
 from metrics.scope import sql_list
 

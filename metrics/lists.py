@@ -5,8 +5,8 @@ from datetime import date
 
 import pandas as pd
 
-from etl.config import settings
-from etl.store import first_row
+from core.config import settings
+from warehouse.store import first_row
 from metrics.indicators import Indicator
 from metrics.scope import sql_list
 from metrics.sql import Period, base_ctes, district_list_cte

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from etl.config import districts as configured_districts
+from core.config import districts as configured_districts
 
 CITY = "全市"
 

@@ -33,10 +33,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from etl.config import settings
+from core.config import settings
 from metrics import rules
-from metrics.dates import parse_date, shift_months
-from metrics.quarters import Quarter, parse_quarter
+from core.dates import parse_date, shift_months
+from core.quarters import Quarter, parse_quarter
 from metrics.scope import sql_list, sql_literal
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from pack.cli import main
+from cli.pack_commands import main
 
 sys.exit(main())

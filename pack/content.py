@@ -16,10 +16,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from etl.config import districts as configured_districts
+from core.config import districts as configured_districts
 from metrics import api, explore
 from metrics.indicators import INDICATORS, Indicator
-from metrics.quarters import Quarter, parse_quarter, quarter_range
+from core.quarters import Quarter, parse_quarter, quarter_range
 from metrics.scope import CITY, resolve_districts
 from metrics.sql import make_period
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics.quarters import Quarter
+from core.quarters import Quarter
 
 
 @dataclass(frozen=True)

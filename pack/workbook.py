@@ -5,7 +5,7 @@ charts), 短板清单, 超期隐患, 重大隐患, 证书到期预警, 未报检
 Each data sheet has its title in row 1, a note in row 2, the header in row 3
 (frozen, filtered, repeated on every printed page) and A4 landscape print set-up
 fitted to the page width. Text that a spreadsheet would run as a formula is
-neutralised before it is written (`etl.spreadsheet.neutralise_formulas`).
+neutralised before it is written (`core.spreadsheet.neutralise_formulas`).
 """
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from pack.charts import axis_floor
 from pack.content import PackContent
 from pack.draft import paper_title
 from pack.fmt import LEVEL_BACKGROUNDS, LEVEL_COLORS, date_text, is_missing
-from etl.spreadsheet import neutralise_formulas
+from core.spreadsheet import neutralise_formulas
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1

@@ -6,7 +6,7 @@ require_page(role="市级")
 import pandas as pd
 import streamlit as st
 
-from etl import users
+from access import users
 from ui import layout
 from ui.session import users_path
 

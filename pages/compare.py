@@ -8,7 +8,7 @@ import streamlit as st
 
 from metrics import api
 from metrics.indicators import BY_CODE, INDICATORS
-from metrics.quarters import quarter_range
+from core.quarters import quarter_range
 from ui import data, filters as flt, layout
 from ui.charts import rate_bars, show_chart, trend_lines
 from ui.filters import CITY

@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from access.users import retire_demo_accounts
 from etl.batches import RollbackError, rollback
 from etl.blank import write_blank_templates
 from etl.resend import resend_workbook
-from etl.store import WarehouseBusy
+from warehouse.store import WarehouseBusy
 from etl.uploads import load_uploads, max_upload_bytes, upload_problem
 from metrics import explore
 from ui import data, layout
@@ -65,6 +66,7 @@ def run_import(files) -> None:
             audit("导入失败", f"{len(accepted)} 个文件：{type(error).__name__}")
             raise
         bar.empty()
+        retire_demo_accounts(data.db_path())
         for r in results:
             rows.append({"文件": r.file_name, "模板": r.template or "—", "读取行": r.rows_read, "入库行": r.rows_loaded,
                          "隔离行": r.rows_quarantined, "跳过行": r.rows_skipped, "结果": STATUS_WORDS[r.status],

@@ -5,7 +5,7 @@ require_page()
 
 import streamlit as st
 
-from etl.config import settings
+from core.config import settings
 from metrics.indicators import INDICATORS
 from ui import filters as flt, layout
 from ui.style import legend_html

@@ -9,7 +9,7 @@ import streamlit as st
 
 from metrics import api, explore
 from metrics.indicators import BY_CODE, INDICATORS
-from metrics.quarters import quarter_range
+from core.quarters import quarter_range
 from ui import data, filters as flt, layout
 from ui.charts import log_calendar, show_chart, trend_lines
 from ui.style import facts_html, fmt_count, fmt_date, fmt_rate

@@ -6,7 +6,7 @@ require_page()
 
 import streamlit as st
 
-from etl.templates import HAZARD_STATUSES
+from warehouse.templates import HAZARD_STATUSES
 from metrics import explore
 from ui import data, filters as flt, layout
 from ui.indicators import report

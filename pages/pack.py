@@ -7,7 +7,7 @@ require_page()
 import plotly.graph_objects as go
 import streamlit as st
 
-from metrics.access import Scope
+from access.scope import Scope
 from metrics.sql import AsOfError
 from pack import images
 from pack.brief import build_brief

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from etl.codes import with_check_character
+from core.codes import with_check_character
 
 # Valid 统一社会信用代码 for fixtures. The first was checked by hand:
 # 91110000600037341 -> Σ value×weight = 9·1+1·3+1·9+1·27+6·20+3·8+7·24+3·10+4·30+1·28 = 538;

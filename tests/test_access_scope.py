@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 
 from etl.load import load_paths
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api, explore
-from metrics.access import EVERYONE, OutOfScope, Scope, scoped_call
+from access.scope import EVERYONE, OutOfScope, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 
 WENDENG = Scope(("文登区",))

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from etl.load import load_paths
-from etl.store import ensure_database
+from warehouse.store import ensure_database
 from metrics import explore
-from metrics.quarters import Quarter
+from core.quarters import Quarter
 from tests.filemaker import CODE_A, CODE_B, CODE_C, write_csv, write_xlsx
 from ui.export import file_stem, neutralise_formulas, to_csv, to_xlsx
 

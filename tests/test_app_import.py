@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import users
+from access import users
 from etl.load import load_paths
-from etl.users import User
+from access.users import User
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 from ui.text import plain
 

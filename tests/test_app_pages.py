@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.users import User
+from access.users import User
 from metrics import api
 from tests.filemaker import CODE_A
 from tests.test_app_data import NAME_A, Q3, build_empty_warehouse, build_small_warehouse
@@ -335,8 +335,8 @@ def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypat
 
 
 def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path):
-    from etl import bootstrap
-    from etl.store import writing
+    from demo import bootstrap
+    from warehouse.store import writing
 
     def build_demo(db_path, **_):
         build_small_warehouse(tmp_path / "built").rename(db_path)
@@ -370,7 +370,7 @@ def test_every_chart_has_a_chinese_title_and_a_meaningful_png_name(monkeypatch, 
 # --- sign-in and district users --------------------------------------------------------------------
 
 def test_nothing_is_shown_before_sign_in(monkeypatch, small_db):
-    from etl import users
+    from access import users
 
     users.add_user(small_db.with_name("access.sqlite3"), "zhangsan", "correct-horse-9", role="市级",
                    display_name="市化工办 张三")

@@ -17,10 +17,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import users
+from access import users
 from etl.load import load_paths
-from etl.store import WarehouseBusy
-from etl.users import User
+from warehouse.store import WarehouseBusy
+from access.users import User
 from tests.filemaker import CODE_A, roster_rows, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ import pytest
 from etl import headers
 from etl.blank import write_blank_templates
 from etl.readers import read_file
-from etl.templates import HAZARDS, TEMPLATES, WORK_LOGS
+from warehouse.templates import HAZARDS, TEMPLATES, WORK_LOGS
 
 DISTRICTS = ["环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "南海新区"]
 

@@ -73,7 +73,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> N
 
 @pytest.fixture(scope="module")
 def users_db(tmp_path_factory) -> Path:
-    from etl import users
+    from access import users
 
     path = tmp_path_factory.mktemp("browser_users") / "access.sqlite3"
     users.add_user(path, USERNAME, PASSWORD, role="市级", display_name="市化工办 测试")
@@ -294,7 +294,7 @@ def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, users_db, 
         sheet = openpyxl.load_workbook(xlsx_path).active
         assert [cell.value for cell in sheet[1]][:3] == ["区市", "企业名称", "统一社会信用代码"]
         assert sheet.max_row == 3  # header + H-A0 + H-A2
-        from etl import users
+        from access import users
 
         exported = [(who, what, detail) for _, who, what, detail in users.audit_entries(users_db) if what == "导出表格"]
         assert (USERNAME, "导出表格", csv_path.name) in exported and (USERNAME, "导出表格", xlsx_path.name) in exported

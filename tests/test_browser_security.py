@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.config import settings
+from core.config import settings
 from tests.filemaker import CODE_A, write_csv
 from tests.test_app_data import build_small_warehouse
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ERROR_BOX, FOOTER, _chromium_or_skip, _free_port, \
@@ -38,7 +38,7 @@ DATA_TEXTS = ("批次历史与撤销", "开始导入", "撤销批次", "审计�
 
 
 def warehouse_with_a_city_user(folder: Path) -> tuple[Path, Path]:
-    from etl import users
+    from access import users
 
     db = build_small_warehouse(folder)
     users_db = folder / "access.sqlite3"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from etl.load import load_paths
-from etl.store import db_version, open_reader
+from warehouse.store import db_version, open_reader
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,10 +12,10 @@ import pytest
 import python_calamine
 
 from etl import headers
-from etl.config import districts
-from etl.demo import Quarter, generate, latest_complete_quarter, parse_quarter
+from core.config import districts
+from demo.generate import Quarter, generate, latest_complete_quarter, parse_quarter
 from etl.readers import read_file
-from etl.templates import TEMPLATES
+from warehouse.templates import TEMPLATES
 
 DISTRICTS = {"环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "南海新区"}
 END = "2026Q3"
@@ -259,7 +259,7 @@ def test_default_end_quarter_is_the_latest_complete_one():
 
 def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, tmp_path):
     from etl.load import load_paths
-    from etl.store import open_reader
+    from warehouse.store import open_reader
 
     db = tmp_path / "demo.duckdb"
     results = load_paths([demo_dir], db)

@@ -12,9 +12,10 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl import bootstrap, users
+from demo import bootstrap
+from access import users
 from etl.uploads import load_uploads
-from etl.users import User
+from access.users import User
 from tests.filemaker import CODE_A, roster_rows, write_csv, write_xlsx
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -25,12 +26,12 @@ REAL_CLERK = User("clerk", "市化工办 录入员", "市级", None)
 @pytest.fixture
 def demo_warehouse(tmp_path, monkeypatch) -> Path:
     """What `make run` leaves on first start: the demo warehouse and its demo accounts (a small demo)."""
-    import etl.demo
+    import demo.generate
 
     def small_demo(folder, **_):
         return [write_xlsx(Path(folder) / "企业名册.xlsx", {"名册": roster_rows()})]
 
-    monkeypatch.setattr(etl.demo, "generate", small_demo)
+    monkeypatch.setattr(demo.generate, "generate", small_demo)
     db = tmp_path / "warehouse.duckdb"
     monkeypatch.setenv("WEIHAI_DB", str(db))
     monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
@@ -104,10 +105,10 @@ def test_real_data_ends_the_demo_and_its_accounts(demo_warehouse, tmp_path):
     [result] = load_uploads([real_drills(tmp_path)], demo_warehouse, user="市化工办 录入员")
     assert result.status == "loaded"
     assert not is_demo(demo_warehouse)  # published together with the real batch
-    assert [u.username for u in users.list_users(store)] == [REAL_CLERK.username]  # the demo accounts are gone
 
     app = sign_in_page()
     assert not shows_demo_accounts(app)
+    assert [u.username for u in users.list_users(store)] == [REAL_CLERK.username]  # the demo accounts are gone
     sign_in(app, CITY_NAME, CITY_PASSWORD)
     assert [e.value for e in app.error] == ["用户名或密码不正确。"]
     assert "_user" not in app.session_state

@@ -21,11 +21,11 @@ import duckdb
 import openpyxl
 
 import etl.load as load
-from etl import store
+from warehouse import store
 from etl.limits import Limits
 from etl.load import load_paths
 from etl.resend import resend_workbook
-from etl.store import open_reader
+from warehouse.store import open_reader
 from etl.uploads import display_name, load_uploads
 from tests import hostile_files as hostile
 from tests.filemaker import CODE_A, CODE_B, CODE_C, CODE_D, CODE_E, ROSTER_HEADER, roster_rows, write_csv, write_xlsx

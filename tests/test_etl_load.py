@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from etl.load import load_paths
-from etl.store import first_row
+from warehouse.store import first_row
 from tests.filemaker import CODE_A, CODE_B, CODE_C, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
 
 
@@ -65,7 +65,7 @@ def test_title_rows_aliases_marks_line_breaks_and_notes_rows(tmp_path, db):
 
 def test_district_aliases_from_configuration(tmp_path, db):
     names = ["环翠", "山东省威海市文登", "荣成", "乳山市", "火炬高新区", "经开区", "临港经济技术开发区", "南海"]
-    codes = [CODE_A, CODE_B, CODE_C] + [__import__("etl.codes").codes.with_check_character(f"9137100{i}MA3X0000{i}")
+    codes = [CODE_A, CODE_B, CODE_C] + [__import__("core.codes").codes.with_check_character(f"9137100{i}MA3X0000{i}")
                                         for i in range(5)]
     rows = [ROSTER_HEADER] + [[f"企业{i}", code, name, "", 10] for i, (code, name) in enumerate(zip(codes, names))]
     load(db, write_xlsx(tmp_path / "r.xlsx", {"名册": rows}))

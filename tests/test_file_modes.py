@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from etl import store, users
+from warehouse import store
+from access import users
 from etl.load import load_paths
 from tests.filemaker import roster_rows, write_xlsx
 

@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from etl.batches import rollback
 from etl.load import load_paths
-from etl.store import open_reader, writing
-from etl.users import User
+from warehouse.store import open_reader, writing
+from access.users import User
 from metrics import api, explore
-from metrics.access import OutOfScope, Scope, scoped_call
+from access.scope import OutOfScope, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_xlsx
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")

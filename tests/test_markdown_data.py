@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_paths
-from etl.users import User
+from access.users import User
 from tests.filemaker import CODE_A, CODE_B, ROSTER_HEADER, write_xlsx
 from ui.text import WORD_JOINER as WJ
 from ui.text import plain
@@ -147,7 +147,7 @@ def browser_page(db):
     import subprocess
     import sys
 
-    from etl import users
+    from access import users
     from tests import test_browser as harness
 
     harness._chromium_or_skip()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.cli import main
+from cli.metrics_commands import main
 from tests.metrics_fixtures import CODE_A, CODE_B, world_db
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -7,11 +7,11 @@ from datetime import date as date_
 import duckdb
 import pytest
 
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api
 from metrics.findings import finding_level
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator
-from metrics.quarters import Quarter
+from core.quarters import Quarter
 from metrics.sql import AsOfError
 from tests.metrics_fixtures import CODE_A, CODE_B, CODE_C, CODE_D, CODE_E, CODE_F, build_supervision_world, world_db
 
@@ -235,7 +235,7 @@ def test_declarations():
 
 
 def test_empty_warehouse_gives_no_data(tmp_path):
-    from etl.store import ensure_database
+    from warehouse.store import ensure_database
 
     db = tmp_path / "empty.duckdb"
     ensure_database(db)

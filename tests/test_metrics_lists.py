@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api
 from metrics.scope import UnknownGroup
 from tests.metrics_fixtures import CODE_A, CODE_B, CODE_C, CODE_D, NAME_A, NAME_C, world_db

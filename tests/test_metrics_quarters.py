@@ -5,9 +5,9 @@ from datetime import date
 
 import pytest
 
-from etl.store import open_reader
-from metrics.dates import DateError, parse_date, shift_months
-from metrics.quarters import (Quarter, QuarterError, available_quarters, latest_complete_quarter, parse_quarter,
+from warehouse.store import open_reader
+from core.dates import DateError, parse_date, shift_months
+from core.quarters import (Quarter, QuarterError, available_quarters, latest_complete_quarter, parse_quarter,
                               quarter_of, quarter_range)
 from tests.metrics_fixtures import world_db
 

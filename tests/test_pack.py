@@ -25,11 +25,11 @@ import pytest
 from docx import Document
 from openpyxl.chart import BarChart, LineChart
 
-from etl.config import districts as configured_districts
+from core.config import districts as configured_districts
 from etl.load import load_paths
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api
-from pack import cli
+from cli import pack_commands as cli
 from pack.brief import build_brief
 from pack.content import gather
 from pack.draft import SECTION_TITLES, common_tasks, draft_sections

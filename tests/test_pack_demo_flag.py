@@ -9,15 +9,16 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.store import first_row, open_reader, writing
-from metrics import cli, explore
+from warehouse.store import first_row, open_reader, writing
+from metrics import explore
+from cli import metrics_commands as cli
 from tests.test_app_data import build_small_warehouse
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     db = build_small_warehouse(tmp_path_factory.mktemp("pack_demo"))
-    with writing(db) as con:  # what etl.bootstrap marks a demo warehouse with
+    with writing(db) as con:  # what demo.bootstrap marks a demo warehouse with
         con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
     return db
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.store import open_reader
+from warehouse.store import open_reader
 from pack import images
 from pack.brief import build_brief
 from pack.charts import pack_charts
@@ -121,8 +121,8 @@ def test_without_chromium_the_message_says_what_to_install(content, monkeypatch)
 
 APP = """
 import streamlit as st
-from etl.users import User
-from metrics.quarters import parse_quarter
+from access.users import User
+from core.quarters import parse_quarter
 from ui.filters import Filters
 from ui.session import USER_KEY
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.users import User
+from access.users import User
 from tests.test_app_data import build_small_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """数据质量 for a district user: only the files with rows of their district, counted for those rows.
 
 The attack: a 文登区 user opening 数据质量 saw every district's imported and refused files, with
-names and row counts. The scoped query layer (metrics.access) now shows a file only when it has
+names and row counts. The scoped query layer (access.scope) now shows a file only when it has
 loaded or quarantined rows of the user's district, its counts only for those rows, and a refused
 file only when its name names that district alone.
 """
@@ -13,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_paths
-from etl.store import open_reader
-from etl.users import User
+from warehouse.store import open_reader
+from access.users import User
 from metrics import explore
-from metrics.access import EVERYONE, Scope, scoped_call
+from access.scope import EVERYONE, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")

@@ -8,7 +8,7 @@ import pytest
 from etl.batches import RollbackError, rollback
 from etl.load import load_paths
 from etl.resend import resend_workbook
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api
 from tests.filemaker import CODE_A, CODE_B, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
 

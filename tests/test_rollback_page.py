@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from etl.batches import rollback
 from etl.load import load_paths
-from etl.users import User
+from access.users import User
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 from ui.text import plain
 

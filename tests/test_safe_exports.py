@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from etl.load import load_paths
-from etl.spreadsheet import FORMULA_TRIGGERS
+from core.spreadsheet import FORMULA_TRIGGERS
 from etl.resend import resend_workbook
-from etl.store import open_reader
+from warehouse.store import open_reader
 from metrics import api
 from pack.content import gather
 from pack.workbook import build_workbook

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from etl import users
+from access import users
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG = "用户名或密码不正确。"

@@ -2,10 +2,10 @@
 
 The warehouse file may be replaced at any moment by a load in another process
 (`etl.store` publishes a new file atomically). Every read is keyed on
-`etl.store.db_version(path)`: when it changes, a new read-only connection is
+`warehouse.store.db_version(path)`: when it changes, a new read-only connection is
 opened and every cached result is computed afresh.
 
-Every read goes through `metrics.access.scoped_call` with the signed-in user's
+Every read goes through `access.scope.scoped_call` with the signed-in user's
 districts, and those districts are part of the cache key: a result computed for
 one user's scope is never served to another scope.
 """
@@ -21,10 +21,11 @@ from typing import Any, Callable, Iterator
 
 import streamlit as st
 
-from etl.config import default_db_path
-from etl.store import db_version, open_reader
-from metrics.access import RECORD_FREE, OutOfScope, Scope, scoped_call
-from metrics.quarters import Quarter
+from core.config import default_db_path
+from warehouse.store import db_version, open_reader
+from access.scope import RECORD_FREE, OutOfScope, Scope, scoped_call
+from core.quarters import Quarter
+from ui.identity import current_user
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,6 @@ def _cached_call(module: str, name: str, scope: tuple[str, ...] | None, path: st
 
 def _user_scope(func: Callable) -> tuple[str, ...] | None:
     """The districts the signed-in user may read (None: all); before sign-in only record-free reads."""
-    from ui.session import current_user  # ui.session reads through this module
-
     user = current_user()
     if user is None:
         if func not in RECORD_FREE:

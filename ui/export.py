@@ -1,7 +1,7 @@
 """Table exports: .xlsx and CSV (UTF-8 with BOM, so Excel opens it in Chinese).
 
 Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR) are
-prefixed with an apostrophe by `etl.spreadsheet.neutralise_formulas` before any
+prefixed with an apostrophe by `core.spreadsheet.neutralise_formulas` before any
 table export.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from etl.spreadsheet import neutralise_formulas  # the product's one rule for formula-looking text
+from core.spreadsheet import neutralise_formulas  # the product's one rule for formula-looking text
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 

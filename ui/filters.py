@@ -11,8 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from etl.config import districts as configured_districts
-from metrics.quarters import Quarter, latest_complete_quarter, parse_quarter
+from core.config import districts as configured_districts
+from core.quarters import Quarter, latest_complete_quarter, parse_quarter
 
 QUARTER_KEY = "q"
 AS_OF_KEY = "asof"

@@ -8,12 +8,12 @@ import time
 import pandas as pd
 import streamlit as st
 
-from etl import users
-from etl.config import settings
+from access import users
+from core.config import settings
 from metrics import explore
 from ui import data
+from ui.identity import USER_KEY, current_user
 
-USER_KEY = "_user"
 LAST_SEEN_KEY = "_last_seen"
 NOTICE_KEY = "_login_notice"
 NOT_SIGNED_IN = "（未登录）"
@@ -21,10 +21,6 @@ NOT_SIGNED_IN = "（未登录）"
 
 def users_path():
     return users.users_db_path(data.db_path())
-
-
-def current_user() -> users.User | None:
-    return st.session_state.get(USER_KEY)
 
 
 def audit(action: str, detail: str = "") -> None:
@@ -129,6 +125,8 @@ def login_page() -> None:
         st.error("系统尚未设置任何用户。请管理员在服务器上运行 `python -m etl users add 用户名 --role 市级 --name 显示名称` 后再登录。")
         return
     demo = _warehouse_is_demo()
+    if not demo and data.database_exists():
+        users.retire_demo_accounts(data.db_path())
     with st.form("login"):
         username = st.text_input("用户名", key="login_username")
         password = st.text_input("密码", type="password", key="login_password")

@@ -19,6 +19,7 @@ signs in only if no lock has been set by the time it has been checked.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 import sqlite3
@@ -31,8 +32,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from etl.cliutil import printable
-from etl.config import districts, settings
+from core.config import districts, settings
+from core.text import printable
+from warehouse.store import is_demo as is_demo_warehouse, open_reader
 
 ROLES = {"市级": "市级（市化工专项行动办公室）", "区市": "区市（区市负责人，仅本区市）", "分析": "分析（全部区市，只读）"}
 USERS_ENV_VAR = "WEIHAI_USERS_DB"
@@ -389,3 +391,25 @@ def remove_demo_users(path) -> int:
     """Delete the demo accounts (once real data is loaded); the number removed."""
     with closing(_connect(path)) as con:
         return con.execute("DELETE FROM users WHERE demo = 1").rowcount
+
+
+def retire_demo_accounts(warehouse: str | os.PathLike) -> None:
+    """Remove the demo accounts once the warehouse holds real data.
+
+    The load that ends the demo clears the warehouse's demo mark in its own publish, and from
+    then on `authenticate` refuses demo accounts; this removal (after a load, and whenever the
+    sign-in page is drawn) only tidies the store, so a failure here is logged, not raised.
+    """
+    if not Path(warehouse).exists():
+        return
+    con = open_reader(warehouse)
+    try:
+        demo = is_demo_warehouse(con)
+    finally:
+        con.close()
+    if demo:
+        return
+    try:
+        remove_demo_users(users_db_path(warehouse))
+    except Exception:
+        logging.getLogger(__name__).warning("removing the demo accounts failed", exc_info=True)

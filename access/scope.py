@@ -21,7 +21,8 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from metrics import api, explore, quarters
+from metrics import api, explore
+from core import quarters
 from metrics.scope import resolve_districts
 
 

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from etl import batches as batch_history
-from etl import store, users
-from etl.cliutil import ChineseArgumentParser, format_table, printable, write_csv
-from etl.config import DB_ENV_VAR, default_db_path
+from warehouse import store
+from access import users
+from cli.common import ChineseArgumentParser, format_table, printable, write_csv
+from core.config import DB_ENV_VAR, default_db_path
 from etl.load import UsageError, load_paths
-from etl.users import ROLES
+from access.users import ROLES
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 OPERATOR_HELP = "操作人附注（可选）。批次和审计日志记录的操作人始终是“命令行:操作系统用户名”，附注写在其后的括号中"
@@ -123,6 +124,7 @@ def cmd_load(args) -> int:
         _audit(db, operator, "导入失败", "、".join(map(str, args.paths)) + f"：{error}")
         raise
     _audit(db, operator, "导入", _files_detail(results))
+    users.retire_demo_accounts(db)
     rows = [(r.file_name, r.template or "—", r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped,
              STATUS_WORDS[r.status]) for r in results]
     print(format_table(("文件", "模板", "读取行", "加载行", "隔离行", "跳过行", "结果"), rows))
@@ -185,9 +187,9 @@ def cmd_template(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from etl.demo import generate
+    from demo.generate import generate
 
-    from metrics.quarters import QuarterError, parse_quarter
+    from core.quarters import QuarterError, parse_quarter
 
     if args.scale < 1:
         return _fail("用法错误：--scale 应为不小于 1 的整数。", 2)
@@ -201,7 +203,7 @@ def cmd_demo(args) -> int:
 
 
 def cmd_ensure_demo(args) -> int:
-    from etl.bootstrap import ensure_demo_database
+    from demo.bootstrap import ensure_demo_database
 
     db = args.db or default_db_path()
     if ensure_demo_database(db, progress=_progress):

@@ -26,14 +26,14 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from etl.blank import save_workbook
-from etl.codes import CHARSET as CODE_CHARSET, check_character
-from etl.config import districts as configured_districts
-from etl.templates import (
+from core.codes import CHARSET as CODE_CHARSET, check_character
+from core.config import districts as configured_districts
+from warehouse.templates import (
     CHECKLISTS, DRILLS, ENTERPRISES, HAZARDS, STAFF, TRAINING, WORK_LOGS, Column, Template,
 )
 # The calendar helpers are plain date arithmetic, shared with the indicators.
-from metrics.dates import shift_months
-from metrics.quarters import Quarter, latest_complete_quarter, parse_quarter
+from core.dates import shift_months
+from core.quarters import Quarter, latest_complete_quarter, parse_quarter
 
 QUARTERS_OF_HISTORY = 8
 

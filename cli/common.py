@@ -5,10 +5,10 @@ import argparse
 import csv
 import re
 import sys
-import unicodedata
 from typing import Iterable, Sequence
 
-from etl.spreadsheet import safe_cell
+from core.spreadsheet import safe_cell
+from core.text import display_width, printable
 
 USAGE_ERROR = 2
 
@@ -31,34 +31,6 @@ class ChineseArgumentParser(argparse.ArgumentParser):
                 message = pattern.sub(replacement, message)
                 break
         self.exit(USAGE_ERROR, f"用法错误：{message}\n运行 `{self.prog} --help` 查看用法。\n")
-
-
-_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
-
-
-def printable(value: object, limit: int | None = None) -> str:
-    """`value` as text that cannot drive a terminal or fake a line: control and format characters escaped.
-
-    An escape sequence (`\\x1b[31m`), a newline or a bidi override in a file name or user
-    name is shown as its escape (`\\x1b`, `\\n`, `\\u202e`); the result is cut to `limit`
-    characters (ending with `…`).
-    """
-    text = "" if value is None else str(value)
-    if not text.isprintable():
-        text = "".join(_escape(ch) if unicodedata.category(ch) in _UNPRINTABLE else ch for ch in text)
-    if limit is not None and len(text) > limit:
-        text = text[:limit - 1] + "…"
-    return text
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
-    return named or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _pad(text: str, width: int) -> str:

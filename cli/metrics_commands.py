@@ -16,16 +16,16 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from etl import store
-from etl.cliutil import USAGE_ERROR, ChineseArgumentParser, format_table, write_csv
-from etl.config import DB_ENV_VAR, default_db_path
+from warehouse import store
+from cli.common import USAGE_ERROR, ChineseArgumentParser, format_table, write_csv
+from core.config import DB_ENV_VAR, default_db_path
 from metrics import api
-from metrics.dates import DateError, parse_date
+from core.dates import DateError, parse_date
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator
-from metrics.quarters import QuarterError, latest_complete_quarter, parse_quarter
+from core.quarters import QuarterError, latest_complete_quarter, parse_quarter
 from metrics.scope import UnknownDistrict, UnknownGroup, resolve_districts
 from metrics.sql import AsOfError, make_period
-from pack.cli import add_pack_parser, cmd_pack, database_error_message
+from cli.pack_commands import add_pack_parser, cmd_pack, database_error_message
 
 DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 QUARTER_HELP = "季度，如 2026Q3、2026-Q3、2026年第三季度（默认：最近一个已结束的季度）"

@@ -11,7 +11,7 @@ the 对账销号 audit trail, and rolling back a batch brings the earlier versio
 """
 from __future__ import annotations
 
-from etl.templates import TEMPLATES, Template
+from warehouse.templates import TEMPLATES, Template
 
 SCHEMA_VERSION = "3"  # 3: the hazard ledger is keyed on (enterprise, 隐患编号)
 

@@ -37,7 +37,7 @@ from typing import Iterator
 
 import duckdb
 
-from etl.schema import create_schema
+from warehouse.schema import create_schema
 
 
 WAREHOUSE_MODE = 0o640  # owner writes, the dashboard's group reads, nobody else
@@ -187,3 +187,9 @@ def first_row(con, sql: str, params=None) -> tuple | None:
     """
     rows = con.execute(sql, params or []).fetchall()
     return rows[0] if rows else None
+
+
+def is_demo(con) -> bool:
+    """Whether the warehouse holds the generated demo data (its `meta` mark, set by the demo build only)."""
+    row = first_row(con, "SELECT value FROM meta WHERE key = 'is_demo'")
+    return bool(row and row[0] == "1")

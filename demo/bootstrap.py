@@ -5,20 +5,16 @@ import os
 import tempfile
 from pathlib import Path
 
-from etl import store, users
+from warehouse import store
+from access import users
 from etl.load import load_paths
-from etl.store import first_row
+from warehouse.store import is_demo
 
 DEMO_SEED = 20261
 
 
-def is_demo(con) -> bool:
-    row = first_row(con, "SELECT value FROM meta WHERE key = 'is_demo'")
-    return bool(row and row[0] == "1")
-
-
 def _build_demo(db_path: Path, progress) -> None:
-    from etl.demo import generate
+    from demo.generate import generate
 
     with tempfile.TemporaryDirectory(prefix="weihai-demo-") as folder:
         generate(folder, scale=1, seed=DEMO_SEED)
