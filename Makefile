@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 

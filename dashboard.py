@@ -19,14 +19,15 @@ from streamlit import config as streamlit_config
 
 from demo.bootstrap import ensure_demo_database
 from core.config import districts as configured_districts
-from core.config import settings
+from core.settings import SettingsError, setting, settings
 from access.users import ROLES, User
-from metrics import explore
+from metrics import overview
 from access.scope import OutOfScope
 from core.quarters import available_quarters
 from ui import data, session
 from ui.filters import sidebar_filters
 from ui.style import apply_style
+from ui.text import plain
 
 log = logging.getLogger("dashboard")
 APP_TITLE = "化工专项行动数据看板"
@@ -79,10 +80,10 @@ def sidebar_user(user: User) -> None:
 
 def data_notice() -> None:
     """Say plainly when the figures come from demo data, or when there is no data yet."""
-    if not data.query(explore.has_any_data):
+    if not data.query(overview.has_any_data):
         st.info("数据库中还没有任何数据。请先导入各区市报送的台账（命令行：`python -m etl load 文件或文件夹`），"
                 "各页面随后即显示统计结果。", icon=":material/upload_file:")
-    elif data.query(explore.is_demo):
+    elif data.query(overview.is_demo):
         st.info("当前显示的是系统自动生成的**演示数据**，并非各区市实际报送数据。导入真实台账后即显示实际情况。",
                 icon=":material/science:")
 
@@ -105,15 +106,29 @@ def footer() -> None:
 
 def tie_upload_limit() -> None:
     """Streamlit's own upload size limit is the import setting ([import] max_upload_mb)."""
-    limit = math.ceil(settings()["import"]["max_upload_mb"])
+    try:
+        limit = math.ceil(setting("import.max_upload_mb"))
+    except SettingsError as error:  # every session's run shows it (`settings_checked`)
+        log.error("%s", error)
+        return
     if streamlit_config.get_option("server.maxUploadSize") != limit:
         streamlit_config.set_option("server.maxUploadSize", limit, "config/settings.toml")
+
+
+def settings_checked() -> None:
+    """A bad settings file stops every page before anything reads it, naming the key to fix."""
+    try:
+        settings()
+    except SettingsError as error:
+        st.error(f"系统设置有误，看板无法启动：{plain(error)} 改正后重启看板。", icon=":material/settings:")
+        st.stop()
 
 
 def main() -> None:
     st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide",
                        initial_sidebar_state="expanded")
     apply_style()
+    settings_checked()
     tie_upload_limit()
     if not ensure_database():
         st.error(f"没有找到数据库文件 {data.db_path()}，也无法生成演示数据。请先运行 `python -m etl ensure-demo` "

@@ -21,7 +21,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from metrics import api, explore
+from metrics import api, enterprise, overview, quality
 from core import quarters
 from metrics.scope import resolve_districts
 
@@ -49,15 +49,16 @@ class Scope:
 EVERYONE = Scope(None)
 
 RECORD_FREE: set[Callable] = {
-    explore.is_demo, explore.has_any_data, explore.meta_value, quarters.available_quarters, api.data_as_of,
+    overview.is_demo, overview.has_any_data, overview.meta_value, quarters.available_quarters, api.data_as_of,
 }
 RATE_FUNCTIONS: set[Callable] = {api.report, api.trend}
 ENTERPRISE_KEYED: set[Callable] = {
-    explore.enterprise_info, explore.enterprise_staff, explore.enterprise_training, explore.enterprise_drills,
-    explore.enterprise_hazards, explore.enterprise_logs, explore.enterprise_checklists, explore.hazard_versions,
+    enterprise.enterprise_info, enterprise.enterprise_staff, enterprise.enterprise_training,
+    enterprise.enterprise_drills, enterprise.enterprise_hazards, enterprise.enterprise_logs,
+    enterprise.enterprise_checklists, enterprise.hazard_versions,
 }
 # Quarantined rows whose district cannot be told may be another district's: a limited scope leaves them out.
-KNOWN_DISTRICT_ONLY: set[Callable] = {explore.quarantine_rows, explore.quarantine_summary, explore.quarantine_counts}
+KNOWN_DISTRICT_ONLY: set[Callable] = {quality.quarantine_rows, quality.quarantine_summary, quality.quarantine_counts}
 
 
 def _enterprise_district(con, credit_code: str) -> str | None:

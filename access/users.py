@@ -32,7 +32,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from core.config import districts, settings
+from core.config import districts
+from core.settings import settings
 from core.text import printable
 from warehouse.store import is_demo as is_demo_warehouse, open_reader
 

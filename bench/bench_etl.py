@@ -7,18 +7,15 @@ Also times reading the same .xlsx files with python-calamine and with openpyxl, 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import openpyxl
 
-import openpyxl  # noqa: E402
-
-from demo.generate import generate  # noqa: E402
-from etl.load import load_paths  # noqa: E402
-from etl.readers import read_excel  # noqa: E402
+from demo.generate import generate
+from etl.load import load_paths
+from etl.readers import read_excel
 
 
 def read_with_openpyxl(path: Path) -> int:

@@ -1,6 +1,9 @@
 """Peak memory of loading the largest accepted files and the hostile ones, each in its own child process.
 
-    .venv/bin/python bench/bench_memory.py [--only NAME ...] [--keep DIR]
+    .venv/bin/python -m bench.bench_memory [--only NAME ...] [--keep DIR]
+
+Run it as a module from the project folder: it builds its files with the test suite's
+makers (tests/), which are not part of the installed project.
 
 For every case a child process loads the file into a fresh warehouse with
 `etl.load.load_paths`; the parent reads the child's peak resident set size from
@@ -22,13 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from etl.limits import Limits
+from tests import hostile_files as hostile
+from tests.filemaker import CODE_A
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from etl.limits import Limits  # noqa: E402
-from tests import hostile_files as hostile  # noqa: E402
-from tests.filemaker import CODE_A  # noqa: E402
-
 TARGET_MIB = 1536
 CAP = 8 << 30
 
@@ -50,7 +51,7 @@ def measure(path: Path, db: Path, scratch: Path) -> dict:
     started = time.perf_counter()
     with open(out, "w") as stdout, open(err, "w") as stderr:
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(db)], cwd=ROOT, stdout=stdout,
-                                 stderr=stderr, preexec_fn=_cap, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                                 stderr=stderr, preexec_fn=_cap)
         _, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
     outcome = {"exit": child.returncode, "seconds": time.perf_counter() - started, "peak_mib": usage.ru_maxrss / 1024}

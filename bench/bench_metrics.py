@@ -21,21 +21,19 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from core.config import districts as configured_districts
+from core.dates import shift_months
+from core.quarters import Quarter, parse_quarter, quarter_range
+from metrics import api
+from metrics.indicators import INDICATORS
+from metrics.sql import window_months
+from warehouse.store import open_reader
+from warehouse.templates import KEY_STAFF_CATEGORIES
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from core.config import districts as configured_districts  # noqa: E402
-from warehouse.store import open_reader  # noqa: E402
-from warehouse.templates import KEY_STAFF_CATEGORIES  # noqa: E402
-from metrics import api  # noqa: E402
-from core.dates import shift_months  # noqa: E402
-from metrics.indicators import INDICATORS  # noqa: E402
-from core.quarters import Quarter, parse_quarter, quarter_range  # noqa: E402
-from metrics.sql import window_months  # noqa: E402
-
 TARGET_SECONDS = 0.5
 TARGET_RATIO = 5.0
 GRAINS = ("city", "district", "enterprise")

@@ -10,18 +10,15 @@ best of K runs.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from demo.generate import generate  # noqa: E402
-from etl.load import load_paths  # noqa: E402
-from core.quarters import latest_complete_quarter  # noqa: E402
-from pack.build import build_pack  # noqa: E402
-from pack.images import chromium_path  # noqa: E402
+from core.quarters import latest_complete_quarter
+from demo.generate import generate
+from etl.load import load_paths
+from pack.build import build_pack
+from pack.images import chromium_path
 
 TARGET_SECONDS = 15.0
 

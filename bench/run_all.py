@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/run_all.py
 
-Each script prints its own timings and ratios; none of them asserts anything.
+Each script runs as a module (`python -m bench.<name>`) from the project folder, so that
+bench_memory can reuse the test suite's file makers; each prints its own timings and
+ratios; none of them asserts anything.
 """
 from __future__ import annotations
 
@@ -10,15 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_etl.py", "bench_memory.py", "bench_metrics.py", "bench_pages.py", "bench_pack.py")
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("bench_etl", "bench_memory", "bench_metrics", "bench_pages", "bench_pack")
 
 
 def main() -> int:
     failed = []
     for name in BENCHMARKS:
         print(f"\n=== {name} ===", flush=True)
-        if subprocess.run([sys.executable, str(HERE / name)]).returncode != 0:
+        if subprocess.run([sys.executable, "-m", f"bench.{name}"], cwd=ROOT).returncode != 0:
             failed.append(name)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)

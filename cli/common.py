@@ -1,16 +1,35 @@
-"""Shared pieces of the command-line tools: Chinese usage errors, aligned tables, printable text."""
+"""Shared pieces of the command-line tools: the `--db` option, Chinese usage errors, one map from
+errors to exit codes and messages, and rows printed as an aligned table or as CSV."""
 from __future__ import annotations
 
 import argparse
 import csv
 import re
 import sys
-from typing import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
+
+from core.config import DB_ENV_VAR
+from core.settings import SettingsError, settings
 from core.spreadsheet import safe_cell
 from core.text import display_width, printable
+from warehouse.store import DatabaseMissing
 
+SUCCESS = 0
+FAILED = 1
 USAGE_ERROR = 2
+INTERRUPTED = 130
+
+DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
+FORMATS = ("table", "csv")
+
+
+def add_db_option(parser: argparse.ArgumentParser, note: str = "") -> None:
+    """The `--db` option of every command that reads or writes the warehouse; `note` is added to its help."""
+    parser.add_argument("--db", type=Path, help=DB_HELP + note)
 
 _TRANSLATIONS = (
     (re.compile(r"the following arguments are required: (.*)"), r"缺少必填参数：\1"),
@@ -54,3 +73,93 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence], stream=None) -> N
     writer = csv.writer(stream or sys.stdout, lineterminator="\n")
     writer.writerow(header)
     writer.writerows([("" if v is None else safe_cell(v)) for v in row] for row in rows)
+
+
+def print_rows(header: Sequence[str], rows: Iterable[Sequence], fmt: str = "table") -> None:
+    """Rows on standard output: `table` aligned for a person, `csv` (formulas neutralised) for a spreadsheet."""
+    if fmt == "csv":
+        write_csv(header, rows)
+    elif fmt == "table":
+        print(format_table(header, rows))
+    else:
+        raise ValueError(f"unknown output format: {fmt}")
+
+
+# ---------------------------------------------------------------- errors → exit codes and messages
+
+def database_error_message(error: duckdb.Error) -> str:
+    """What to tell the user when reading the warehouse failed, by what the failure says about the file.
+
+    Only a missing table or an unreadable file means the file is not this system's warehouse;
+    any other database error is a fault of the program, which no reloading of data would fix.
+    """
+    if isinstance(error, duckdb.CatalogException):
+        return (f"读取数据库时出错：数据库中缺少本系统的数据表（{type(error).__name__}）。"
+                "请确认数据库由 `python -m etl load` 生成。")
+    if isinstance(error, (duckdb.IOException, duckdb.SerializationException)):
+        return (f"读取数据库时出错：数据库文件无法读取，可能已损坏或不是本系统的数据库文件（{type(error).__name__}）。"
+                "请用 `python -m etl load` 重新生成数据库。")
+    detail = str(error).splitlines()[0] if str(error) else ""
+    return (f"内部错误，读取数据库未完成，数据库未被改动。请将以下信息发给系统管理员："
+            f"{type(error).__name__}: {detail}")
+
+
+@dataclass(frozen=True)
+class ErrorMap:
+    """Which errors of one tool are the user's to fix; everything else is decided in `outcome`.
+
+    `usage`: a wrong argument (exit 2, "用法错误：…"). `stated`: errors whose own message tells
+    the user what to do (exit 1). `writes_database`: the tool changes the warehouse, and every
+    change is published only when complete, so an interrupted or failed run says the database
+    is unchanged; its exit code reports the write, so a closed output pipe is not a success, and
+    a database error there is a failure of the operation, not a file that cannot be read.
+    """
+    usage: tuple[type[BaseException], ...] = ()
+    stated: tuple[type[BaseException], ...] = ()
+    writes_database: bool = False
+
+
+def outcome(error: BaseException, errors: ErrorMap) -> tuple[int, str | None]:
+    """The exit code and the message (None: say nothing) for an error a command raised."""
+    unchanged = "，数据库未改动" if errors.writes_database else ""
+    if isinstance(error, errors.usage):
+        return USAGE_ERROR, f"用法错误：{error}"
+    if isinstance(error, (DatabaseMissing, *errors.stated)):
+        return FAILED, str(error)
+    if isinstance(error, KeyboardInterrupt):
+        return INTERRUPTED, f"已中断{unchanged}。"
+    if not errors.writes_database:
+        if isinstance(error, duckdb.Error):
+            return FAILED, database_error_message(error)
+        if isinstance(error, BrokenPipeError):  # whoever read the output stopped reading (`| head`)
+            return SUCCESS, None
+    if isinstance(error, BrokenPipeError):  # the work may be done and published: only the report was cut off
+        return FAILED, "输出未显示完整：接收输出的程序已关闭。可用 `python -m etl batches` 查看导入结果。"
+    return FAILED, f"内部错误，操作未完成{unchanged}。请将以下信息发给系统管理员：{type(error).__name__}: {error}"
+
+
+def fail(message: str, code: int = FAILED) -> int:
+    """`message` on standard error, made printable (it may quote a file name or an argument); returns `code`."""
+    print(printable(message), file=sys.stderr)
+    return code
+
+
+def settings_problem() -> str | None:
+    """What is wrong with the settings file (Chinese, naming the key), or None when it is valid.
+
+    Each tool asks first, before its parser (whose help states settings) or any command reads one.
+    """
+    try:
+        settings()
+    except SettingsError as error:
+        return str(error)
+    return None
+
+
+def run_command(command: Callable[[argparse.Namespace], int], args: argparse.Namespace, errors: ErrorMap) -> int:
+    """Run a parsed command; any error becomes an exit code and a Chinese message, never a traceback."""
+    try:
+        return command(args)
+    except (Exception, KeyboardInterrupt) as error:
+        code, message = outcome(error, errors)
+        return code if message is None else fail(message, code)

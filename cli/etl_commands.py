@@ -10,12 +10,13 @@ from pathlib import Path
 from etl import batches as batch_history
 from warehouse import store
 from access import users
-from cli.common import ChineseArgumentParser, format_table, printable, write_csv
-from core.config import DB_ENV_VAR, default_db_path
+from cli.common import (FORMATS, USAGE_ERROR, ChineseArgumentParser, ErrorMap, add_db_option, fail, print_rows,
+                        printable, run_command, settings_problem)
+from core.config import default_db_path
+from core import settings as declared
 from etl.load import UsageError, load_paths
 from access.users import ROLES
 
-DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 OPERATOR_HELP = "操作人附注（可选）。批次和审计日志记录的操作人始终是“命令行:操作系统用户名”，附注写在其后的括号中"
 
 
@@ -26,19 +27,19 @@ def _parser() -> ChineseArgumentParser:
 
     load = commands.add_parser("load", help="加载 Excel/CSV 文件或文件夹（递归）")
     load.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹")
-    load.add_argument("--db", type=Path, help=DB_HELP)
+    add_db_option(load)
     load.add_argument("--user", metavar="附注", help=OPERATOR_HELP)
 
     quarantine = commands.add_parser("quarantine", help="列出被隔离的问题行")
-    quarantine.add_argument("--db", type=Path, help=DB_HELP)
-    quarantine.add_argument("--format", choices=("table", "csv"), default="table")
+    add_db_option(quarantine)
+    quarantine.add_argument("--format", choices=FORMATS, default="table")
 
     batches = commands.add_parser("batches", help="列出已加载的批次（每个文件一行）")
-    batches.add_argument("--db", type=Path, help=DB_HELP)
+    add_db_option(batches)
 
     rollback = commands.add_parser("rollback", help="撤销一个批次")
     rollback.add_argument("batch_id", type=int, metavar="BATCH_ID")
-    rollback.add_argument("--db", type=Path, help=DB_HELP)
+    add_db_option(rollback)
     rollback.add_argument("--user", metavar="附注", help=OPERATOR_HELP)
 
     template = commands.add_parser("template", help="生成空白填报模板（.xlsx）")
@@ -51,8 +52,12 @@ def _parser() -> ChineseArgumentParser:
     demo.add_argument("--seed", type=int, default=20261, help="随机种子")
     demo.add_argument("--quarter", help="最后一个季度，如 2026Q3（默认：最近一个已结束的季度）")
 
+    shown = commands.add_parser("settings", help="列出全部设置项：当前值、默认值、允许范围和说明")
+    shown.add_argument("--format", choices=(*FORMATS, "markdown"), default="table",
+                       help="markdown 为说明文档 docs/settings.md 的内容")
+
     ensure = commands.add_parser("ensure-demo", help="数据库不存在时生成并加载演示数据")
-    ensure.add_argument("--db", type=Path, help=DB_HELP)
+    add_db_option(ensure)
 
     users = commands.add_parser("users", help="看板用户管理：add / remove / passwd / list")
     user_commands = users.add_subparsers(dest="users_command", required=True, metavar="操作",
@@ -68,15 +73,10 @@ def _parser() -> ChineseArgumentParser:
     passwd.add_argument("username")
     user_commands.add_parser("list", help="列出用户")
     for sub in (add, remove, passwd, user_commands.choices["list"]):
-        sub.add_argument("--db", type=Path, help=DB_HELP + "；用户库在其旁边的 access.sqlite3")
+        add_db_option(sub, "；用户库在其旁边的 access.sqlite3")
     for sub in (add, passwd):
         sub.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（供脚本使用）")
     return parser
-
-
-def _fail(message: str, code: int = 1) -> int:
-    print(printable(message), file=sys.stderr)
-    return code
 
 
 def _operator(note: str | None = None) -> str:
@@ -127,7 +127,7 @@ def cmd_load(args) -> int:
     users.retire_demo_accounts(db)
     rows = [(r.file_name, r.template or "—", r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped,
              STATUS_WORDS[r.status]) for r in results]
-    print(format_table(("文件", "模板", "读取行", "加载行", "隔离行", "跳过行", "结果"), rows))
+    print_rows(("文件", "模板", "读取行", "加载行", "隔离行", "跳过行", "结果"), rows)
     total = [sum(r[i] for r in rows) for i in range(2, 6)]
     print(f"\n共 {len(results)} 个文件：读取 {total[0]} 行 = 加载 {total[1]} + 隔离 {total[2]} + 跳过（空行/说明行）{total[3]}。")
     rejected = [r for r in results if r.status == "rejected"]
@@ -139,13 +139,15 @@ def cmd_load(args) -> int:
     return 1 if rejected else 0
 
 
+QUARANTINE_HEADERS = {"csv": ("file", "sheet", "row", "column", "value", "reason"),
+                      "table": ("文件", "工作表", "行号", "列", "值", "原因")}
+
+
 def cmd_quarantine(args) -> int:
     con = store.open_reader(_existing_db(args.db))
     rows = batch_history.list_quarantine(con)
-    if args.format == "csv":
-        write_csv(("file", "sheet", "row", "column", "value", "reason"), rows)
-    elif rows:
-        print(format_table(("文件", "工作表", "行号", "列", "值", "原因"), rows))
+    if rows or args.format == "csv":
+        print_rows(QUARANTINE_HEADERS[args.format], rows, args.format)
     else:
         print("没有被隔离的问题行。")
     return 0
@@ -161,7 +163,7 @@ def cmd_batches(args) -> int:
     if not rows:
         print("还没有加载过任何文件。")
         return 0
-    print(format_table(("批次", "文件", "内容哈希", "模板", "读取", "加载", "隔离", "跳过", "加载时间", "操作人", "状态"), rows))
+    print_rows(("批次", "文件", "内容哈希", "模板", "读取", "加载", "隔离", "跳过", "加载时间", "操作人", "状态"), rows)
     return 0
 
 
@@ -192,11 +194,11 @@ def cmd_demo(args) -> int:
     from core.quarters import QuarterError, parse_quarter
 
     if args.scale < 1:
-        return _fail("用法错误：--scale 应为不小于 1 的整数。", 2)
+        return fail("用法错误：--scale 应为不小于 1 的整数。", USAGE_ERROR)
     try:
         end_quarter = parse_quarter(args.quarter).label if args.quarter else None
     except QuarterError as error:
-        return _fail(f"用法错误：{error}", 2)
+        return fail(f"用法错误：{error}", USAGE_ERROR)
     files = generate(args.out, scale=args.scale, seed=args.seed, end_quarter=end_quarter)
     print(f"已在 {args.out} 生成 {len(files)} 个演示数据文件。加载：python -m etl load {args.out}")
     return 0
@@ -251,25 +253,40 @@ def cmd_users(args) -> int:
         print(printable(DONE_MESSAGES[args.users_command].format(done)))
     else:
         rows = [(u.username, u.display_name, u.role, u.district or "全部") for u in users.list_users(path)]
-        print(format_table(("用户名", "显示名称", "角色", "区市"), rows) if rows else "还没有用户。")
+        if rows:
+            print_rows(("用户名", "显示名称", "角色", "区市"), rows)
+        else:
+            print("还没有用户。")
+    return 0
+
+
+def cmd_settings(args) -> int:
+    if args.format == "markdown":
+        print(declared.markdown(), end="")
+        return 0
+    header = ("设置项", "当前值", "默认值", "允许范围", "说明") if args.format == "table" else \
+        ("key", "value", "default", "range", "help")
+    print_rows(header, declared.rows(), args.format)
+    if args.format == "table":
+        print(f"\n设置文件：{printable(declared.settings_path())}（只写改动的项，未写出的项取默认值）")
     return 0
 
 
 COMMANDS = {
     "load": cmd_load, "quarantine": cmd_quarantine, "batches": cmd_batches, "rollback": cmd_rollback,
     "template": cmd_template, "demo": cmd_demo, "ensure-demo": cmd_ensure_demo, "users": cmd_users,
+    "settings": cmd_settings,
 }
 
 
+ERRORS = ErrorMap(usage=(UsageError,),
+                  stated=(FileNotFoundError, batch_history.RollbackError, store.WarehouseBusy, users.AccessError,
+                          ValueError),
+                  writes_database=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if (problem := settings_problem()) is not None:
+        return fail(problem)
     args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except UsageError as error:
-        return _fail(f"用法错误：{error}", 2)
-    except (FileNotFoundError, batch_history.RollbackError, store.WarehouseBusy, users.AccessError, ValueError) as error:
-        return _fail(str(error))
-    except KeyboardInterrupt:
-        return _fail("已中断，数据库未改动。", 130)
-    except Exception as error:  # the last line of defence: no traceback reaches a user
-        return _fail(f"内部错误，操作未完成，数据库未改动。请将以下信息发给系统管理员：{type(error).__name__}: {error}")
+    return run_command(COMMANDS[args.command], args, ERRORS)

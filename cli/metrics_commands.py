@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import numbers
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,28 +16,24 @@ import duckdb
 import pandas as pd
 
 from warehouse import store
-from cli.common import USAGE_ERROR, ChineseArgumentParser, format_table, write_csv
-from core.config import DB_ENV_VAR, default_db_path
+from warehouse.store import DatabaseMissing
+from cli.common import (FORMATS, ChineseArgumentParser, ErrorMap, add_db_option, fail, print_rows, run_command,
+                        settings_problem)
+from core.config import default_db_path
 from metrics import api
 from core.dates import DateError, parse_date
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator
 from core.quarters import QuarterError, latest_complete_quarter, parse_quarter
 from metrics.scope import UnknownDistrict, UnknownGroup, resolve_districts
 from metrics.sql import AsOfError, make_period
-from cli.pack_commands import add_pack_parser, cmd_pack, database_error_message
+from cli.pack_commands import add_pack_parser, cmd_pack
 
-DB_HELP = f"数据库文件（默认 data/warehouse.duckdb，可用环境变量 {DB_ENV_VAR} 指定）"
 QUARTER_HELP = "季度，如 2026Q3、2026-Q3、2026年第三季度（默认：最近一个已结束的季度）"
 AS_OF_HELP = "截至日期，如 2026-09-30（默认：季度末）"
 DISTRICT_HELP = "只统计该区市（可重复；接受简称，如 文登、高新区）"
 CSV_COLUMNS = ("indicator", "group", "numerator", "denominator", "rate")
 RATE_DECIMALS = 4
-USAGE_ERRORS = (QuarterError, DateError, AsOfError, UnknownDistrict, UnknownIndicator, UnknownGroup)
-
-
-class DatabaseMissing(Exception):
-    """No warehouse file where one was expected."""
-
+ERRORS = ErrorMap(usage=(QuarterError, DateError, AsOfError, UnknownDistrict, UnknownIndicator, UnknownGroup))
 
 class _ChineseHelp(argparse.HelpFormatter):
     def add_usage(self, usage, actions, groups, prefix=None):
@@ -55,7 +50,7 @@ def _chinese_headings(parser, positionals: str = "参数") -> None:
 
 
 def _common(parser, *, as_of: bool = True) -> None:
-    parser.add_argument("--db", type=Path, help=DB_HELP)
+    add_db_option(parser)
     parser.add_argument("--quarter", help=QUARTER_HELP)
     if as_of:
         parser.add_argument("--as-of", dest="as_of", help=AS_OF_HELP)
@@ -79,13 +74,13 @@ def _parser() -> ChineseArgumentParser:
     _common(shortfall)
     shortfall.add_argument("--indicator", required=True, metavar="CODE", help="指标代码，如 certification")
     shortfall.add_argument("--group", metavar="G", help="全市（默认）、区市名称或企业统一社会信用代码")
-    shortfall.add_argument("--format", choices=("table", "csv"), default="table", help="输出格式（默认 table）")
+    shortfall.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
 
     watch = commands.add_parser("watch", help="预警清单：超期隐患、未上报重大隐患、到期证书、未报检查表、待轮换驻点人员")
     _common(watch)
     watch.add_argument("--list", choices=tuple(api.WATCH_TITLES), metavar="LIST",
                        help="只输出一个清单：" + "、".join(f"{k} {v}" for k, v in api.WATCH_TITLES.items()))
-    watch.add_argument("--format", choices=("table", "csv"), default="table", help="输出格式（默认 table）")
+    watch.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
 
     commands.add_parser("indicators", help="列出 11 项指标的代码、名称与口径")
     add_pack_parser(commands)
@@ -158,8 +153,8 @@ def cmd_report(args) -> int:
     con = _open(args.db)
     frame = api.report(con, quarter, by=args.by, as_of=as_of, districts=districts, indicators=codes)
     if args.format == "csv":
-        write_csv(CSV_COLUMNS, zip(frame["indicator"], frame["group"], frame["numerator"], frame["denominator"],
-                                   frame["rate"].map(_rate_decimal)))
+        print_rows(CSV_COLUMNS, zip(frame["indicator"], frame["group"], frame["numerator"], frame["denominator"],
+                                   frame["rate"].map(_rate_decimal)), "csv")
     elif args.format == "json":
         payload = {
             "quarter": quarter.label,
@@ -184,7 +179,7 @@ def cmd_report(args) -> int:
             header = ("指标", "范围", "分子", "分母", "比率", "评定")
             columns = ["indicator_name", "group", "numerator", "denominator"]
         table = frame[columns].assign(rate=frame["rate"].map(_rate_percent), level=frame["level"])
-        print(format_table(header, _frame_rows(table)))
+        print_rows(header, _frame_rows(table))
     return 0
 
 
@@ -195,12 +190,12 @@ def cmd_shortfall(args) -> int:
     con = _open(args.db)
     frame = api.shortfall(con, quarter, item.code, group=args.group, as_of=as_of, districts=districts)
     if args.format == "csv":
-        write_csv(list(frame.columns), _frame_rows(frame))
+        print_rows(list(frame.columns), _frame_rows(frame), "csv")
         return 0
     print(f"{item.name}（{item.code}）— {item.shortfall_title}：{len(frame)} 条；{_scope_line(quarter, as_of, districts)}"
           + (f"，分组：{args.group}" if args.group else ""))
     if len(frame):
-        print(format_table(list(frame.columns), _frame_rows(frame)))
+        print_rows(list(frame.columns), _frame_rows(frame))
     else:
         print("没有缺口记录。")
     return 0
@@ -217,21 +212,21 @@ def cmd_watch(args) -> int:
             if len(chosen) > 1:
                 # Several lists in one file: each block is preceded by its title and separated by a blank line.
                 print(("\n" if n else "") + api.WATCH_TITLES[key])
-            write_csv(list(lists[key].columns), _frame_rows(lists[key]))
+            print_rows(list(lists[key].columns), _frame_rows(lists[key]), "csv")
         return 0
     print(_scope_line(quarter, as_of, districts))
     for key in chosen:
         frame = lists[key]
         print(f"\n{api.WATCH_TITLES[key]}：{len(frame)} 条")
         if len(frame):
-            print(format_table(list(frame.columns), _frame_rows(frame)))
+            print_rows(list(frame.columns), _frame_rows(frame))
     return 0
 
 
 def cmd_indicators(args) -> int:
     rows = [(i.code, i.name, "目标指标" if i.kind == "target" else "驻点工作", f"{i.numerator} / {i.denominator}", i.unit)
             for i in INDICATORS]
-    print(format_table(("代码", "名称", "类别", "分子 / 分母", "单位"), rows))
+    print_rows(("代码", "名称", "类别", "分子 / 分母", "单位"), rows)
     return 0
 
 
@@ -239,24 +234,8 @@ COMMANDS = {"report": cmd_report, "shortfall": cmd_shortfall, "watch": cmd_watch
             "pack": cmd_pack}
 
 
-def _fail(message: str, code: int) -> int:
-    print(message, file=sys.stderr)
-    return code
-
-
 def main(argv: list[str] | None = None) -> int:
+    if (problem := settings_problem()) is not None:
+        return fail(problem)
     args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except USAGE_ERRORS as error:
-        return _fail(f"用法错误：{error}", USAGE_ERROR)
-    except DatabaseMissing as error:
-        return _fail(str(error), 1)
-    except duckdb.Error as error:
-        return _fail(database_error_message(error), 1)
-    except BrokenPipeError:
-        return 0
-    except KeyboardInterrupt:
-        return _fail("已中断。", 130)
-    except Exception as error:  # the last line of defence: no traceback reaches a user
-        return _fail(f"内部错误，操作未完成。请将以下信息发给系统管理员：{type(error).__name__}: {error}", 1)
+    return run_command(COMMANDS[args.command], args, ERRORS)

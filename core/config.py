@@ -1,15 +1,18 @@
-"""Project configuration: district names and settings, read from `config/`.
+"""Project configuration: paths and district names, read from `config/`.
 
 The district list lives in `config/districts.toml` so another city can use the
-product by editing that one file.
+product by editing that one file. The settings are declared in `core.settings`.
 """
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from core.sqltext import sql_literal
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(os.environ.get("WEIHAI_CONFIG_DIR", PROJECT_ROOT / "config"))
@@ -29,13 +32,22 @@ class Districts:
     aliases: dict[str, str]  # alias or canonical name -> canonical name
     strip_prefixes: tuple[str, ...]
 
-    def canonical(self, value: str) -> str | None:
-        text = "".join(str(value).split())
+    def strip_prefix(self, text: str) -> str:
+        """`text` without a leading city/province prefix (the longest that leaves something after it)."""
         for prefix in self.strip_prefixes:
             if text.startswith(prefix) and len(text) > len(prefix):
-                text = text[len(prefix):]
-                break
-        return self.aliases.get(text)
+                return text[len(prefix):]
+        return text
+
+    def strip_prefix_sql(self, expr: str) -> str:
+        """SQL for `strip_prefix` applied to the text expression `expr` (the same rule, for queries)."""
+        if not self.strip_prefixes:
+            return expr
+        pattern = "^(" + "|".join(re.escape(prefix) for prefix in self.strip_prefixes) + ")(.+)$"
+        return f"regexp_replace({expr}, {sql_literal(pattern)}, '\\2')"
+
+    def canonical(self, value: str) -> str | None:
+        return self.aliases.get(self.strip_prefix("".join(str(value).split())))
 
 
 @lru_cache(maxsize=None)
@@ -49,8 +61,3 @@ def districts() -> Districts:
             aliases[alias] = entry["name"]
     prefixes = sorted(raw.get("strip_prefixes", []), key=len, reverse=True)
     return Districts(raw.get("city", ""), tuple(names), aliases, tuple(prefixes))
-
-
-@lru_cache(maxsize=None)
-def settings() -> dict:
-    return tomllib.loads((CONFIG_DIR / "settings.toml").read_text(encoding="utf-8"))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import pandas as pd
+
 _UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
@@ -28,4 +30,13 @@ def _escape(ch: str) -> str:
 
 
 def display_width(text: str) -> int:
+    """Columns `text` takes on screen or in a spreadsheet cell: East Asian wide and full-width characters count two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def display_widths(values: pd.Series) -> pd.Series:
+    """`display_width` of each value as text (0 when missing), measuring each distinct value once."""
+    text = values.astype("string")
+    distinct = text.dropna().unique()
+    widths = dict(zip(distinct, map(display_width, distinct), strict=True))
+    return text.map(widths).fillna(0).astype(int)

@@ -5,9 +5,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from warehouse import store
 from access import users
 from etl.load import load_paths
+from warehouse import store
 from warehouse.store import is_demo
 
 DEMO_SEED = 20261

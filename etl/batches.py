@@ -2,7 +2,8 @@
 
 Every load of a file is a batch. Rolling a batch back removes its rows and its
 quarantined rows; because superseded roster rows and hazard versions were never
-deleted, the `*_current` views return to what they were before the batch.
+deleted, rebuilding the `*_current` tables (`refresh_current`, as every load does)
+brings them back to what they were before the batch.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each template becomes one .xlsx: a data sheet with the canonical header (required
 columns marked `*`), drop-down lists for coded columns, and a `填表说明` sheet that
-explains every column. Everything comes from the declarations in `etl.templates`
+explains every column. Everything comes from the declarations in `warehouse.templates`
 and the district list in the configuration.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.config import districts
+from core.text import display_width
 from warehouse.templates import DATE_FORMS, TEMPLATES, Column, Template, find
 
 INSTRUCTIONS_SHEET = "填表说明"
@@ -112,7 +113,7 @@ def column_width(column: Column) -> float:
     if column.key in WIDE_COLUMNS:
         return WIDE_COLUMNS[column.key]
     base = 30 if column.key == "enterprise_name" else {"credit_code": 22, "date": 14}.get(column.kind, 10)
-    return max(base, 2.2 * len(column.label) + 4)
+    return max(base, 2.2 * display_width(column.label) / 2 + 4)  # 2.2 per Chinese character (two columns)
 
 
 def blank_workbook(template: Template) -> Workbook:

@@ -1,13 +1,13 @@
 """The budgets a file must stay within before it is parsed, and the reasons given when it does not.
 
-Every budget is a setting of `[import]` in config/settings.toml. A file beyond
+Every budget is a setting of `[import]` (core/settings.py). A file beyond
 one is rejected whole, before the parser allocates anything in proportion to it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.config import settings
+from core.settings import settings
 
 # Structural sanity bounds of a workbook, far above anything Excel or WPS writes.
 MAX_ZIP_ENTRIES = 10_000

@@ -3,7 +3,7 @@
 `load_paths` reads every file, recognises its template from the header row,
 loads rosters before the templates that refer to them, and writes each file in
 its own transaction as one batch. All of one call's work is published to
-readers at once (see `etl.store`).
+readers at once (see `warehouse.store`).
 """
 from __future__ import annotations
 

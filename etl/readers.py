@@ -81,11 +81,11 @@ def _open_calamine(path: Path):
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except python_calamine.PasswordError:
-        raise FileRejected(PASSWORD)
+        raise FileRejected(PASSWORD) from None
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # calamine's errors, and its panics (which are not Exceptions)
-        raise FileRejected(CORRUPT)
+        raise FileRejected(CORRUPT) from None
 
 
 def _read_calamine(path: Path, limits: Limits, scan: xlsx_scan.WorkbookScan | None = None) -> list[Sheet]:
@@ -127,11 +127,11 @@ def _read_calamine(path: Path, limits: Limits, scan: xlsx_scan.WorkbookScan | No
     except FileRejected:
         raise
     except python_calamine.PasswordError:
-        raise FileRejected(PASSWORD)
+        raise FileRejected(PASSWORD) from None
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:
-        raise FileRejected(CORRUPT)
+        raise FileRejected(CORRUPT) from None
     finally:
         workbook.close()
 
@@ -217,8 +217,8 @@ def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> list[Shee
                 raise csv_too_many_cells(reader.line_num, len(rows), width, limits)
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            raise cell_too_long(reader.line_num, limits)
-        raise FileRejected(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取。请在 Excel/WPS 中打开后另存为 CSV 再发送。")
+            raise cell_too_long(reader.line_num, limits) from None
+        raise FileRejected(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取。请在 Excel/WPS 中打开后另存为 CSV 再发送。") from None
     return [Sheet(path.stem, rows)]
 
 
@@ -230,7 +230,7 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
                 raise file_too_big(size, limits)
             data = handle.read(limits.max_unpacked_bytes + 1)
     except OSError as error:
-        raise FileRejected(f"文件无法读取（{error.strerror or type(error).__name__}）。")
+        raise FileRejected(f"文件无法读取（{error.strerror or type(error).__name__}）。") from None
     if len(data) > limits.max_unpacked_bytes:
         raise file_too_big(len(data), limits)
     return data

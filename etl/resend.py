@@ -12,16 +12,19 @@ import io
 import json
 from collections import defaultdict
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from etl import headers
-from core.spreadsheet import safe_cell
+from core.spreadsheet import write_table
 from warehouse.templates import BY_TITLE, Template
 
 FAULT_FILL = PatternFill("solid", fgColor="FFF2A8")
-HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
+HEADER_STYLE = {"font": Font(bold=True), "fill": PatternFill("solid", fgColor="DDE7F3"),
+                "alignment": Alignment(wrap_text=True, vertical="center")}
+REASON_WIDTH = 60
 REASON_HEADER = "问题说明"
 ORIGIN_HEADERS = ("原文件", "原工作表", "原行号")
 
@@ -68,25 +71,23 @@ def _layout(template: Template, entries: list[dict]) -> tuple[list[str], dict[st
 def _write_sheet(sheet, template: Template, entries: list[dict]) -> None:
     header, placement = _layout(template, entries)
     position = {name: index + 1 for index, name in enumerate(header)}
-    sheet.append([safe_cell(name) for name in header])  # an extra column's title is the district's text
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    rows = []
     for entry in entries:
         values: dict[str, object] = {}
         for label, value in entry["cells"].items():
             values.setdefault(placement[label], value)
         values[REASON_HEADER] = "；".join(f"{column}：{reason}" for column, reason in entry["problems"])
         values.update(zip(ORIGIN_HEADERS, (entry["file"], entry["sheet"], entry["row"])))
-        sheet.append([safe_cell(values.get(name)) for name in header])
+        rows.append([values.get(name) for name in header])
+    # object columns: the district's cells go back as they came, without number formats
+    # (an extra column's title is the district's text, neutralised like every cell)
+    write_table(sheet, pd.DataFrame(rows, columns=header, dtype=object), header_style=HEADER_STYLE)
+    for row, entry in enumerate(entries, start=2):
         faulty = {placement.get(column, column) for column, _ in entry["problems"]}
         for name in faulty:
             if name in position:
-                sheet.cell(row=sheet.max_row, column=position[name]).fill = FAULT_FILL
-    for index, name in enumerate(header, start=1):
-        width = 60 if name == REASON_HEADER else max(10, min(40, 2 * len(name) + 4))
-        sheet.column_dimensions[get_column_letter(index)].width = width
+                sheet.cell(row=row, column=position[name]).fill = FAULT_FILL
+    sheet.column_dimensions[get_column_letter(position[REASON_HEADER])].width = REASON_WIDTH
     sheet.freeze_panes = "A2"
 
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from core.config import settings
+from core.settings import setting
 from etl.load import FileResult, load_paths
 
 UPLOAD_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -22,7 +22,7 @@ _SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,10}")
 
 
 def max_upload_bytes() -> int:
-    return int(settings()["import"]["max_upload_mb"] * 1024 * 1024)
+    return int(setting("import.max_upload_mb") * 1024 * 1024)
 
 
 def _size_text(size: int) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from core.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
 from core.config import districts
+from core.sqltext import sql_list as in_list, sql_literal as q
 from warehouse.templates import NO_WORDS, YES_WORDS, Column, Template
 
 _FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26)) \
@@ -26,15 +27,6 @@ _FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + 
 _HALFWIDTH = "0123456789" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz" + ".-/:() ,_"
 NOTE_PATTERN = r"^(合\s*计|总\s*计|小\s*计|备\s*注|填表说明|说明[:：]|注[:：]|注\s*[0-9０-９]|填表人|填报人|制表|审核人|联系人|联系电话)"
 DATE_HINT = "可填 2026-07-01、2026/7/1、2026.7.1、2026年7月1日 或 20260701"
-
-
-def q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def in_list(values) -> str:
-    return "(" + ", ".join(q(v) for v in values) + ")"
 
 
 def credit_check_char_sql(v: str) -> str:
@@ -47,7 +39,6 @@ def credit_check_char_sql(v: str) -> str:
 def create_macros(con) -> None:
     """Parsing helpers, temporary to the loading connection (never stored in the warehouse)."""
     d = districts()
-    prefixes = "|".join(d.strip_prefixes)
     district_cases = " ".join(f"WHEN {q(alias)} THEN {q(name)}" for alias, name in d.aliases.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP MACRO fw(s) AS
@@ -73,7 +64,7 @@ def create_macros(con) -> None:
             WHEN upper(s) IN {in_list(YES_WORDS)} THEN true
             WHEN upper(s) IN {in_list(NO_WORDS)} THEN false END;
         CREATE OR REPLACE TEMP MACRO parse_district(s) AS
-          CASE regexp_replace(s, '^({prefixes})(.+)$', '\\2') {district_cases} END;
+          CASE {d.strip_prefix_sql('s')} {district_cases} END;
         CREATE OR REPLACE TEMP MACRO parse_quarter(s) AS CASE
             WHEN regexp_full_match(upper(s), '\\d{{4}}-?Q[1-4]') THEN left(s, 4) || 'Q' || right(s, 1)
             WHEN regexp_full_match(s, '\\d{{4}}年第?[1-4一二三四]季度?') THEN

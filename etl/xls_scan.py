@@ -153,7 +153,7 @@ def workbook_stream(data: bytes, limits: Limits) -> bytes:
             if stream is not None:
                 return stream
     except _TooBig:
-        raise unpacked_too_big(limits)
+        raise unpacked_too_big(limits) from None
     raise _corrupt()
 
 
@@ -431,7 +431,7 @@ def container(stream: bytes) -> bytes:
 
     difat_sectors = []
     rest = fat_ids[109:]
-    for number, sector in enumerate(difat_ids):
+    for number in range(len(difat_ids)):
         chunk = rest[number * 127:(number + 1) * 127]
         chunk += [FREESECT] * (127 - len(chunk))
         following = difat_ids[number + 1] if number + 1 < len(difat_ids) else ENDOFCHAIN

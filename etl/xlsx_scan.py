@@ -152,7 +152,7 @@ def _inflate(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         if tail:
             yield tail
     except zlib.error:
-        raise FileRejected("文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。")
+        raise FileRejected("文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。") from None
 
 
 # Attributes as calamine reads them (its RawAttrIter) ----------------------------------------------
@@ -709,7 +709,7 @@ def scan(data: bytes, limits: Limits) -> WorkbookScan:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
-        raise FileRejected("文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。")
+        raise FileRejected("文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。") from None
     if len(infos) > MAX_ZIP_ENTRIES:
         raise malformed_workbook(f"压缩包内有 {len(infos):,} 个部件")
     if sum(info.file_size for info in infos) > limits.max_unpacked_bytes:
@@ -726,8 +726,8 @@ def scan(data: bytes, limits: Limits) -> WorkbookScan:
         stats = problem.stats
         sheet = _sheet_names(data, infos).get(stats.name)
         if isinstance(problem, _TooManyRows):
-            raise too_many_rows(stats.rows, limits, sheet)
-        raise too_many_cells(max(stats.rows, 1), max(stats.columns, 1), limits, sheet)
+            raise too_many_rows(stats.rows, limits, sheet) from None
+        raise too_many_cells(max(stats.rows, 1), max(stats.columns, 1), limits, sheet) from None
     lengths, longest = _shared_text(parts)
     max_text = 0
     for part in parts:

@@ -17,7 +17,8 @@ from metrics.findings import finding_level
 from metrics.indicators import indicator, resolve_indicators
 from metrics.lists import WATCH_TITLES, latest_data_date, shortfall_records, watch_lists
 from core.quarters import Quarter, parse_quarter
-from metrics.scope import CITY, UnknownDistrict, UnknownGroup, canonical_district, resolve_districts, sql_literal
+from core.sqltext import sql_list, sql_literal
+from metrics.scope import CITY, UnknownDistrict, UnknownGroup, canonical_district, resolve_districts
 from metrics.sql import make_period
 
 __all__ = ["report", "trend", "shortfall", "watch", "WATCH_TITLES", "finding_level", "data_as_of"]
@@ -65,7 +66,7 @@ def _enterprise_in_scope(con, group: str, districts: list[str]) -> str:
         f"SELECT credit_code FROM enterprises_in_scope "
         f"WHERE (upper(credit_code) = upper({sql_literal(text)}) OR name_norm = {sql_literal(text)} "
         f"       OR enterprise_name = {sql_literal(group.strip())}) "
-        f"  AND district IN ({', '.join(sql_literal(d) for d in districts)}) LIMIT 1",
+        f"  AND district IN {sql_list(districts)} LIMIT 1",
     )
     if row is None:
         raise UnknownGroup(f"未找到统计范围内的企业：{group}（分组应为 {CITY}、区市名称或企业的统一社会信用代码）")

@@ -1,4 +1,4 @@
-"""Finding levels (达标 / 关注 / 整改 / 无数据) from config/settings.toml [findings]."""
+"""Finding levels (达标 / 关注 / 整改 / 无数据) from the [findings] settings."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from core.config import settings
+from core.settings import setting
 
 PASS, WATCH, FIX, NO_DATA = "达标", "关注", "整改", "无数据"
 LEVELS = (PASS, WATCH, FIX, NO_DATA)
@@ -15,8 +15,7 @@ _TOLERANCE = 1e-9
 
 
 def thresholds() -> tuple[float, float]:
-    findings = settings().get("findings", {})
-    return float(findings.get("pass_rate", 1.0)), float(findings.get("watch_rate", 0.95))
+    return float(setting("findings.pass_rate")), float(setting("findings.watch_rate"))
 
 
 def level_codes(rates: np.ndarray, denominators: np.ndarray) -> np.ndarray:

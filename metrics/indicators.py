@@ -27,10 +27,12 @@ from dataclasses import dataclass
 
 from warehouse.templates import KEY_STAFF_CATEGORIES
 from metrics import rules
-from metrics.scope import sql_list
+from core.settings import FilledText
+from core.sqltext import sql_list
 
 GRAINS = ("city", "district", "enterprise")
 POLICY = "威化安转办发〔2021〕26号"
+GROUP_NAMES = {"target": "目标指标", "supervision": "驻点工作"}  # Indicator.kind -> the group's name
 
 
 class UnknownIndicator(KeyError):
@@ -45,17 +47,23 @@ class Indicator:
     code: str
     name: str
     clause: str
-    definition: str
-    numerator: str
-    denominator: str
+    # The wording may state a setting as {section.name}, filled in with its value when read.
+    definition: str = FilledText()
+    numerator: str = FilledText()
+    denominator: str = FilledText()
     unit: str
     kind: str  # "target" or "supervision"
     records_sql: str
-    shortfall_title: str  # what a record in the shortfall list is
+    shortfall_title: str = FilledText()  # what a record in the shortfall list is
     shortfall_order: str  # ORDER BY of the shortfall list, after district and enterprise
     grains: tuple[str, ...] = GRAINS
     target: float = 1.0
     figures_sql: str | None = None  # per-enterprise sums, when cheaper than summing the records
+
+    @property
+    def group(self) -> str:
+        """The group the indicator is listed under: 目标指标 or 驻点工作."""
+        return GROUP_NAMES[self.kind]
 
     @property
     def enterprise_sums_sql(self) -> str:
@@ -119,14 +127,14 @@ TRAINING = Indicator(
     name="全员安全教育培训合格率",
     clause=f"{POLICY}：全员安全教育培训合格率达到100%。",
     definition=(
-        "截至日期在岗的全部从业人员中，在截至日期前12个月内（不含起点当日，含截至日期）"
+        "截至日期在岗的全部从业人员中，在截至日期前{indicators.window_months}个月内（不含起点当日，含截至日期）"
         "至少有一次考核合格培训记录的人数占比。"
     ),
-    numerator="近12个月有合格培训的在岗人员",
+    numerator="近{indicators.window_months}个月有合格培训的在岗人员",
     denominator="在岗从业人员",
     unit="人",
     kind="target",
-    shortfall_title="近12个月无合格培训人员",
+    shortfall_title="近{indicators.window_months}个月无合格培训人员",
     shortfall_order='"人员编号"',
     records_sql=f"""
 SELECT period_order, enterprise_key,
@@ -192,7 +200,8 @@ DRILL_PARTICIPATION = Indicator(
     code="drill_participation",
     name="全员参与演练率",
     clause=f"{POLICY}：应急演练全员参与率达到100%。",
-    definition="截至日期前12个月内（不含起点当日，含截至日期）的演练中，实际参加人数之和占应参加人数之和的比例。",
+    definition="截至日期前{indicators.window_months}个月内（不含起点当日，含截至日期）的演练中，"
+               "实际参加人数之和占应参加人数之和的比例。",
     numerator="实际参加人次",
     denominator="应参加人次",
     unit="人次",
@@ -399,6 +408,9 @@ INDICATORS: tuple[Indicator, ...] = (
     RULES, REWARD_PAYOUT, SPECIAL_OPS_ONSITE, LOG_FILL, MAJOR_HAZARD_REPORTED,
 )
 BY_CODE = {i.code: i for i in INDICATORS}
+# The two groups every page and document shows the indicators in (`Indicator.kind`).
+TARGETS: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.kind == "target")
+SUPERVISION: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.kind == "supervision")
 _BY_CODE_OR_NAME = {**BY_CODE, **{i.name: i for i in INDICATORS}}
 
 

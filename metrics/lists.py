@@ -5,10 +5,11 @@ from datetime import date
 
 import pandas as pd
 
-from core.config import settings
+from core.settings import FilledTexts, setting
 from warehouse.store import first_row
+from metrics import rules
 from metrics.indicators import Indicator
-from metrics.scope import sql_list
+from core.sqltext import sql_list
 from metrics.sql import Period, base_ctes, district_list_cte
 
 _PROVENANCE = 'x.source_file AS "来源文件", x.source_sheet AS "工作表", x.source_row AS "行号"'
@@ -43,20 +44,20 @@ def shortfall_records(con, item: Indicator, period: Period, districts: list[str]
 
 
 def _watch_settings() -> dict:
-    watch = settings().get("watch", {})
     return {
-        "expiry_days": int(watch.get("certificate_expiry_days", 90)),
-        "rotation_months": int(watch.get("rotation_months", 6)),
+        "expiry_days": int(setting("watch.certificate_expiry_days")),
+        "rotation_months": int(setting("watch.rotation_months")),
     }
 
 
-WATCH_TITLES: dict[str, str] = {
+# Titles stating a setting read its current value each time they are read.
+WATCH_TITLES = FilledTexts({
     "overdue_hazards": "超期未整改隐患",
     "unreported_major_hazards": "未上报重大隐患",
-    "expiring_certificates": f"{_watch_settings()['expiry_days']}天内到期证书",
+    "expiring_certificates": "{watch.certificate_expiry_days}天内到期证书",
     "missing_checklists": "未报季度检查表企业",
-    "rotation_due": f"驻点满{_watch_settings()['rotation_months']}个月待轮换",
-}
+    "rotation_due": "驻点满{watch.rotation_months}个月待轮换",
+})
 
 _HAZARD_COLUMNS = """x.hazard_id AS "隐患编号", x.level AS "隐患等级", x.category AS "隐患类别",
        x.description AS "隐患描述", x.found_on AS "发现日期\""""
@@ -70,8 +71,7 @@ FROM hazards_current x
 JOIN scope e ON e.credit_code = x.credit_code
 CROSS JOIN periods p
 JOIN district_list d ON d.district = e.district
-WHERE x.found_on <= p.as_of AND x.deadline < p.as_of
-  AND (x.rectified_on IS NULL OR x.rectified_on > p.as_of)
+WHERE x.found_on <= p.as_of AND {overdue}
 ORDER BY d.district_order, e.enterprise_key, x.deadline, x.hazard_id
 """,
     "unreported_major_hazards": """
@@ -122,7 +122,8 @@ ORDER BY d.district_order, e.enterprise_key, x.stationed_on, x.supervisor_name
 
 def watch_lists(con, period: Period, districts: list[str]) -> dict[str, pd.DataFrame]:
     head = f"WITH {base_ctes([period], districts)},\n{district_list_cte(districts)}\n"
-    values = {"enterprise": _ENTERPRISE, "provenance": _PROVENANCE, "hazard": _HAZARD_COLUMNS, **_watch_settings()}
+    values = {"enterprise": _ENTERPRISE, "provenance": _PROVENANCE, "hazard": _HAZARD_COLUMNS,
+              "overdue": rules.overdue("p.as_of", "x."), **_watch_settings()}
     return {
         key: _frame(con, head + _WATCH_SQL[key].format(**values))
         for key in WATCH_TITLES

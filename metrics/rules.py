@@ -20,3 +20,18 @@ def holds_valid_certificate(as_of: str, prefix: str = "") -> str:
 def in_window(day: str, window_start: str, as_of: str) -> str:
     """The 12-month window (as_of − 12 months, as_of]: open at its start, closed at its end."""
     return f"({day} > {window_start} AND {day} <= {as_of})"
+
+
+def rectified(as_of: str, prefix: str = "") -> str:
+    """Rectified by as_of: 整改完成日期 filled in and ≤ as_of."""
+    return f"coalesce({prefix}rectified_on <= {as_of}, FALSE)"
+
+
+def overdue(as_of: str, prefix: str = "") -> str:
+    """超期未整改 at as_of: 整改期限 before as_of and not rectified by as_of (rectified later counts as overdue)."""
+    return f"({prefix}deadline < {as_of} AND NOT {rectified(as_of, prefix)})"
+
+
+def supervisor_name(expr: str) -> str:
+    """A supervisor's name as compared: every space removed, so '王 强' in a log is 王强 of the roster."""
+    return f"regexp_replace({expr}, '\\s', '', 'g')"

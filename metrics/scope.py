@@ -31,13 +31,3 @@ def resolve_districts(names: Iterable[str] | None) -> list[str]:
         return all_names
     chosen = {canonical_district(name) for name in names}
     return [name for name in all_names if name in chosen]
-
-
-def sql_literal(value: str) -> str:
-    """A SQL string literal (values are configuration names, declared codes or validated input)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def sql_list(values: Iterable[str]) -> str:
-    quoted = [sql_literal(value) for value in values]
-    return "(" + ", ".join(quoted) + ")" if quoted else "(NULL)"

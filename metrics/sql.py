@@ -33,11 +33,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from core.config import settings
+from core.settings import setting
 from metrics import rules
 from core.dates import parse_date, shift_months
 from core.quarters import Quarter, parse_quarter
-from metrics.scope import sql_list, sql_literal
+from core.sqltext import sql_list, sql_literal
 
 
 class AsOfError(ValueError):
@@ -60,7 +60,7 @@ class Period:
 
 
 def window_months() -> int:
-    return int(settings().get("indicators", {}).get("window_months", 12))
+    return int(setting("indicators.window_months"))
 
 
 def make_period(quarter: Quarter | str, as_of: date | str | None = None) -> Period:
@@ -153,8 +153,7 @@ stationings AS (
     SELECT DISTINCT enterprise_key, credit_code, supervisor_name, stationed_on, dispatch_unit,
            source_file, source_sheet, source_row
     FROM (
-        SELECT e.*, unnest(regexp_split_to_array(regexp_replace(e.supervisor, '\\s', '', 'g'),
-                                                 '{separators}')) AS supervisor_name
+        SELECT e.*, unnest(regexp_split_to_array({roster_names}, '{separators}')) AS supervisor_name
         FROM scope e
         WHERE e.supervisor IS NOT NULL
     )
@@ -172,7 +171,7 @@ supervision_days AS (
     JOIN weekdays w ON w.day >= coalesce(s.stationed_on, w.day)
 ),
 log_names AS (
-    SELECT supervisor AS written, regexp_replace(supervisor, '\\s', '', 'g') AS supervisor_name
+    SELECT supervisor AS written, {log_name} AS supervisor_name
     FROM (SELECT DISTINCT supervisor FROM work_logs)
 ),
 logged_days AS (
@@ -239,6 +238,7 @@ def base_ctes(periods: list[Period], districts: list[str]) -> str:
         raise ValueError(f"一次最多计算 {MAX_PERIODS} 个季度。")
     return BASE_CTES.format(
         periods=periods_values(periods), scope=scope_cte(districts), separators=_SUPERVISOR_SEPARATORS,
+        roster_names=rules.supervisor_name("e.supervisor"), log_name=rules.supervisor_name("supervisor"),
         found_key=quarter_key("h.found_on"), log_key=quarter_key("l.log_date"),
         on_duty=rules.on_duty("p.as_of", "s."),
         drill_in_window=rules.in_window("d.drill_date", "p.window_start", "p.as_of"),

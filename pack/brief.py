@@ -18,11 +18,12 @@ from docx.shared import Cm, Pt, RGBColor
 from pack.content import PackContent
 from pack.draft import (SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title,
                         section_tables)
-from pack.fmt import LEVEL_BACKGROUNDS, date_text
+from core.presentation import LEVEL_BACKGROUNDS, date_text
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "楷体", "仿宋", "宋体"
 BODY_SIZE, TITLE_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(10.5)
 LINE = Pt(28)
+NO_SPACE = Pt(0)
 INDENT = Pt(32)  # two characters of 三号
 HEADER_FILL = "D9E2F3"
 FIRST_COLUMN_SHARE = 0.22
@@ -42,7 +43,7 @@ def _set_font(run, name: str, size, *, bold: bool = False, color: str | None = N
 
 
 def _paragraph(doc, text: str, font: str = BODY_FONT, size=BODY_SIZE, *, bold: bool = False, indent: bool = True,
-               align=None, line=LINE, color: str | None = None, space_after=Pt(0), keep_with_next: bool = False):
+               align=None, line=LINE, color: str | None = None, space_after=NO_SPACE, keep_with_next: bool = False):
     paragraph = doc.add_paragraph()
     fmt = paragraph.paragraph_format
     fmt.keep_with_next = keep_with_next

@@ -20,14 +20,11 @@ from core.dates import parse_date
 from core.quarters import latest_complete_quarter, parse_quarter
 from metrics.sql import make_period
 from warehouse import store
+from warehouse.store import DatabaseMissing
 
 if TYPE_CHECKING:
     from pack.content import PackContent
     from pack.images import BackgroundRender
-
-
-class DatabaseMissing(Exception):
-    """No usable warehouse file."""
 
 
 @dataclass

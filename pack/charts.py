@@ -13,7 +13,7 @@ import pandas as pd
 
 from metrics.indicators import Indicator
 from pack.content import PackContent
-from pack.fmt import FONT_FAMILY, LEVEL_COLORS, NO_DATA, PRIMARY, SERIES_COLORS, is_missing, rate_text
+from core.presentation import FONT_FAMILY, LEVEL_COLORS, NO_DATA, PRIMARY, SERIES_COLORS, is_missing, rate_text
 
 WIDTH, HEIGHT = 680, 300  # the printable report's column: A4 less 15 mm margins, at 96 dpi
 TARGET_COLOUR = "#C62828"

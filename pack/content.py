@@ -17,15 +17,14 @@ import duckdb
 import pandas as pd
 
 from core.config import districts as configured_districts
-from metrics import api, explore
+from metrics import api, hazards, overview, quality, supervision
+from metrics.changes import with_change
 from metrics.indicators import INDICATORS, Indicator
 from core.quarters import Quarter, parse_quarter, quarter_range
 from metrics.scope import CITY, resolve_districts
 from metrics.sql import make_period
 
 HISTORY_QUARTERS = 8
-TARGETS = tuple(i for i in INDICATORS if i.kind == "target")
-SUPERVISION = tuple(i for i in INDICATORS if i.kind == "supervision")
 
 
 @dataclass
@@ -119,9 +118,7 @@ def _current_figures(read: Read, quarter: Quarter, as_of: date | None, districts
         return history[history["quarter"] == quarter.label].drop(columns="quarter").reset_index(drop=True)
     current = read(api.report, quarter, by=["city", "district"], as_of=as_of, districts=districts)
     previous = history[history["quarter"] == quarter.previous().label]
-    previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
-    merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
-    return merged.assign(change=merged["rate"] - merged["previous_rate"]).drop(columns="previous_rate")
+    return with_change(current, previous).drop(columns="previous_rate")
 
 
 def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
@@ -144,7 +141,7 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
     figures = _current_figures(read, quarter, as_of, scope, history)
     as_of = period.as_of
     shortfalls = {i.code: read(api.shortfall, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
-    hazards = read(explore.hazard_breakdowns, quarter, as_of=as_of, districts=scope)
+    breakdowns = read(hazards.hazard_breakdowns, quarter, as_of=as_of, districts=scope)
     return PackContent(
         quarter=quarter,
         as_of=as_of,
@@ -153,23 +150,23 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
         city=configured_districts().city,
         generated_at=datetime.now().replace(microsecond=0),
         data_as_of=read(api.data_as_of),
-        is_demo=read(explore.is_demo),
+        is_demo=read(overview.is_demo),
         figures=figures,
         history=history,
         history_quarters=history_quarters,
         shortfalls=shortfalls,
         shortfall_counts=count_shortfalls(shortfalls),
         watch=read(api.watch, quarter, as_of=as_of, districts=scope),
-        major_hazards=read(explore.major_hazards, quarter, as_of=as_of, districts=scope),
-        supervisors=read(explore.supervisors, quarter, as_of=as_of, districts=scope),
-        log_fill=read(explore.log_fill_summary, quarter, as_of=as_of, districts=scope),
-        special_ops=read(explore.special_ops, quarter, as_of=as_of, districts=scope),
-        coverage=read(explore.report_coverage, quarter, as_of=as_of, districts=scope),
-        hazards_by_method=hazards["method"],
-        hazards_by_category=hazards["category"],
-        batches=read(explore.batches, districts=scope),
-        quarantine=read(explore.quarantine_summary, districts=scope),
-        rejected=read(explore.rejected_files, districts=scope),
+        major_hazards=read(hazards.major_hazards, quarter, as_of=as_of, districts=scope),
+        supervisors=read(supervision.supervisors, quarter, as_of=as_of, districts=scope),
+        log_fill=read(supervision.log_fill_summary, quarter, as_of=as_of, districts=scope),
+        special_ops=read(supervision.special_ops, quarter, as_of=as_of, districts=scope),
+        coverage=read(quality.report_coverage, quarter, as_of=as_of, districts=scope),
+        hazards_by_method=breakdowns["method"],
+        hazards_by_category=breakdowns["category"],
+        batches=read(quality.batches, districts=scope),
+        quarantine=read(quality.quarantine_summary, districts=scope),
+        rejected=read(quality.rejected_files, districts=scope),
     )
 
 

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.settings import FilledTexts, fill
 from metrics.api import WATCH_TITLES
-from metrics.indicators import BY_CODE, Indicator
-from pack.content import SUPERVISION, TARGETS, PackContent
-from pack.fmt import cn_ordinal, count_text, date_text, is_missing, joined, percent_number, points_text, rate_text
+from metrics.indicators import BY_CODE, SUPERVISION, TARGETS, Indicator
+from pack.content import PackContent
+from core.presentation import (cn_ordinal, count_text, date_text, is_missing, joined, percent_number, points_gap_text,
+                      points_text, rate_text)
 from pack.seasonal import seasonal_tasks
 
 SECTION_TITLES = {
@@ -32,10 +34,11 @@ COMMON_MIN_DISTRICTS = 2
 LISTED_NAMES_MAX = 5
 
 # What the districts should do about each indicator's shortfall (威化安转办发〔2021〕26号).
-MEASURES = {
+MEASURES = FilledTexts({
     "certification": "对关键岗位人员持证情况逐人核查，无证、证书过期人员一律调离关键岗位，限期取证或复审；"
-                     "建立证书到期台账，到期前90天提醒复审。",
-    "training": "对近12个月无合格培训记录的在岗人员组织补训补考，做到全员培训、考核合格后上岗。",
+                     "建立证书到期台账，到期前{watch.certificate_expiry_days}天提醒复审。",
+    "training": "对近{indicators.window_months}个月无合格培训记录的在岗人员组织补训补考，"
+                "做到全员培训、考核合格后上岗。",
     "rectification": "对未整改隐患逐项明确整改责任人、措施和期限，驻点监督人员跟踪巡查、对账销号，实行闭环管理。",
     "drill_participation": "督促企业按应急预案组织演练，对未参加演练人员组织补演，确保全员参与。",
     "responsibility": "督促企业修订完善全员安全生产责任制，逐岗位明确责任并开展考核，确保落实到人。",
@@ -46,12 +49,12 @@ MEASURES = {
                           "驻点监督人员逐次到现场监督，不到场不作业。",
     "log_fill": "驻点监督人员每日填写工作日志、每周形成工作小结，派出单位每周检查填报情况。",
     "major_hazard_reported": "驻点监督人员发现重大隐患立即直报执法部门，对未上报的重大隐患限期补报并跟踪移交处理。",
-}
+})
 WATCH_MEASURES = {
     "overdue_hazards": ("开展超期隐患清零", "逐项核实超期未整改隐患的原因，督促企业限期整改到位，逾期不改的移交执法部门。"),
     "unreported_major_hazards": ("重大隐患补报", "未上报的重大隐患立即补报执法部门。"),
     "missing_checklists": ("规范季度检查表报送", "各区市督促企业按时报送季度检查表，驻点监督人员逐项核实后报送。"),
-    "rotation_due": ("按期轮换驻点监督人员", "驻点满6个月的监督人员按期轮换，做好工作交接。"),
+    "rotation_due": ("按期轮换驻点监督人员", "驻点满{watch.rotation_months}个月的监督人员按期轮换，做好工作交接。"),
 }
 
 
@@ -273,7 +276,8 @@ def _indicator_problems(content: PackContent) -> list[str]:
                               if content.city_row(i.code)["level"] in SHORT_OF_TARGET), start=1):
         city = content.city_row(item.code)
         below = 1 - float(city["rate"])
-        text = (f"{n}. {item.name}：{content.total_phrase}{rate_text(city['rate'])}，低于目标{below * 100:.1f}个百分点"
+        text = (f"{n}. {item.name}：{content.total_phrase}{rate_text(city['rate'])}，"
+                f"低于目标{points_gap_text(below)}"
                 f"（{item.denominator}{count_text(city['denominator'])}{item.unit}，{_gap_text(city, item)}）")
         rows = short[short["indicator"] == item.code]
         if len(rows) and len(content.districts) > 1:
@@ -324,7 +328,7 @@ def _people_problems(content: PackContent) -> list[str]:
     lines = []
     rotation = content.watch["rotation_due"]
     if len(rotation):
-        stationed = WATCH_TITLES["rotation_due"].removesuffix("待轮换")  # 驻点满6个月 (config/settings.toml)
+        stationed = WATCH_TITLES["rotation_due"].removesuffix("待轮换")  # 驻点满N个月 (watch.rotation_months)
         lines.append(f"{stationed}尚未轮换的驻点监督人员{len(rotation)}人次"
                      f"{_by_district(rotation, content.districts, '人次')}。")
     expiring = content.watch["expiring_certificates"]
@@ -374,7 +378,7 @@ def common_tasks(content: PackContent) -> list[Task]:
     for key, (title, measure) in WATCH_MEASURES.items():
         districts = list(_per_district(content.watch[key], content.districts).index)
         if len(districts) >= minimum:
-            tasks.append(Task(key, title, measure, districts))
+            tasks.append(Task(key, title, fill(measure), districts))
     return tasks
 
 

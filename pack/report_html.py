@@ -18,7 +18,7 @@ from pack.charts import HEIGHT, WIDTH, PackChart, pack_charts
 from pack.content import PackContent
 from pack.draft import SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title, \
     section_tables
-from pack.fmt import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, PRIMARY, date_text, is_missing, rate_text, \
+from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, PRIMARY, date_text, is_missing, rate_text, \
     signed_points
 
 # Columns left out of the printed lists (they are in the workbook): they do not fit an A4 page.

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import io
 import math
-import unicodedata
-from datetime import date, datetime
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -29,16 +28,19 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from metrics.api import WATCH_TITLES
 from metrics.findings import thresholds
 from metrics.indicators import Indicator
+from metrics.quality import drills_column
 from pack.charts import axis_floor
 from pack.content import PackContent
 from pack.draft import paper_title
-from pack.fmt import LEVEL_BACKGROUNDS, LEVEL_COLORS, date_text, is_missing
-from core.spreadsheet import neutralise_formulas
+from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, date_text
+from core import spreadsheet
+from core.settings import setting
+from core.spreadsheet import PERCENT, POINTS, neutralise_formulas
+from core.text import display_width, display_widths
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
-PERCENT, POINTS, DATE, DATETIME, INTEGER = "0.0%", "+0.0;-0.0;0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "#,##0"
-MAX_WIDTH, MIN_WIDTH, WIDTH_SAMPLE, LINE_HEIGHT = 48, 6, 400, 15
+LINE_HEIGHT = 15
 DETAIL_WIDTH = 80
 CHART_WIDTH_CM, BAR_HEIGHT_CM, TREND_HEIGHT_CM = 17, 8.5, 9.5
 BAR_ROWS = 19  # rows the bar chart covers at the default row height, before the trend chart starts
@@ -60,116 +62,42 @@ SHORTFALL_FIXED = ["区市", "企业名称", "统一社会信用代码", "来源
 
 # ------------------------------------------------------------------ cells and tables
 
-# East Asian wide characters (CJK, full-width forms) take two columns of a cell.
-_WIDE = r"[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]"
-
-
-def _display_width(value) -> int:
-    text = value if isinstance(value, str) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _display_widths(values: pd.Series) -> pd.Series:
-    """Display width of each value (0 when missing), computed on the whole column at once."""
-    text = values.astype("string")
-    return (text.str.len() + text.str.count(_WIDE)).fillna(0).astype(int)
-
-
-def _python_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """Plain Python values openpyxl writes as the right Excel type: dates as dates, missing as None."""
-    plain = frame.copy()
-    for column in plain.columns:
-        values = plain[column]
-        if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.dt.tz_localize(None)
-        if pd.api.types.is_datetime64_any_dtype(values):
-            midnight = bool((values.dropna().dt.normalize() == values.dropna()).all())
-            converted = values.dt.date if midnight else pd.Series(values.dt.to_pydatetime(), index=values.index)
-            plain[column] = converted.astype(object).where(values.notna(), None)
-        else:
-            plain[column] = values.astype(object).where(values.notna(), None)
-    return plain
-
-
-def _column_format(series: pd.Series) -> str | None:
-    sample = series.dropna().head(50)
-    if pd.api.types.is_datetime64_any_dtype(series):
-        has_time = bool(len(sample)) and bool((sample.dt.normalize() != sample).any())
-        return DATETIME if has_time else DATE
-    if len(sample) and all(isinstance(v, datetime) for v in sample):
-        return DATETIME
-    if len(sample) and all(isinstance(v, date) for v in sample):
-        return DATE
-    if pd.api.types.is_integer_dtype(series):
-        return INTEGER
-    return None
-
-
-def _widths(frame: pd.DataFrame, formats: dict[str, str], max_widths: dict[str, int]) -> list[float]:
-    widths = []
-    for column in frame.columns:
-        if formats.get(column) in (DATE, DATETIME):
-            longest = 16 if formats[column] == DATETIME else 11
-        elif formats.get(column) in (PERCENT, POINTS):
-            longest = 7
-        elif formats.get(column) == INTEGER or pd.api.types.is_numeric_dtype(frame[column]):
-            numbers = pd.to_numeric(frame[column], errors="coerce").abs().max()
-            longest = 4 if is_missing(numbers) else len(f"{numbers:,.0f}") + 2
-        else:
-            longest = int(_display_widths(frame[column].head(WIDTH_SAMPLE)).max())
-        longest = max(longest, _display_width(column))
-        widths.append(min(max_widths.get(column, MAX_WIDTH), max(MIN_WIDTH, longest + 2)))
-    return widths
+HEADER_STYLE = {"fill": HEADER_FILL, "font": HEADER_FONT, "border": BORDER,
+                "alignment": Alignment(horizontal="center", vertical="center", wrap_text=True)}
 
 
 def write_table(ws, frame: pd.DataFrame, top: int, *, left: int = 1, formats: dict[str, str] | None = None,
                 max_widths: dict[str, int] | None = None, empty: str = "无记录") -> tuple[int, int]:
-    """Header at row `top`, data below; returns (first data row, last data row).
+    """`core.spreadsheet.write_table` with the pack's header style; long text wraps.
 
-    Column widths only grow (a sheet may hold several tables); long text wraps.
+    Returns (first data row, last data row).
     """
-    frame = neutralise_formulas(frame.reset_index(drop=True))
-    formats = {**{c: f for c in frame.columns if (f := _column_format(frame[c]))}, **(formats or {})}
-    for offset, column in enumerate(frame.columns):
-        cell = ws.cell(top, left + offset, str(column))
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    if frame.empty:
-        ws.cell(top + 1, left, empty).font = NOTE_FONT
-        return top + 1, top
-    columns = list(frame.columns)
-    for r, values in enumerate(_python_values(frame).itertuples(index=False, name=None), start=top + 1):
-        for offset, value in enumerate(values):
-            ws.cell(r, left + offset, value)
-    # Styles are set per formatted column only: styling every cell costs more than the rest of the workbook.
-    for offset, column in enumerate(columns):
-        if fmt := formats.get(column):
-            for (cell,) in ws.iter_rows(min_row=top + 1, max_row=top + len(frame), min_col=left + offset,
-                                        max_col=left + offset):
-                cell.number_format = fmt
+    first, last = spreadsheet.write_table(ws, frame, top, left=left, formats=formats, max_widths=max_widths,
+                                          header_style=HEADER_STYLE, empty=empty)
+    if last < first:
+        ws.cell(first, left).font = NOTE_FONT
+        return first, last
+    frame = frame.reset_index(drop=True)
     wrapped_lines = pd.Series(1, index=frame.index)
-    for offset, (column, width) in enumerate(zip(columns, _widths(frame, formats, max_widths or {}))):
-        letter = get_column_letter(left + offset)
-        current = ws.column_dimensions[letter].width or 0
-        ws.column_dimensions[letter].width = max(current, width)
+    for offset, column in enumerate(frame.columns):
         if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
             continue
-        lines = _display_widths(frame[column]) / max(current, width)
+        lines = display_widths(neutralise_formulas(frame[[column]])[column]) \
+            / ws.column_dimensions[get_column_letter(left + offset)].width
         if (lines > 1).any():
-            for row in ws.iter_rows(min_row=top + 1, max_row=top + len(frame), min_col=left + offset,
-                                    max_col=left + offset):
+            for row in ws.iter_rows(min_row=first, max_row=last, min_col=left + offset, max_col=left + offset):
                 row[0].alignment = WRAP
             wrapped_lines = np.maximum(wrapped_lines, np.ceil(lines))
     # Viewers do not grow a row to fit wrapped text when the file is opened: set the heights,
     # and align the row's other cells to the top with the wrapped one.
     for index, lines in wrapped_lines[wrapped_lines > 1].items():
-        row = top + 1 + index
+        row = first + index
         ws.row_dimensions[row].height = LINE_HEIGHT * float(lines)
-        for offset in range(len(columns)):
+        for offset in range(len(frame.columns)):
             cell = ws.cell(row, left + offset)
             if not cell.alignment.wrap_text:
                 cell.alignment = TOP
-    return top + 1, top + len(frame)
+    return first, last
 
 
 def _heading(ws, title: str, note: str = "") -> None:
@@ -184,7 +112,7 @@ def _wrap_note(ws, last_column: int) -> None:
     width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, last_column + 1))
     ws.merge_cells(start_row=NOTE_ROW, start_column=1, end_row=NOTE_ROW, end_column=last_column)
     ws.cell(NOTE_ROW, 1).alignment = WRAP
-    ws.row_dimensions[NOTE_ROW].height = 15 * max(1, math.ceil(_display_width(text) * 1.1 / width))
+    ws.row_dimensions[NOTE_ROW].height = 15 * max(1, math.ceil(display_width(text) * 1.1 / width))
 
 
 def _print_setup(ws, *, header_row: int | None = HEADER_ROW, freeze: str | None = None) -> None:
@@ -252,9 +180,10 @@ def _problem_lines(content: PackContent) -> list[tuple[str, str]]:
     coverage = content.coverage
     if len(coverage):
         no_staff = int((coverage["人员台账人数"] == 0).sum())
-        no_drills = int((coverage["近12个月演练次数"] == 0).sum())
+        no_drills = int((coverage[drills_column()] == 0).sum())
         no_logs = int((coverage["本季度日志天数"] == 0).sum())
-        lines.append(("缺报情况", f"没有人员台账的企业 {no_staff} 家；近12个月没有演练记录的企业 {no_drills} 家；"
+        window = setting("indicators.window_months")
+        lines.append(("缺报情况", f"没有人员台账的企业 {no_staff} 家；近{window}个月没有演练记录的企业 {no_drills} 家；"
                                 f"本季度没有驻点工作日志的企业 {no_logs} 家。"))
     if content.quarantine.empty:
         lines.append(("隔离数据", "没有被隔离的数据行。"))
@@ -303,7 +232,7 @@ def _about_sheet(wb, content: PackContent) -> None:
             cell = ws.cell(row, 2, text)
             cell.alignment = WRAP
             ws.cell(row, 1).alignment = Alignment(vertical="top")
-            ws.row_dimensions[row].height = 15 * max(1, math.ceil(_display_width(text) / ABOUT_TEXT_WIDTH))
+            ws.row_dimensions[row].height = 15 * max(1, math.ceil(display_width(text) / ABOUT_TEXT_WIDTH))
             row += 1
         row += 1
     ws.column_dimensions["A"].width = 22

@@ -17,7 +17,7 @@ from etl.blank import write_blank_templates
 from etl.resend import resend_workbook
 from warehouse.store import WarehouseBusy
 from etl.uploads import load_uploads, max_upload_bytes, upload_problem
-from metrics import explore
+from metrics import quality
 from ui import data, layout
 from ui.session import audit, audited, current_user
 from ui.text import plain
@@ -115,7 +115,7 @@ def submit_rollback() -> None:
     """
     state = st.session_state
     choice, confirmed = state.get(ROLLBACK_CHOICE), state.get(ROLLBACK_CONFIRM)
-    if state.get(ROLLBACK_SHOWN) != live_batch_ids(data.query(explore.batches)):
+    if state.get(ROLLBACK_SHOWN) != live_batch_ids(data.query(quality.batches)):
         outcome = ("error", LIST_CHANGED + "撤销未执行：表单显示后有其他导入或撤销，请核对后重新选择并勾选确认。")
     elif choice is None:
         outcome = ("warning", "请先选择要撤销的批次。")
@@ -139,7 +139,7 @@ def rollback_section() -> None:
     outcome = st.session_state.pop(ROLLBACK_OUTCOME, None)
     if outcome:
         getattr(st, outcome[0])(outcome[1])
-    batches = data.query(explore.batches)
+    batches = data.query(quality.batches)
     layout.table(batches, "已导入的批次", key="import_batches", empty="尚未导入任何文件。",
                  caption="每个导入的文件是一个批次。撤销批次会删除它导入的数据，被它覆盖的旧版本随之恢复。")
     live_ids = live_batch_ids(batches)

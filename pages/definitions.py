@@ -5,7 +5,7 @@ require_page()
 
 import streamlit as st
 
-from core.config import settings
+from core.settings import setting
 from metrics.indicators import INDICATORS
 from ui import filters as flt, layout
 from ui.style import legend_html
@@ -16,11 +16,10 @@ KIND_NAMES = {"target": "目标指标（目标 100%）", "supervision": "驻点�
 f = flt.current()
 layout.page_header("指标说明", f, templates=())
 
-findings = settings().get("findings", {})
 st.markdown(
     f"所有比率 = 分子 ÷ 分母；分母为 0 时显示 **无数据**，不视为 100%。区市比率为该区市各企业分子之和除以分母之和，"
-    f"而非企业比率的平均。评定：比率 ≥ {float(findings.get('pass_rate', 1)) * 100:.0f}% 为达标，"
-    f"≥ {float(findings.get('watch_rate', 0.95)) * 100:.0f}% 为关注，其余为整改。已关闭企业不参与任何指标。"
+    f"而非企业比率的平均。评定：比率 ≥ {setting('findings.pass_rate') * 100:.0f}% 为达标，"
+    f"≥ {setting('findings.watch_rate') * 100:.0f}% 为关注，其余为整改。已关闭企业不参与任何指标。"
 )
 st.html(legend_html())
 

@@ -7,7 +7,8 @@ require_page()
 import pandas as pd
 import streamlit as st
 
-from metrics import api, explore
+from core.settings import setting
+from metrics import api, enterprise, supervision
 from metrics.indicators import BY_CODE, INDICATORS
 from core.quarters import quarter_range
 from ui import data, filters as flt, layout
@@ -56,30 +57,31 @@ def show_figures(code: str, info: dict) -> None:
 
 
 def show_staff(code: str, info: dict) -> None:
-    staff = data.query(explore.enterprise_staff, code, as_of=f.as_of)
+    staff = data.query(enterprise.enterprise_staff, code, as_of=f.as_of)
     states = staff["证书状态"].value_counts()
     on_duty = int((staff["在岗状态"] == "在岗").sum())
+    expiry_days = setting("watch.certificate_expiry_days")
     counts = [("在岗人员", on_duty), ("证书已过期", states.get("已过期", 0)), ("关键岗位无证书", states.get("无证书", 0)),
-              ("90天内到期", states.get("即将到期", 0))]
+              (f"{expiry_days}天内到期", states.get("即将到期", 0))]
     for column, (label, value) in zip(st.columns(len(counts)), counts):
         column.metric(label, f"{int(value):,}", border=True)
     layout.table(staff, "人员台账（含证书）", info["企业名称"], key="ent_staff", state_columns=("证书状态",),
                  empty="该企业尚无人员台账。",
-                 caption=f"证书状态按截至日期 {f.as_of_label} 判断；红色为已过期或关键岗位无证书，黄色为 90 天内到期。")
+                 caption=f"证书状态按截至日期 {f.as_of_label} 判断；红色为已过期或关键岗位无证书，黄色为 {expiry_days} 天内到期。")
 
 
 def show_training(code: str, info: dict) -> None:
-    layout.table(data.query(explore.enterprise_training, code), "培训记录", info["企业名称"], key="ent_training",
+    layout.table(data.query(enterprise.enterprise_training, code), "培训记录", info["企业名称"], key="ent_training",
                  state_columns=("考核结果",), empty="该企业尚无培训记录。")
 
 
 def show_drills(code: str, info: dict) -> None:
-    layout.table(data.query(explore.enterprise_drills, code), "演练记录", info["企业名称"], key="ent_drills",
+    layout.table(data.query(enterprise.enterprise_drills, code), "演练记录", info["企业名称"], key="ent_drills",
                  empty="该企业尚无演练记录。")
 
 
 def show_hazards(code: str, info: dict) -> None:
-    hazards = data.query(explore.enterprise_hazards, code, as_of=f.as_of)
+    hazards = data.query(enterprise.enterprise_hazards, code, as_of=f.as_of)
     layout.table(hazards, "隐患台账（每项隐患的最新版本）", info["企业名称"], key="ent_hazards",
                  state_columns=("截至日期状态",), empty="该企业尚无隐患台账。")
     if hazards.empty:
@@ -87,25 +89,25 @@ def show_hazards(code: str, info: dict) -> None:
     described = dict(zip(hazards["隐患编号"], hazards["隐患描述"]))
     hazard = st.selectbox("查看隐患的对账销号记录（各版本）", list(described), key=HAZARD_KEY,
                           format_func=lambda h: f"{h}　{described[h]}")
-    layout.table(data.query(explore.hazard_versions, code, hazard), f"隐患 {hazard} 的各版本", info["企业名称"],
+    layout.table(data.query(enterprise.hazard_versions, code, hazard), f"隐患 {hazard} 的各版本", info["企业名称"],
                  key="ent_versions", caption="每导入一次台账即形成一个版本；最后一行为当前版本。")
 
 
 def show_logs(code: str, info: dict) -> None:
-    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=[info["区市"]],
+    calendar = data.query(supervision.log_fill_calendar, f.quarter, as_of=f.as_of, districts=[info["区市"]],
                           credit_code=code)
     if calendar.empty:
         layout.no_data("名册中该企业没有驻点监督人员。")
     for supervisor, days in calendar.groupby("驻点人员", sort=False):
         fig = log_calendar(days, title=f"{chart_text(supervisor)}：驻点日志填报日历（{f.quarter.cn}）")
         show_chart(fig, info["企业名称"], supervisor, "日志填报日历", f.quarter.label, key=f"ent_calendar_{supervisor}")
-    logs = data.query(explore.enterprise_logs, code, start=f.quarter.start, end=f.quarter.end)
+    logs = data.query(enterprise.enterprise_logs, code, start=f.quarter.start, end=f.quarter.end)
     layout.table(logs, "本季度工作日志", info["企业名称"], f.quarter.label, key="ent_logs",
                  empty="该企业本季度没有工作日志。")
 
 
 def show_checklists(code: str, info: dict) -> None:
-    layout.table(data.query(explore.enterprise_checklists, code), "季度检查表", info["企业名称"],
+    layout.table(data.query(enterprise.enterprise_checklists, code), "季度检查表", info["企业名称"],
                  key="ent_checklists", empty="该企业尚未报送季度检查表。")
 
 
@@ -114,7 +116,7 @@ SECTIONS = {"指标": show_figures, "人员与证书": show_staff, "培训": sho
 
 
 def show_profile(code: str) -> None:
-    info = data.query(explore.enterprise_info, code)
+    info = data.query(enterprise.enterprise_info, code)
     show_facts(code, info)
     # Only the chosen section is queried and drawn (tabs would compute all seven on every run).
     section = st.segmented_control("查看内容", list(SECTIONS), default="指标", required=True, key=SECTION_KEY,
@@ -122,7 +124,7 @@ def show_profile(code: str) -> None:
     SECTIONS[section or "指标"](code, info)
 
 
-found = data.query(explore.enterprise_search, "", districts=f.district_list)
+found = data.query(enterprise.enterprise_search, "", districts=f.district_list)
 
 
 def open_clicked() -> None:

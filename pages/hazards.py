@@ -7,7 +7,7 @@ require_page()
 import streamlit as st
 
 from warehouse.templates import HAZARD_STATUSES
-from metrics import explore
+from metrics import hazards
 from ui import data, filters as flt, layout
 from ui.indicators import report
 from ui.charts import count_bars, donut, show_chart
@@ -17,8 +17,8 @@ f = flt.current()
 layout.page_header("隐患整改", f, templates=("企业名册", "隐患台账"),
                    note="统计季度内发现的隐患（各企业每个隐患编号取最新台账版本），整改情况按截至日期判断。")
 
-found = data.query(explore.hazards_found, f.quarter, as_of=f.as_of, districts=f.district_list)
-majors = data.query(explore.major_hazards, f.quarter, as_of=f.as_of, districts=f.district_list)
+found = data.query(hazards.hazards_found, f.quarter, as_of=f.as_of, districts=f.district_list)
+majors = data.query(hazards.major_hazards, f.quarter, as_of=f.as_of, districts=f.district_list)
 watch = layout.watch(f)
 # the counts are the 隐患整改率's own numerator and denominator, so the cards and the indicator agree
 rectification = report(f, "city", indicators=["rectification"]).iloc[0]
@@ -38,7 +38,7 @@ if total == 0:
     layout.no_data(f"{f.scope_label}{f.quarter.cn}没有发现隐患的记录（无数据）。")
 else:
     OPEN, DONE, OVERDUE = "#F59E0B", LEVEL_COLORS["达标"], LEVEL_COLORS["整改"]
-    breakdowns = data.query(explore.hazard_breakdowns, f.quarter, as_of=f.as_of, districts=f.district_list)
+    breakdowns = data.query(hazards.hazard_breakdowns, f.quarter, as_of=f.as_of, districts=f.district_list)
     left, right = st.columns(2)
     with left:
         status = breakdowns["status"]
@@ -66,12 +66,12 @@ else:
     layout.table(district.drop(columns=["期限内未整改"]), "各区市隐患整改情况", f.quarter.label, key="hz_district_table")
 
 st.subheader("未整改隐患账龄")
-ageing = data.query(explore.hazard_ageing, f.quarter, as_of=f.as_of, districts=f.district_list)
+ageing = data.query(hazards.hazard_ageing, f.quarter, as_of=f.as_of, districts=f.district_list)
 if ageing.empty:
     layout.no_data(f"截至 {f.as_of_label}，没有未整改的隐患。")
 else:
     wide = ageing.pivot_table(index="隐患账龄", columns="隐患等级", values="未整改隐患数", aggfunc="sum", fill_value=0)
-    wide = wide.reindex([b for b in explore.AGEING_BUCKETS if b in wide.index]).reset_index()
+    wide = wide.reindex([b for b in hazards.AGEING_BUCKETS if b in wide.index]).reset_index()
     levels = [c for c in ("一般隐患", "重大隐患") if c in wide.columns]
     fig = count_bars(wide, x="隐患账龄", ys=levels, colors=["#F59E0B", "#C62828"][:len(levels)],
                      title=f"截至 {f.as_of_label} 仍未整改的隐患（按发现至今天数）")

@@ -6,9 +6,9 @@ require_page()
 import streamlit as st
 
 from metrics.api import WATCH_TITLES
-from metrics.indicators import BY_CODE, INDICATORS
+from metrics.indicators import BY_CODE, INDICATORS, SUPERVISION, TARGETS
 from ui import filters as flt, layout
-from ui.indicators import SUPERVISION, TARGETS, cards, figures, grain, matrix, matrix_view, shortfall_section
+from ui.indicators import cards, figures, grain, matrix, matrix_view, shortfall_section
 from ui.style import legend_html
 
 MATRIX_KEY, IND_KEY, GROUP_KEY = "ov_matrix", "ov_ind", "ov_grp"

@@ -12,7 +12,8 @@ from metrics.sql import AsOfError
 from pack import images
 from pack.brief import build_brief
 from pack.charts import overview_chart
-from pack.content import TARGETS, gather
+from metrics.indicators import TARGETS
+from pack.content import gather
 from pack.draft import SECTION_TITLES, common_tasks, draft_sections
 from pack.report_html import build_html
 from pack.workbook import build_workbook

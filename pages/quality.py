@@ -6,7 +6,8 @@ require_page()
 
 import streamlit as st
 
-from metrics import api, explore
+from core.settings import setting
+from metrics import api, quality
 from ui import data, filters as flt, layout
 from ui.charts import count_bars, show_chart
 from ui.style import facts_html, fmt_date
@@ -14,12 +15,12 @@ from ui.style import facts_html, fmt_date
 f = flt.current()
 layout.page_header("数据质量", f, templates=())
 
-batches = data.query(explore.batches, districts=f.district_list)
-quarantine = data.query(explore.quarantine_rows, districts=f.district_list)
-rejected = data.query(explore.rejected_files, districts=f.district_list)
-coverage = data.query(explore.report_coverage, f.quarter, as_of=f.as_of, districts=f.district_list)
+batches = data.query(quality.batches, districts=f.district_list)
+quarantine = data.query(quality.quarantine_rows, districts=f.district_list)
+rejected = data.query(quality.rejected_files, districts=f.district_list)
+coverage = data.query(quality.report_coverage, f.quarter, as_of=f.as_of, districts=f.district_list)
 live = batches[batches["状态"] == "有效"] if len(batches) else batches
-last = data.query(explore.last_loaded_at, districts=f.district_list)
+last = data.query(quality.last_loaded_at, districts=f.district_list)
 
 missing = coverage[coverage["缺报项数"] > 0] if len(coverage) else coverage
 as_of_data = data.query(api.data_as_of)
@@ -37,7 +38,8 @@ for column, (label, value, help_text) in zip(st.columns(len(counts)), counts):
     column.metric(label, f"{value:,}", border=True, help=help_text)
 
 st.subheader("报送完整性")
-st.caption(f"{f.quarter.cn}：季度检查表、本季度工作日志（有驻点人员的企业）、人员台账、近 12 个月演练，缺任何一项即列出。")
+st.caption(f"{f.quarter.cn}：季度检查表、本季度工作日志（有驻点人员的企业）、人员台账、"
+           f"近 {setting('indicators.window_months')} 个月演练，缺任何一项即列出。")
 layout.table(missing, "有缺报的企业", f.scope_label, f.quarter.label, key="dq_missing", state_columns=("季度检查表",),
              empty="所选范围内企业的各项报送齐全。")
 
@@ -45,7 +47,7 @@ st.subheader("隔离的数据行")
 if quarantine.empty:
     layout.no_data("没有被隔离的数据行。")
 else:
-    reasons = data.query(explore.quarantine_summary, districts=f.district_list)
+    reasons = data.query(quality.quarantine_summary, districts=f.district_list)
     per_template = reasons.groupby("模板", as_index=False)["行数"].sum().sort_values("行数", ascending=False)
     if len(per_template) > 1:
         left, right = st.columns([2, 3])

@@ -6,10 +6,12 @@ require_page()
 
 import streamlit as st
 
-from metrics import explore
+from core.settings import setting
+from metrics import supervision
 from ui import data, filters as flt, layout
 from ui.charts import count_bars, log_heatmap, show_chart
-from ui.indicators import SUPERVISION, cards, figures
+from metrics.indicators import SUPERVISION
+from ui.indicators import cards, figures
 from ui.style import LEVEL_COLORS
 from ui.text import chart_text, plain
 
@@ -21,19 +23,20 @@ layout.page_header("驻点工作", f, templates=("企业名册", "驻点工作�
 
 cards(figures(f, by=("city",), indicators=[i.code for i in SUPERVISION]), SUPERVISION, per_row=3)
 
-people = data.query(explore.supervisors, f.quarter, as_of=f.as_of, districts=f.district_list)
+people = data.query(supervision.supervisors, f.quarter, as_of=f.as_of, districts=f.district_list)
 due = int((people["轮换状态"] == "应轮换").sum()) if len(people) else 0
+rotation = setting("watch.rotation_months")
 c1, c2, c3 = st.columns(3)
 c1.metric("驻点监督人员（人次）", f"{len(people):,}", border=True)
-c2.metric("驻点满6个月应轮换", f"{due:,}", border=True)
-c3.metric("30天内满6个月", f"{int((people['轮换状态'] == '30天内到期').sum()) if len(people) else 0:,}", border=True)
+c2.metric(f"驻点满{rotation}个月应轮换", f"{due:,}", border=True)
+c3.metric(f"30天内满{rotation}个月", f"{int((people['轮换状态'] == '30天内到期').sum()) if len(people) else 0:,}", border=True)
 
 st.subheader("工作日志填报")
-summary = data.query(explore.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)
+summary = data.query(supervision.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)
 if summary.empty:
     layout.no_data("名册中没有驻点监督人员，无法统计日志填报（无数据）。")
 else:
-    calendar = data.query(explore.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list,
+    calendar = data.query(supervision.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list,
                           worst=MAX_HEATMAP_ROWS)
     calendar = calendar.assign(人员=chart_text(calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）"))
     note = f"（填报率最低的 {MAX_HEATMAP_ROWS} 人）" if len(summary) > MAX_HEATMAP_ROWS else ""
@@ -43,7 +46,7 @@ else:
                  caption="应填报日：季度内、进驻日期及以后、不晚于截至日期的周一至周五。")
 
 st.subheader("特殊作业现场监督")
-ops = data.query(explore.special_ops, f.quarter, as_of=f.as_of, districts=f.district_list)
+ops = data.query(supervision.special_ops, f.quarter, as_of=f.as_of, districts=f.district_list)
 if ops.empty:
     layout.no_data(f"{f.quarter.cn}的工作日志中没有特殊作业记录（无数据）。")
 else:
@@ -66,7 +69,7 @@ else:
 st.subheader("驻点时长与轮换")
 layout.table(people, "驻点监督人员", f.scope_label, f.as_of, key="sv_people", state_columns=("轮换状态",),
              empty="名册中没有驻点监督人员。",
-             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 6 个月应轮换并做好交接。")
+             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 {rotation} 个月应轮换并做好交接。")
 
 st.subheader("周小结（根据工作日志自动起草）")
 names = sorted(set(people["驻点人员"])) if len(people) else []
@@ -74,7 +77,7 @@ if not names:
     layout.no_data("名册中没有驻点监督人员。")
 else:
     who = st.selectbox("驻点人员", names, key=SUPERVISOR_KEY, bind="query-params")
-    weeks = data.query(explore.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list, supervisor=who)
+    weeks = data.query(supervision.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list, supervisor=who)
     if weeks.empty:
         layout.no_data(f"{plain(who)}在{f.quarter.cn}没有工作日志，无法起草周小结。")
     else:

@@ -7,7 +7,7 @@ import pytest
 
 from etl.load import load_paths
 from warehouse.store import open_reader
-from metrics import api, explore
+from metrics import api, enterprise, quality
 from access.scope import EVERYONE, OutOfScope, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 
@@ -45,9 +45,9 @@ def test_enterprise_level_and_records_are_clamped_to_the_users_district(con):
 
 
 def test_other_districts_enterprises_and_unlisted_reads_are_refused(con):
-    assert scoped_call(explore.enterprise_info, con, WENDENG, CODE_A)["区市"] == "文登区"
+    assert scoped_call(enterprise.enterprise_info, con, WENDENG, CODE_A)["区市"] == "文登区"
     with pytest.raises(OutOfScope, match="无权查看其他区市的企业。"):
-        scoped_call(explore.enterprise_staff, con, WENDENG, CODE_B, as_of=dt.date(2026, 9, 30))
+        scoped_call(enterprise.enterprise_staff, con, WENDENG, CODE_B, as_of=dt.date(2026, 9, 30))
     with pytest.raises(OutOfScope, match="区市用户不能读取"):
         scoped_call(_unlisted_reader, con, WENDENG)
 
@@ -66,8 +66,8 @@ def test_quarantined_rows_of_unknown_district_stay_hidden_from_district_users(tm
     db = tmp_path / "w.duckdb"
     load_paths([bad], db)
     fresh = open_reader(db)
-    everyone = scoped_call(explore.quarantine_rows, fresh, EVERYONE)
+    everyone = scoped_call(quality.quarantine_rows, fresh, EVERYONE)
     assert sorted(everyone["区市"]) == sorted(["文登区", "未能识别"])
-    wendeng = scoped_call(explore.quarantine_rows, fresh, WENDENG)
+    wendeng = scoped_call(quality.quarantine_rows, fresh, WENDENG)
     assert list(wendeng["区市"]) == ["文登区"]
-    assert list(scoped_call(explore.quarantine_rows, fresh, Scope(("荣成市",)))["区市"]) == []
+    assert list(scoped_call(quality.quarantine_rows, fresh, Scope(("荣成市",)))["区市"]) == []

@@ -147,7 +147,7 @@ def test_an_idle_session_expires_and_asks_to_sign_in_again(warehouse):
                    display_name="市化工办 录入员")
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["_user"] = CITY
-    app.session_state["_last_seen"] = time.time() - 31 * 60  # settings.toml: session_idle_minutes = 30
+    app.session_state["_last_seen"] = time.time() - 31 * 60  # setting access.session_idle_minutes, default 30
     app.run()
     assert [w.value for w in app.warning] == ["长时间未操作，会话已过期，请重新登录。"]
     assert app.text_input(key="login_password") and not app.metric and not app.dataframe

@@ -1,6 +1,6 @@
 """Every dashboard page through Streamlit's AppTest, against the small hand-built warehouse.
 
-Expected figures are worked out by hand in tests/test_app_data.py (2026Q3, as of 2026-09-30);
+Expected figures are worked out by hand in tests/app_warehouse.py (2026Q3, as of 2026-09-30);
 each page's numbers are also compared with what metrics.api returns for the same warehouse.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from access.users import User
 from metrics import api
 from tests.filemaker import CODE_A
-from tests.test_app_data import NAME_A, Q3, build_empty_warehouse, build_small_warehouse
+from tests.app_warehouse import HAZARDS_V2, NAME_A, Q3, build_empty_warehouse
 from ui.style import fmt_rate
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -25,8 +25,8 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def small_db(tmp_path_factory) -> Path:
-    return build_small_warehouse(tmp_path_factory.mktemp("app_pages"))
+def small_db(tmp_path_factory, small_warehouse) -> Path:
+    return small_warehouse(tmp_path_factory.mktemp("app_pages"))
 
 
 @pytest.fixture(scope="module")
@@ -287,12 +287,11 @@ def test_empty_warehouse_shows_no_data_instead_of_errors(monkeypatch, empty_db, 
 
 # --- a new publish, the first start ----------------------------------------------------------------
 
-def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path):
+def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path, small_warehouse):
     from etl.load import load_paths
     from tests.filemaker import write_xlsx
-    from tests.test_app_data import HAZARDS_V2
 
-    db = build_small_warehouse(tmp_path / "live")
+    db = small_warehouse(tmp_path / "live")
     app = open_app(monkeypatch, db)
     assert metrics_of(app)["隐患整改率"] == "50.0%"  # 2 / 4
     # a third ledger rectifies H-A2 on 09-28: 3 / 4 = 75.0 %, and nothing is overdue any more but H-A0
@@ -305,14 +304,13 @@ def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path):
     assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("75.0%", "1")
 
 
-def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path):
+def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path, small_warehouse):
     from etl.load import load_paths
-    from metrics import explore
+    from metrics import hazards
     from tests.filemaker import write_xlsx
-    from tests.test_app_data import HAZARDS_V2
     from ui import data
 
-    db = build_small_warehouse(tmp_path / "rewarm")
+    db = small_warehouse(tmp_path / "rewarm")
     app = open_app(monkeypatch, db, "pages/hazards.py")  # remembers the hazard page's queries
     update = [row[:] for row in HAZARDS_V2[:3]]
     update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 4 found in Q3
@@ -320,26 +318,26 @@ def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypat
     app.switch_page("pages/overview.py").run()  # the first view of the new version starts the rewarm
     data._recent.worker.join(timeout=60)
     calls = []
-    original = explore.hazards_found
+    original = hazards.hazards_found
 
     @functools.wraps(original)  # same module and name: the same cache key
     def counted(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(explore, "hazards_found", counted)
+    monkeypatch.setattr(hazards, "hazards_found", counted)
     app.switch_page("pages/hazards.py").run()
     assert_clean(app)
     assert calls == []  # served from the rewarmed cache ...
     assert metrics_of(app)["已整改"] == "3"  # ... and from the new version
 
 
-def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path):
+def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path, small_warehouse):
     from demo import bootstrap
     from warehouse.store import writing
 
     def build_demo(db_path, **_):
-        build_small_warehouse(tmp_path / "built").rename(db_path)
+        small_warehouse(tmp_path / "built").rename(db_path)
         with writing(db_path) as con:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
         return True

@@ -8,83 +8,44 @@
 """
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from core.config import settings
+from core.settings import setting
+from tests.browser_harness import DRAWN, ERROR_BOX, FOOTER, LOGIN_FORM, PASSWORD, ROOT, SIGNED_IN, TIMEOUT_MS, \
+    USERNAME, add_city_user, chromium_browser, dashboard
 from tests.filemaker import CODE_A, write_csv
-from tests.test_app_data import build_small_warehouse
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ERROR_BOX, FOOTER, _chromium_or_skip, _free_port, \
-    _wait_healthy
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGE_FILES = sorted(p.stem for p in (ROOT / "pages").glob("*.py"))
-USERNAME, PASSWORD = "city_admin", "browser-test-2026"
 GUARD_TEXT = "请先登录后再查看此页面。"
-LOGIN_FORM = '[data-testid="stForm"]'
-SIGNED_IN = ".st-key-sign_out"
 # what any page would show of the data: none of it may appear before sign-in
 DATA_SELECTORS = ('[data-testid="stDataFrame"]', '[data-testid="stFileUploader"]', '[data-testid="stDownloadButton"]',
                   '[data-testid="stMetric"]', '[data-testid="stPlotlyChart"]', '[data-testid="stSelectbox"]')
 DATA_TEXTS = ("批次历史与撤销", "开始导入", "撤销批次", "审计记录", "用户列表", "隔离的数据行", "已导入文件")
 
 
-def warehouse_with_a_city_user(folder: Path) -> tuple[Path, Path]:
-    from access import users
-
-    db = build_small_warehouse(folder)
-    users_db = folder / "access.sqlite3"
-    users.add_user(users_db, USERNAME, PASSWORD, role="市级", display_name="市化工办 测试")
-    return db, users_db
-
-
-@contextmanager
-def dashboard(db: Path, users_db: Path, log: Path):
-    """`streamlit run dashboard.py` started now, on a free port; its URL."""
-    _chromium_or_skip()
-    port = _free_port()
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, "WEIHAI_DB": str(db), "WEIHAI_USERS_DB": str(users_db)},
-            stdout=output, stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+@pytest.fixture
+def warehouse_with_a_city_user(small_warehouse):
+    """`warehouse_with_a_city_user(folder)`: a private copy of the small warehouse and a city user's database."""
+    def make(folder: Path) -> tuple[Path, Path]:
+        return small_warehouse(folder), add_city_user(folder / "access.sqlite3")
+    return make
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 def wait_until_drawn(page) -> None:
     """The run has finished: the footer (drawn last by dashboard.py) or the page guard's prompt is there."""
-    page.get_by_text(FOOTER).or_(page.get_by_text(GUARD_TEXT)).first.wait_for(state="visible", timeout=60_000)
-    page.wait_for_function("() => document.querySelectorAll('[data-stale=\"true\"]').length === 0", timeout=60_000)
+    page.get_by_text(FOOTER).or_(page.get_by_text(GUARD_TEXT)).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
 
 
 def assert_no_data(page, name: str) -> None:
@@ -97,7 +58,7 @@ def assert_no_data(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("first", ["data_import", "audit", "quality"])
-def test_pages_asked_for_by_file_name_first_show_no_data(chromium, tmp_path, first):
+def test_pages_asked_for_by_file_name_first_show_no_data(chromium, tmp_path, warehouse_with_a_city_user, first):
     db, users_db = warehouse_with_a_city_user(tmp_path / "w")
     with dashboard(db, users_db, tmp_path / "streamlit.log") as url:
         asked = [first] + ([p for p in PAGE_FILES if p != first] if first == "quality" else [])
@@ -112,9 +73,9 @@ def test_pages_asked_for_by_file_name_first_show_no_data(chromium, tmp_path, fir
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, chromium):
+def server(tmp_path_factory, chromium, small_warehouse):
     folder = tmp_path_factory.mktemp("browser_security")
-    db, users_db = warehouse_with_a_city_user(folder)
+    db, users_db = small_warehouse(folder), add_city_user(folder / "access.sqlite3")
     with dashboard(db, users_db, folder / "streamlit.log") as url:
         # once the entry point has run, deep links such as /import resolve to their pages
         page = chromium.new_page()
@@ -209,7 +170,7 @@ def test_a_signed_in_city_user_still_uploads_through_the_page(chromium, server, 
     page = chromium.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:
         sign_in(page, server, "/import")
-        limit = settings()["import"]["max_upload_mb"]  # Streamlit's own limit is the import setting
+        limit = setting("import.max_upload_mb")  # Streamlit's own limit is the import setting
         assert f"{limit}MB per file" in page.locator('[data-testid="stFileUploaderDropzone"]').inner_text()
         page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(drills))
         page.get_by_text("演练_补报.csv").first.wait_for(timeout=60_000)

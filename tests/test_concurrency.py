@@ -1,17 +1,25 @@
-"""Loads never disturb readers, and a killed load leaves the database as it was."""
+"""Loads never disturb readers, and a killed load leaves the database as it was.
+
+Each test stops a real `python -m etl load` at a known point, through the writer's test hook
+(`warehouse.store.PAUSE_FD_ENV`): all its work is in its private copy, it holds the write lock,
+and nothing is published yet. The test then continues it (SIGCONT) or kills it (SIGKILL).
+"""
 from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import duckdb
+
 from etl.load import load_paths
-from warehouse.store import db_version, open_reader
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
+from warehouse.store import PAUSE_FD_ENV, db_version, open_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES_SQL = "SELECT (SELECT count(*) FROM drills), (SELECT coalesce(sum(actual), 0) FROM drills), " \
@@ -63,55 +71,84 @@ def reader(db: str, new: tuple, stop, notices, results) -> None:
     results.put((sorted(seen), errors, count))
 
 
+def paused_load(batch: Path, db: Path, log: Path) -> subprocess.Popen:
+    """`python -m etl load batch`, stopped by the writer's hook just before it publishes."""
+    read_end, write_end = os.pipe()
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "etl", "load", str(batch), "--db", str(db)], cwd=ROOT,
+                                   env={**os.environ, PAUSE_FD_ENV: str(write_end)}, pass_fds=(write_end,),
+                                   stdout=output, stderr=subprocess.STDOUT)
+    os.close(write_end)
+    try:
+        readable, _, _ = select.select([read_end], [], [], 300)
+        said = os.read(read_end, 64) if readable else b""
+    finally:
+        os.close(read_end)
+    if said != b"paused\n":  # the load ended (or hung) before it got there
+        process.kill()
+        process.wait()
+        raise AssertionError(f"the load did not reach the point before publishing: {log.read_text()}")
+    _, status = os.waitpid(process.pid, os.WUNTRACED)  # the hook stops the process right after saying so
+    assert os.WIFSTOPPED(status)
+    return process
+
+
 def test_readers_see_old_or_new_figures_never_a_mix_and_no_error(tmp_path):
     db = base_database(tmp_path)
-    batch = big_batch(tmp_path, log_rows=60_000)
-    old, new = (2, 19, 0), (5, 37, 60_000)  # by hand: 2 drills Σ9+10; then 5 drills Σ19+18, and the logs
+    batch = big_batch(tmp_path, log_rows=3_000)
+    old, new = (2, 19, 0), (5, 37, 3_000)  # by hand: 2 drills Σ9+10; then 5 drills Σ19+18, and the logs
 
+    load = paused_load(batch, db, tmp_path / "load.log")  # the new figures are in its private copy
     context = multiprocessing.get_context("spawn")
     stop, notices, results = context.Event(), context.Queue(), context.Queue()
-    readers = [context.Process(target=reader, args=(str(db), new, stop, notices, results)) for _ in range(4)]
+    readers = [context.Process(target=reader, args=(str(db), new, stop, notices, results)) for _ in range(3)]
     for process in readers:
         process.start()
     try:
-        assert [notices.get(timeout=180) for _ in readers] == ["ready"] * 4
-        load = subprocess.run([sys.executable, "-m", "etl", "load", str(batch), "--db", str(db)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert load.returncode == 0, load.stderr
-        # every reader sees the new data on one of its next queries after the load
-        assert [notices.get(timeout=180) for _ in readers] == ["saw new"] * 4
+        # every reader queries while the load holds the lock with its work done
+        assert [notices.get(timeout=120) for _ in readers] == ["ready"] * 3
+        os.kill(load.pid, signal.SIGCONT)  # publish, while the readers keep querying
+        assert load.wait(timeout=120) == 0, (tmp_path / "load.log").read_text()
+        # every reader sees the new data on one of its next queries after the publish
+        assert [notices.get(timeout=120) for _ in readers] == ["saw new"] * 3
     finally:
+        if load.poll() is None:
+            load.kill()
+            load.wait()
         stop.set()
         outcomes = [results.get(timeout=120) for _ in readers]
         for process in readers:
             process.join(timeout=30)
 
-    for seen, errors, count in outcomes:
+    for seen, errors, _count in outcomes:
         assert errors == []
-        assert set(seen) <= {old, new}, seen
-        assert new in seen
-    assert any(old in seen for seen, _, _ in outcomes)
+        assert seen == [old, new], seen  # the old figures before the publish, the new ones after, nothing else
 
 
 def test_a_load_killed_midway_leaves_the_database_as_before(tmp_path):
     db = base_database(tmp_path)
     before = db_version(db)
-    batch = big_batch(tmp_path, log_rows=150_000)
-    process = subprocess.Popen([sys.executable, "-m", "etl", "load", str(batch), "--db", str(db)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    temp = tmp_path / f".warehouse.duckdb.writing-{process.pid}"
-    deadline = time.monotonic() + 60
-    while not temp.exists() and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.01)
-    assert temp.exists(), "the load got as far as writing its private copy"
-    time.sleep(0.3)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    batch = big_batch(tmp_path, log_rows=3_000)
+    load = paused_load(batch, db, tmp_path / "load.log")
+    temp = tmp_path / f".warehouse.duckdb.writing-{load.pid}"
+    # the load got as far as writing everything into its private copy: a copy of that copy shows it
+    frozen = tmp_path / "frozen" / "w.duckdb"
+    frozen.parent.mkdir()
+    shutil.copyfile(temp, frozen)
+    if temp.with_name(temp.name + ".wal").exists():
+        shutil.copyfile(temp.with_name(temp.name + ".wal"), frozen.with_name("w.duckdb.wal"))
+    con = duckdb.connect(str(frozen))
+    assert con.execute(FIGURES_SQL).fetchall() == [(5, 37, 3_000)]
+    con.close()
+
+    os.kill(load.pid, signal.SIGKILL)
+    assert load.wait(timeout=60) == -signal.SIGKILL
 
     assert db_version(db) == before
     con = open_reader(db)
     assert con.execute(FIGURES_SQL).fetchall() == [(2, 19, 0)]
     con.close()
+    assert temp.exists()  # the killed writer's leftover
     # The next load clears the leftover and lands whole.
     [result] = [r for r in load_paths([batch / "drills2.csv"], db)]
     assert result.status == "loaded"

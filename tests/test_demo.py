@@ -13,7 +13,10 @@ import python_calamine
 
 from etl import headers
 from core.config import districts
-from demo.generate import Quarter, generate, latest_complete_quarter, parse_quarter
+from core.quarters import Quarter, latest_complete_quarter, parse_quarter
+from demo.generate import generate
+from demo.planted import PLANTS
+from demo.span import make_span
 from etl.readers import read_file
 from warehouse.templates import TEMPLATES
 
@@ -84,9 +87,16 @@ def test_same_seed_and_arguments_give_identical_bytes(demo_dir, tmp_path):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
-def test_another_seed_gives_other_data(demo_dir, tmp_path):
-    other = {p.name: p for p in generate(tmp_path, seed=7, end_quarter=END)}
+def test_another_seed_gives_other_data(demo_dir, tmp_path, monkeypatch):
+    import demo.generate
+
     roster = "文登区_企业名册_2026Q3.xlsx"
+    write_file = demo.generate.write_file
+    # all the data is drawn as usual; only the file compared is written to disk
+    monkeypatch.setattr(demo.generate, "write_file",
+                        lambda out, file: write_file(out, file) if file.name == roster else out / file.name)
+    other = {p.name: p for p in generate(tmp_path, seed=7, end_quarter=END)}
+    assert [p.name for p in tmp_path.iterdir()] == [roster]
     assert other[roster].read_bytes() != (demo_dir / roster).read_bytes()
 
 
@@ -257,6 +267,16 @@ def test_default_end_quarter_is_the_latest_complete_one():
         parse_quarter("2026Q5")
 
 
+def test_demo_span_is_eight_quarters_ending_with_the_asked_one():
+    span = make_span("2026Q3")
+    assert span.quarters[0] == Quarter(2024, 4) and span.quarters[-1] == Quarter(2026, 3)
+    assert len(span.quarters) == 8 and span.label == "2024Q4-2026Q3"
+    assert (span.start, span.end) == (dt.date(2024, 10, 1), dt.date(2026, 9, 30))
+    # Training and drills reach back 12 months before the first quarter's end.
+    assert span.lookback_start == dt.date(2024, 1, 1)
+    assert make_span(None).quarters[-1] == latest_complete_quarter(dt.date.today())
+
+
 def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, tmp_path):
     from etl.load import load_paths
     from warehouse.store import open_reader
@@ -279,6 +299,11 @@ def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, 
             "SELECT template, count(DISTINCT (file_name, sheet, \"row\")) FROM quarantine GROUP BY 1").fetchall())
         assert per_template == {"企业名册": 1, "人员台账": 1, "培训记录": 1, "演练记录": 2, "隐患台账": 3,
                                 "驻点工作日志": 1, "季度检查表": 1}
+        # Each planted row sits in the file of the district PLANTS names by position, and nowhere else.
+        names = districts().names
+        where = Counter((template, district) for template, district, _, _ in con.execute(
+            "SELECT DISTINCT template, split_part(file_name, '_', 1), sheet, \"row\" FROM quarantine").fetchall())
+        assert where == Counter((plant.template, names[plant.position]) for plant in PLANTS.values())
         versions, hazards = con.execute("SELECT count(*), count(DISTINCT hazard_id) FROM hazards").fetchone()
         assert versions > hazards
         closed = con.execute("SELECT count(*) FROM enterprises_current WHERE status = '关闭'").fetchone()[0]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import resource
 import shutil
 import subprocess
@@ -40,14 +39,11 @@ def _cap_memory() -> None:
 
 
 def config_with(tmp_path: Path, **values) -> Path:
-    """A copy of config/ with some [import] budgets changed."""
+    """A copy of config/ whose settings.toml changes some [import] budgets."""
     folder = tmp_path / "config"
     shutil.copytree(ROOT / "config", folder)
-    text = (folder / "settings.toml").read_text(encoding="utf-8")
-    for key, value in values.items():
-        text, count = re.subn(rf"^{key} = .*$", f"{key} = {value}", text, flags=re.M)
-        assert count == 1, key
-    (folder / "settings.toml").write_text(text, encoding="utf-8")
+    lines = ["[import]", *(f"{key} = {value}" for key, value in values.items())]
+    (folder / "settings.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
 

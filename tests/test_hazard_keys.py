@@ -15,7 +15,7 @@ from etl.batches import rollback
 from etl.load import load_paths
 from warehouse.store import open_reader, writing
 from access.users import User
-from metrics import api, explore
+from metrics import api, enterprise
 from access.scope import OutOfScope, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_xlsx
 
@@ -55,11 +55,11 @@ def test_the_same_number_in_two_districts_is_two_hazards_each_with_its_own_trail
         == sorted([(CODE_A, "YH-001", "泵体泄漏", "已整改"), (CODE_B, "YH-001", "器材过期", "整改中")])
     con = open_reader(db)
     try:
-        wendeng = explore.enterprise_hazards(con, CODE_A, as_of=dt.date(2026, 9, 30))
-        rongcheng = explore.enterprise_hazards(con, CODE_B, as_of=dt.date(2026, 9, 30))
+        wendeng = enterprise.enterprise_hazards(con, CODE_A, as_of=dt.date(2026, 9, 30))
+        rongcheng = enterprise.enterprise_hazards(con, CODE_B, as_of=dt.date(2026, 9, 30))
         assert wendeng[["隐患编号", "隐患描述", "版本数"]].values.tolist() == [["YH-001", "泵体泄漏", 2]]
         assert rongcheng[["隐患编号", "隐患描述", "版本数"]].values.tolist() == [["YH-001", "器材过期", 1]]
-        trail = explore.hazard_versions(con, CODE_A, "YH-001")
+        trail = enterprise.hazard_versions(con, CODE_A, "YH-001")
         assert trail[["整改状态", "来源文件"]].values.tolist() == [
             ["未整改", "文登区_隐患台账_7月.xlsx"], ["已整改", "文登区_隐患台账_9月.xlsx"]]
         # 隐患整改率 (hazards due in Q3): 文登区 1 / 1, 荣成市 0 / 1, each district its own hazard
@@ -73,12 +73,12 @@ def test_the_same_number_in_two_districts_is_two_hazards_each_with_its_own_trail
 def test_the_rongcheng_scoped_read_never_shows_wendengs_versions(db):
     con = open_reader(db)
     try:
-        trail = scoped_call(explore.hazard_versions, con, RONGCHENG, CODE_B, "YH-001")
+        trail = scoped_call(enterprise.hazard_versions, con, RONGCHENG, CODE_B, "YH-001")
         assert trail[["版本", "整改状态", "来源文件"]].values.tolist() == [[1, "整改中", "荣成市_隐患台账.xlsx"]]
         with pytest.raises(OutOfScope, match="无权查看其他区市的企业。"):
-            scoped_call(explore.hazard_versions, con, RONGCHENG, CODE_A, "YH-001")
+            scoped_call(enterprise.hazard_versions, con, RONGCHENG, CODE_A, "YH-001")
         with pytest.raises(OutOfScope, match="无权查看其他区市的企业。"):
-            scoped_call(explore.hazard_versions, con, RONGCHENG, credit_code=CODE_A, hazard_id="YH-001")
+            scoped_call(enterprise.hazard_versions, con, RONGCHENG, credit_code=CODE_A, hazard_id="YH-001")
     finally:
         con.close()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli.metrics_commands import main
+from tests.cli_runner import run_main
 from tests.metrics_fixtures import CODE_A, CODE_B, world_db
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -23,13 +24,7 @@ def db(tmp_path_factory):
 
 
 def run(capsys, *argv):
-    """(exit code, stdout, stderr) of the CLI; argparse's own errors arrive as SystemExit."""
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(main, capsys, *argv)
 
 
 def csv_rows(text):
@@ -90,10 +85,10 @@ def test_report_table(capsys, db):
     code, out, _ = run(capsys, "report", "--db", db, "--quarter", "2026Q3", "--by", "district")
     assert code == 0
     assert "2026年第三季度（2026Q3），截至 2026-09-30" in out
-    line = next(l for l in out.splitlines() if l.startswith("持证上岗率") and "文登区" in l)
+    line = next(row for row in out.splitlines() if row.startswith("持证上岗率") and "文登区" in row)
     assert line.split() == ["持证上岗率", "文登区", "4", "7", "57.14%", "整改"]
-    assert any(l.split()[1:] == ["乳山市", "0", "0", "无数据", "无数据"] for l in out.splitlines()
-               if l.startswith("持证上岗率"))
+    assert any(row.split()[1:] == ["乳山市", "0", "0", "无数据", "无数据"] for row in out.splitlines()
+               if row.startswith("持证上岗率"))
 
 
 def test_shortfall_csv_and_table(capsys, db):

@@ -215,7 +215,7 @@ def test_log_fill_with_shared_and_undated_stationings(tmp_path):
 
 
 def test_finding_level_thresholds():
-    # Defaults from config/settings.toml: 达标 at 100 %, 关注 from 95 %.
+    # The [findings] defaults: 达标 at 100 %, 关注 from 95 %.
     assert finding_level(1.0, 4) == "达标"
     assert finding_level(19 / 20, 20) == "关注"
     assert finding_level(0.9499, 10000) == "整改"

@@ -10,14 +10,13 @@ import duckdb
 import pytest
 
 from warehouse.store import first_row, open_reader, writing
-from metrics import explore
+from metrics import overview
 from cli import metrics_commands as cli
-from tests.test_app_data import build_small_warehouse
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = build_small_warehouse(tmp_path_factory.mktemp("pack_demo"))
+def demo_db(tmp_path_factory, small_warehouse):
+    db = small_warehouse(tmp_path_factory.mktemp("pack_demo"))
     with writing(db) as con:  # what demo.bootstrap marks a demo warehouse with
         con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")
     return db
@@ -26,7 +25,7 @@ def demo_db(tmp_path_factory):
 def test_pack_command_on_a_demo_warehouse_writes_every_file(demo_db, tmp_path, capsys):
     con = open_reader(demo_db)
     try:
-        assert explore.is_demo(con)
+        assert overview.is_demo(con)
         assert con.sql("SELECT 1").fetchall() == [(1,)]  # the connection is free after reading the flag
     finally:
         con.close()
@@ -41,14 +40,14 @@ def test_pack_command_on_a_demo_warehouse_writes_every_file(demo_db, tmp_path, c
     assert "本材料由系统演示数据生成" in (out / "会商材料_2026Q3_全市.html").read_text(encoding="utf-8")
 
 
-def _undrained_meta_value(con, key):
+def _undrained_is_demo(con):
     """The read as it was: the result is left open when a row is found."""
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
+    row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    return bool(row and row[0] == "1")
 
 
 def test_an_internal_database_error_is_not_blamed_on_the_database(demo_db, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(explore, "meta_value", _undrained_meta_value)
+    monkeypatch.setattr(overview, "is_demo", _undrained_is_demo)
     code = cli.main(["pack", "--db", str(demo_db), "--quarter", "2026Q3", "--out", str(tmp_path / "pack"),
                      "--no-images"])
     message = capsys.readouterr().err.strip()

@@ -1,7 +1,7 @@
 """会商材料 in the tools people open it with: LibreOffice converts the workbook and the brief to PDF,
 Chromium renders the chart images, and the dashboard page drafts, edits and offers the downloads.
 
-The warehouse is the hand-built one of tests/test_pack.py (2026Q3). LibreOffice is skipped only
+The warehouse is the hand-built one of tests/pack_world.py (2026Q3). LibreOffice is skipped only
 where `soffice` is missing and the run is not CI (CI installs libreoffice-calc/-writer).
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pack.charts import pack_charts
 from pack.content import gather
 from pack.draft import SECTION_TITLES
 from pack.workbook import build_workbook
-from tests.test_pack import Q3, build_pack_world
+from tests.pack_world import Q3
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "pack.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -32,8 +32,8 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    return build_pack_world(tmp_path_factory.mktemp("pack_render"))
+def world(pack_world) -> Path:
+    return pack_world
 
 
 @pytest.fixture(scope="module")
@@ -56,36 +56,37 @@ def soffice() -> str:
     return path
 
 
-def convert_to_pdf(source: Path, tmp_path: Path) -> bytes:
-    profile = tmp_path / "lo-profile"
+@pytest.fixture(scope="module")
+def pdfs(content, tmp_path_factory) -> dict[str, bytes]:
+    """The workbook and the brief converted to PDF by one LibreOffice run; file suffix -> PDF."""
+    folder = tmp_path_factory.mktemp("libreoffice")
+    workbook, brief = folder / "会商材料_数据.xlsx", folder / "会商材料.docx"
+    workbook.write_bytes(build_workbook(content))
+    brief.write_bytes(build_brief(content))
     result = subprocess.run(
-        [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "pdf"), str(source)],
+        [soffice(), f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder / "pdf"), str(workbook), str(brief)],
         capture_output=True, text=True, timeout=240,
     )
-    pdf = tmp_path / "pdf" / f"{source.stem}.pdf"
     assert result.returncode == 0, result.stderr
-    assert pdf.exists(), result.stdout + result.stderr
-    return pdf.read_bytes()
+    converted = {source.suffix: folder / "pdf" / f"{source.stem}.pdf" for source in (workbook, brief)}
+    assert all(pdf.exists() for pdf in converted.values()), result.stdout + result.stderr
+    return {suffix: pdf.read_bytes() for suffix, pdf in converted.items()}
 
 
 def pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
 
 
-def test_libreoffice_converts_the_workbook(content, tmp_path):
-    source = tmp_path / "会商材料.xlsx"
-    source.write_bytes(build_workbook(content))
-    pdf = convert_to_pdf(source, tmp_path)
+def test_libreoffice_converts_the_workbook(pdfs):
+    pdf = pdfs[".xlsx"]
     assert pdf.startswith(b"%PDF")
     # at least one page per sheet: 说明, 指标总表, 11 indicators, 7 lists
     assert pages(pdf) >= 20
 
 
-def test_libreoffice_converts_the_brief(content, tmp_path):
-    source = tmp_path / "会商材料.docx"
-    source.write_bytes(build_brief(content))
-    pdf = convert_to_pdf(source, tmp_path)
+def test_libreoffice_converts_the_brief(pdfs):
+    pdf = pdfs[".docx"]
     assert pdf.startswith(b"%PDF") and pages(pdf) >= 2
 
 
@@ -149,7 +150,7 @@ def open_page(monkeypatch, world: Path, tmp_path: Path, district: str | None = N
 def test_page_drafts_the_paper_and_offers_the_downloads(monkeypatch, world, tmp_path):
     app = open_page(monkeypatch, world, tmp_path)
     shown = {m.label: m.value for m in app.metric}
-    # targets at 100 % in 2026Q3: none (see tests/test_pack.py); overdue H2 H4; missing D; 3 common tasks
+    # targets at 100 % in 2026Q3: none (see tests/pack_world.py); overdue H2 H4; missing D; 3 common tasks
     assert shown == {"目标指标达标": "0 / 8 项", "超期未整改隐患": "2", "未报季度检查表": "1 家", "建议共性任务": "3 项"}
     areas = {area.label: area for area in app.text_area}
     assert list(areas) == list(SECTION_TITLES.values())

@@ -14,7 +14,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from access.users import User
-from tests.test_app_data import build_small_warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "pages").glob("*.py"))
@@ -46,8 +45,8 @@ def test_every_page_file_runs_the_guard_before_anything_else():
 
 
 @pytest.fixture(scope="module")
-def small_db(tmp_path_factory) -> Path:
-    return build_small_warehouse(tmp_path_factory.mktemp("page_guard"))
+def small_db(tmp_path_factory, small_warehouse) -> Path:
+    return small_warehouse(tmp_path_factory.mktemp("page_guard"))
 
 
 def run_page_alone(monkeypatch, db: Path, page: Path, user: User | None) -> AppTest:

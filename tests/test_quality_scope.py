@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from etl.load import load_paths
 from warehouse.store import open_reader
 from access.users import User
-from metrics import explore
+from metrics import quality
 from access.scope import EVERYONE, Scope, scoped_call
 from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
 
@@ -61,33 +61,33 @@ def files(frame) -> dict[str, tuple]:
 
 
 def test_a_district_user_gets_only_files_with_rows_of_their_district_counted_for_those_rows(con):
-    everyone = files(scoped_call(explore.batches, con, EVERYONE))
+    everyone = files(scoped_call(quality.batches, con, EVERYONE))
     assert everyone == {"roster.xlsx": (3, 3, 0), "文登区_演练.csv": (3, 2, 1), "荣成市_演练.csv": (2, 1, 1),
                         "全市汇总_演练.csv": (5, 3, 2)}
-    wendeng = scoped_call(explore.batches, con, WENDENG)
+    wendeng = scoped_call(quality.batches, con, WENDENG)
     # the roster counts its 文登区 row only; 荣成市_演练.csv has no 文登区 row: not listed;
     # 全市汇总_演练.csv: 文登区's 1 row (the 荣成市 rows and the row of unknown district are not counted)
     assert files(wendeng) == {"roster.xlsx": (1, 1, 0), "文登区_演练.csv": (3, 2, 1), "全市汇总_演练.csv": (1, 1, 0)}
     assert wendeng["跳过行数"].isna().all()
     # asking for another district explicitly changes nothing
-    assert files(scoped_call(explore.batches, con, WENDENG, districts=["荣成市"])) == files(wendeng)
-    assert files(scoped_call(explore.batches, con, Scope(("荣成市",)))) == {
+    assert files(scoped_call(quality.batches, con, WENDENG, districts=["荣成市"])) == files(wendeng)
+    assert files(scoped_call(quality.batches, con, Scope(("荣成市",)))) == {
         "roster.xlsx": (1, 1, 0), "荣成市_演练.csv": (2, 1, 1), "全市汇总_演练.csv": (3, 2, 1)}
-    assert scoped_call(explore.batches, con, Scope(("高区",))).empty
+    assert scoped_call(quality.batches, con, Scope(("高区",))).empty
 
 
 def test_refused_files_and_quarantine_counts_are_scoped_too(con):
-    assert sorted(scoped_call(explore.rejected_files, con, EVERYONE)["文件名"]) == sorted(
+    assert sorted(scoped_call(quality.rejected_files, con, EVERYONE)["文件名"]) == sorted(
         ["文登区_说明.csv", "荣成市_说明.csv", "汇总说明.csv"])
-    assert list(scoped_call(explore.rejected_files, con, WENDENG)["文件名"]) == ["文登区_说明.csv"]
-    assert list(scoped_call(explore.rejected_files, con, Scope(("高区",)))["文件名"]) == []
+    assert list(scoped_call(quality.rejected_files, con, WENDENG)["文件名"]) == ["文登区_说明.csv"]
+    assert list(scoped_call(quality.rejected_files, con, Scope(("高区",)))["文件名"]) == []
     # the row of unknown district is counted for the city, never for a district user
-    assert scoped_call(explore.quarantine_counts, con, EVERYONE) == {"演练记录": 4}
-    assert scoped_call(explore.quarantine_counts, con, WENDENG) == {"演练记录": 1}
-    summary = scoped_call(explore.quarantine_summary, con, WENDENG)
+    assert scoped_call(quality.quarantine_counts, con, EVERYONE) == {"演练记录": 4}
+    assert scoped_call(quality.quarantine_counts, con, WENDENG) == {"演练记录": 1}
+    summary = scoped_call(quality.quarantine_summary, con, WENDENG)
     assert int(summary["行数"].sum()) == 1
-    assert scoped_call(explore.last_loaded_at, con, Scope(("高区",))) is None
-    assert scoped_call(explore.last_loaded_at, con, WENDENG) == scoped_call(explore.last_loaded_at, con, EVERYONE)
+    assert scoped_call(quality.last_loaded_at, con, Scope(("高区",))) is None
+    assert scoped_call(quality.last_loaded_at, con, WENDENG) == scoped_call(quality.last_loaded_at, con, EVERYONE)
 
 
 def test_the_quality_page_of_a_district_user_names_no_other_districts_file(db, monkeypatch):

@@ -17,7 +17,7 @@ from access import users
 
 ROOT = Path(__file__).resolve().parent.parent
 WRONG = "用户名或密码不正确。"
-LOCKED = "登录失败次数过多，已暂停登录 15 分钟。请稍后再试，或联系市级管理员。"  # settings.toml: lockout_minutes = 15
+LOCKED = "登录失败次数过多，已暂停登录 15 分钟。请稍后再试，或联系市级管理员。"  # setting access.lockout_minutes, default 15
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_a_right_password_among_parallel_guesses_does_not_get_in(store, light_ha
 
 def test_one_address_guessing_many_names_is_stopped(store, light_hashes):
     users.set_password(store, "zhang", "correct-horse")
-    for index in range(20):  # settings.toml: max_failed_logins_per_address = 20
+    for index in range(20):  # setting access.max_failed_logins_per_address, default 20
         attempt(store, f"name-{index}", "guess", address="203.0.113.9")
     assert throttle_row(store, "addr:203.0.113.9")[1] is not None
     assert attempt(store, "zhang", "correct-horse", address="203.0.113.9") == LOCKED

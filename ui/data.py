@@ -1,7 +1,7 @@
 """Cached, read-only access to the warehouse for the dashboard.
 
 The warehouse file may be replaced at any moment by a load in another process
-(`etl.store` publishes a new file atomically). Every read is keyed on
+(`warehouse.store` publishes a new file atomically). Every read is keyed on
 `warehouse.store.db_version(path)`: when it changes, a new read-only connection is
 opened and every cached result is computed afresh.
 

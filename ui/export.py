@@ -1,8 +1,8 @@
 """Table exports: .xlsx and CSV (UTF-8 with BOM, so Excel opens it in Chinese).
 
-Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR) are
-prefixed with an apostrophe by `core.spreadsheet.neutralise_formulas` before any
-table export.
+Cells that a spreadsheet would read as a formula (leading = + - @ tab or CR), the
+header included, are prefixed with an apostrophe (`core.spreadsheet`) in every
+table export; the .xlsx is written by `core.spreadsheet.write_table`.
 """
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import io
 import re
 
 import pandas as pd
+from openpyxl import Workbook
 
-from core.spreadsheet import neutralise_formulas  # the product's one rule for formula-looking text
+# The product's one rule for formula-looking text, and its one table writer.
+from core.spreadsheet import neutralise_formulas, write_table
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -31,16 +33,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_xlsx(frame: pd.DataFrame, title: str = "数据") -> bytes:
+    workbook = Workbook()
+    worksheet = workbook.active
+    worksheet.title = _sheet_name(title)
+    write_table(worksheet, _plain(frame))
+    worksheet.freeze_panes = "A2"
     buffer = io.BytesIO()
-    safe = _plain(neutralise_formulas(frame))
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        sheet = _sheet_name(title)
-        safe.to_excel(writer, index=False, sheet_name=sheet)
-        worksheet = writer.sheets[sheet]
-        for index, column in enumerate(safe.columns, start=1):
-            longest = max([len(str(column))] + [len(str(v)) for v in safe[column].head(200)])
-            worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(60, 4 + longest * 1.6)
-        worksheet.freeze_panes = "A2"
+    workbook.save(buffer)
     return buffer.getvalue()
 
 

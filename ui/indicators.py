@@ -5,13 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from metrics import api
+from metrics.changes import with_change
 from metrics.indicators import BY_CODE, INDICATORS
 from ui import data, layout
 from ui.filters import CITY, Filters
 from ui.style import LEVEL_BADGE_COLORS, NO_DATA, fmt_change, fmt_count, fmt_rate, style_levels
 
-TARGETS = [i for i in INDICATORS if i.kind == "target"]
-SUPERVISION = [i for i in INDICATORS if i.kind == "supervision"]
 
 
 def report(filters: Filters, by: str, indicators: list[str] | None = None) -> pd.DataFrame:
@@ -34,9 +33,7 @@ def figures(filters: Filters, by: tuple[str, ...] = ("city", "district"), indica
                          indicators=indicators)
     previous = data.query(api.report, filters.quarter.previous(), by=list(by), districts=districts,
                           indicators=indicators)
-    previous = previous[["grain", "indicator", "group", "rate"]].rename(columns={"rate": "previous_rate"})
-    merged = current.merge(previous, on=["grain", "indicator", "group"], how="left")
-    return merged.assign(change=merged["rate"] - merged["previous_rate"])
+    return with_change(current, previous)
 
 
 def grain(frame: pd.DataFrame, name: str) -> pd.DataFrame:

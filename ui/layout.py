@@ -7,7 +7,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from metrics import api, explore
+from metrics import api, quality
 from ui import data, session
 from ui.export import file_stem, to_csv, to_xlsx
 from ui.filters import Filters
@@ -34,7 +34,7 @@ def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = AL
 
 
 def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool) -> None:
-    counts = data.query(explore.quarantine_counts, districts=filters.district_list)
+    counts = data.query(quality.quarantine_counts, districts=filters.district_list)
     touched = {name: n for name, n in counts.items() if name in templates and n}
     messages = []
     if touched:

@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from access import users
-from core.config import settings
-from metrics import explore
+from core.settings import setting
+from metrics import overview
 from ui import data
 from ui.identity import USER_KEY, current_user
 
@@ -44,7 +44,7 @@ def audited(make, action: str, file_name: str):
 
 
 def _idle_limit_seconds() -> float:
-    return settings()["access"]["session_idle_minutes"] * 60
+    return setting("access.session_idle_minutes") * 60
 
 
 def _drop_session_files() -> None:
@@ -102,7 +102,7 @@ def _demo_accounts() -> None:
 
 
 def _warehouse_is_demo() -> bool:
-    return data.database_exists() and bool(data.query(explore.is_demo))
+    return data.database_exists() and bool(data.query(overview.is_demo))
 
 
 def client_address() -> str | None:

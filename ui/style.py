@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import html
-import math
 
 import pandas as pd
 import streamlit as st
 
 # One set of colours and number formats for the dashboard and the meeting pack.
-from pack.fmt import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, NO_DATA, PRIMARY, is_missing  # noqa: F401
-from pack.fmt import count_text as fmt_count  # noqa: F401
-from pack.fmt import date_text as fmt_date  # noqa: F401
-from pack.fmt import rate_text as fmt_rate  # noqa: F401
+from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, NO_DATA, PRIMARY, is_missing  # noqa: F401
+from core.presentation import count_text as fmt_count  # noqa: F401
+from core.presentation import date_text as fmt_date  # noqa: F401
+from core.presentation import points_delta as fmt_change  # noqa: F401
+from core.presentation import rate_text as fmt_rate  # noqa: F401
 
 LEVELS = ("达标", "关注", "整改", "无数据")
 LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray"}
@@ -23,16 +23,6 @@ STATE_BACKGROUNDS = {
     "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"], "30天内到期": LEVEL_BACKGROUNDS["关注"],
     "未报": LEVEL_BACKGROUNDS["整改"],
 }
-
-
-def fmt_change(change) -> str | None:
-    """Change of a rate between quarters, in percentage points (None when not comparable)."""
-    if is_missing(change):
-        return None
-    points = float(change) * 100
-    if math.isclose(points, 0.0, abs_tol=0.05):
-        return "持平"
-    return f"{points:+.1f} 个百分点"
 
 
 CSS = f"""

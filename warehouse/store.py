@@ -30,6 +30,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,10 @@ SNAPSHOT_DIR_MODE = 0o750
 
 class WarehouseBusy(Exception):
     """Another load holds the write lock for longer than we wait."""
+
+
+class DatabaseMissing(Exception):
+    """No usable warehouse file where one was expected (absent, or not a database)."""
 
 
 def _lock_path(db_path: Path) -> Path:
@@ -81,12 +86,24 @@ def write_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise WarehouseBusy(f"数据库 {db_path} 正被另一次导入占用，请稍后再试。")
+                    raise WarehouseBusy(f"数据库 {db_path} 正被另一次导入占用，请稍后再试。") from None
                 time.sleep(0.1)
         try:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+PAUSE_FD_ENV = "WEIHAI_PAUSE_BEFORE_PUBLISH_FD"
+
+
+def _pause_before_publish() -> None:
+    """Tests stop a writer at this known point (its work is in the private copy, nothing is published):
+    when the environment names a pipe, say so on it, then stop until continued (SIGCONT) or killed."""
+    fd = os.environ.get(PAUSE_FD_ENV)
+    if fd:
+        os.write(int(fd), b"paused\n")
+        os.kill(os.getpid(), signal.SIGSTOP)
 
 
 @contextmanager
@@ -103,6 +120,7 @@ def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
             con.execute("SET enable_progress_bar = false")
             create_schema(con)
             yield con
+            _pause_before_publish()
             con.execute("CHECKPOINT")
             con.close()
             os.chmod(temp, WAREHOUSE_MODE)  # whatever the umask; the reader links share this inode

@@ -1,4 +1,9 @@
-"""Number, date and level formatting shared by the pack's documents (no UI imports)."""
+"""Colours, number text and dates as people see them, shared by the dashboard and the meeting pack.
+
+One module for both so a rate, a change in percentage points or a level colour reads
+the same on a page, in the brief and in the workbook. Plain values only: no
+Streamlit, no document library.
+"""
 from __future__ import annotations
 
 import math
@@ -35,21 +40,48 @@ def percent_number(rate) -> str:
     return NO_DATA if is_missing(rate) else f"{float(rate) * 100:.1f}"
 
 
-def points_text(change) -> str:
-    """A change of rate in percentage points: 上升 2.0 个百分点 / 下降 … / 持平; empty when not comparable."""
+def _points(change) -> float | None:
+    """A change of rate in percentage points; 0.0 when it rounds to no change (one decimal), None when missing."""
     if is_missing(change):
-        return ""
+        return None
     points = float(change) * 100
-    if math.isclose(points, 0.0, abs_tol=0.05):
-        return "持平"
-    return f"{'上升' if points > 0 else '下降'}{abs(points):.1f}个百分点"
+    return 0.0 if math.isclose(points, 0.0, abs_tol=0.05) else points
+
+
+def points_text(change) -> str:
+    """A change of rate in a sentence: 上升2.0个百分点 / 下降… / 持平; empty when not comparable."""
+    points = _points(change)
+    if points is None:
+        return ""
+    return "持平" if points == 0.0 else f"{'上升' if points > 0 else '下降'}{_points_unit(abs(points))}"
 
 
 def signed_points(change) -> str:
-    if is_missing(change):
+    """A change of rate in a table cell: +2.0 / -1.5 / 持平; — when not comparable."""
+    points = _points(change)
+    if points is None:
         return "—"
-    points = float(change) * 100
-    return "持平" if math.isclose(points, 0.0, abs_tol=0.05) else f"{points:+.1f}"
+    return "持平" if points == 0.0 else f"{points:+.1f}"
+
+
+def points_delta(change) -> str | None:
+    """A change of rate as a dashboard card's delta: +2.0 个百分点 / 持平; None when not comparable.
+
+    The sign leads so the card colours the arrow by it.
+    """
+    points = _points(change)
+    if points is None:
+        return None
+    return "持平" if points == 0.0 else f"{points:+.1f} 个百分点"
+
+
+def points_gap_text(gap) -> str:
+    """A distance between two rates, e.g. below the target: 28.6个百分点."""
+    return _points_unit(float(gap) * 100)
+
+
+def _points_unit(points: float) -> str:
+    return f"{points:.1f}个百分点"
 
 
 def count_text(value) -> str:

@@ -1,0 +1,28 @@
+"""Quarterly checklists of one enterprise: responsibilities, organisation, safety director, rules and rewards."""
+from __future__ import annotations
+
+import random
+
+from demo.span import DemoSpan, chance, poisson
+from demo.world import Enterprise
+
+
+def make_checklists(rng: random.Random, enterprise: Enterprise, span: DemoSpan) -> list[dict]:
+    rows = []
+    for quarter in span.quarters:
+        if quarter.start > enterprise.active_until:
+            continue
+        late = 0.03 if quarter == span.quarters[-1] else 0.0
+        if chance(rng, (1 - enterprise.quality) * 0.25 + late):
+            continue
+        shortfall = (1 - enterprise.quality) * 0.5
+        has_director = any(p.category == "安全总监" and p.on_duty(quarter.end) for p in enterprise.staff)
+        required = enterprise.rules_required
+        built = required if chance(rng, 1 - (1 - enterprise.quality) * 1.2) else required - rng.randint(1, 3)
+        due = poisson(rng, 1.2)
+        paid = due if due == 0 or chance(rng, 0.9) else due - 1
+        rows.append({"enterprise": enterprise, "quarter": quarter,
+                     "responsibility": not chance(rng, shortfall), "org_sound": not chance(rng, shortfall),
+                     "director": has_director and chance(rng, 0.99),
+                     "rules_required": required, "rules_built": built, "rewards_due": due, "rewards_paid": paid})
+    return rows

@@ -1,0 +1,130 @@
+"""Hazards of a quarter: breakdowns, the list found, ageing of open hazards, major hazards."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from metrics import rules
+from metrics.browsing import fetch_frame, with_period
+
+# Hazard breakdowns: key -> (Chinese label, expression over the hazard base rows).
+HAZARD_GROUPINGS = {
+    "status": ("整改状态", "coalesce(status, '未填写')"),
+    "category": ("隐患类别", "category"),
+    "level": ("隐患等级", "level"),
+    "district": ("区市", "ent_district"),
+    "method": ("检查方式", "coalesce(method, '未填写')"),
+}
+
+AGEING_BUCKETS = ("30天以内", "31–60天", "61–90天", "90天以上")
+
+
+_HAZARD_BASE = f"""
+    base AS (
+        SELECT h.*, e.district AS ent_district, e.enterprise_name AS ent_name,
+               {rules.rectified("h.as_of", "h.")} AS rectified,
+               {rules.overdue("h.as_of", "h.")} AS overdue,
+               coalesce(h.reported_on <= h.as_of, FALSE) AS reported
+        FROM hazards_found h JOIN scope e USING (credit_code)
+    )
+"""
+
+
+def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
+                      districts: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Hazards found in the quarter (up to the as-of date), counted by each of HAZARD_GROUPINGS, in one pass."""
+    keys = list(HAZARD_GROUPINGS)
+    columns = ", ".join(f"{HAZARD_GROUPINGS[k][1]} AS g_{k}" for k in keys)
+    sets = ", ".join(f"(g_{k})" for k in keys)
+    frame = fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        {_HAZARD_BASE},
+        methods AS (SELECT credit_code, hazard_id, method FROM hazards_current),
+        keyed AS (SELECT base.*, {columns} FROM base LEFT JOIN methods USING (credit_code, hazard_id)),
+        grouped AS (
+            SELECT {", ".join(f"g_{k}" for k in keys)},
+                   {" + ".join(f"CASE WHEN grouping(g_{k}) = 0 THEN {i} ELSE 0 END" for i, k in enumerate(keys))} AS grouping_index,
+                   count(*) AS total,
+                   count(*) FILTER (WHERE rectified) AS done,
+                   count(*) FILTER (WHERE NOT rectified) AS open,
+                   count(*) FILTER (WHERE overdue) AS overdue,
+                   count(*) FILTER (WHERE level = '重大隐患') AS major
+            FROM keyed
+            GROUP BY GROUPING SETS ({sets})
+        )
+        SELECT coalesce({", ".join(f"g_{k}" for k in keys)}) AS grp, grouping_index,
+               total AS 隐患数, done AS 已整改, open AS 未整改, overdue AS 超期未整改,
+               major AS 重大隐患, round(done * 100.0 / total, 1) AS "整改率（%）"
+        FROM grouped
+        ORDER BY grouping_index, 隐患数 DESC, grp
+    """)
+    return {
+        key: frame[frame["grouping_index"] == index].drop(columns="grouping_index")
+        .rename(columns={"grp": HAZARD_GROUPINGS[key][0]}).reset_index(drop=True)
+        for index, key in enumerate(keys)
+    }
+
+
+def hazard_breakdown(con, quarter, *, by: str, as_of: date | None = None,
+                     districts: list[str] | None = None) -> pd.DataFrame:
+    """Hazards found in the quarter (up to the as-of date), counted by one of HAZARD_GROUPINGS."""
+    return hazard_breakdowns(con, quarter, as_of=as_of, districts=districts)[by]
+
+
+def hazards_found(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """Every hazard found in the quarter (latest version) and where it stood on the as-of date."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        {_HAZARD_BASE}
+        SELECT ent_district AS 区市, ent_name AS 企业名称, credit_code AS 统一社会信用代码,
+               hazard_id AS 隐患编号, found_on AS 发现日期, category AS 隐患类别, level AS 隐患等级,
+               description AS 隐患描述, owner AS 整改责任人, deadline AS 整改期限, rectified_on AS 整改完成日期,
+               status AS 整改状态,
+               CASE WHEN rectified THEN '已整改' WHEN overdue THEN '超期未整改' ELSE '整改期限内' END AS 截至日期状态,
+               source_file AS 来源文件, source_sheet AS 工作表, source_row AS 行号
+        FROM base
+        ORDER BY 区市, 发现日期, 隐患编号
+    """)
+
+
+def hazard_ageing(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """Hazards of any quarter still open on the as-of date, by days since found and level."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        open_hazards AS (
+            SELECT h.level, p.as_of - h.found_on AS age, {rules.overdue("p.as_of", "h.")} AS overdue
+            FROM hazards_current h
+            JOIN scope e USING (credit_code)
+            CROSS JOIN periods p
+            WHERE h.found_on <= p.as_of AND NOT {rules.rectified("p.as_of", "h.")}
+        ),
+        bucketed AS (
+            SELECT level, overdue,
+                   CASE WHEN age <= 30 THEN 1 WHEN age <= 60 THEN 2 WHEN age <= 90 THEN 3 ELSE 4 END AS bucket
+            FROM open_hazards
+        )
+        SELECT list_extract($buckets, bucket) AS 隐患账龄, level AS 隐患等级,
+               count(*) AS 未整改隐患数, count(*) FILTER (WHERE overdue) AS 其中超期
+        FROM bucketed
+        GROUP BY bucket, level
+        ORDER BY bucket, level
+    """, {"buckets": list(AGEING_BUCKETS)})
+
+
+def major_hazards(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """重大隐患 found in the quarter with their reporting and transfer status on the as-of date."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        {_HAZARD_BASE}
+        SELECT ent_district AS 区市, ent_name AS 企业名称, credit_code AS 统一社会信用代码,
+               hazard_id AS 隐患编号, found_on AS 发现日期, category AS 隐患类别, description AS 隐患描述,
+               CASE WHEN reported THEN '已上报' ELSE '未上报' END AS 上报状态, reported_on AS 上报日期,
+               CASE WHEN transferred_to IS NOT NULL THEN '已移交' ELSE '未移交' END AS 移交状态,
+               transferred_to AS 移交部门, deadline AS 整改期限, rectified_on AS 整改完成日期, status AS 整改状态,
+               source_file AS 来源文件, source_sheet AS 工作表, source_row AS 行号
+        FROM base
+        WHERE level = '重大隐患'
+        ORDER BY reported, 区市, 发现日期
+    """)
+

@@ -1,0 +1,166 @@
+"""Resident supervisors' work: stationing and rotation, log calendars, special operations, weekly summaries."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from metrics import rules
+from core.settings import setting
+from metrics.browsing import fetch_frame, with_period
+
+
+def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """Resident supervisors on the roster: where, since when, and whether rotation is due on the as-of date."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        stationed AS (
+            SELECT s.supervisor_name, e.enterprise_name, s.credit_code, e.district, s.dispatch_unit, s.stationed_on,
+                   p.as_of,
+                   CAST(s.stationed_on + to_months($rotation) AS DATE) AS rotate_on
+            FROM stationings s JOIN scope e USING (credit_code) CROSS JOIN periods p
+        )
+        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
+               credit_code AS 统一社会信用代码, dispatch_unit AS 派出单位, stationed_on AS 进驻日期,
+               CASE WHEN stationed_on <= as_of THEN as_of - stationed_on END AS 驻点天数,
+               rotate_on AS 应轮换日期,
+               CASE WHEN stationed_on IS NULL THEN '进驻日期未填'
+                    WHEN rotate_on <= as_of THEN '应轮换'
+                    WHEN rotate_on <= as_of + 30 THEN '30天内到期'
+                    ELSE '正常' END AS 轮换状态
+        FROM stationed
+        ORDER BY rotate_on <= as_of DESC NULLS LAST, 驻点天数 DESC NULLS LAST, 区市, 驻点人员
+    """, {"rotation": setting("watch.rotation_months")})
+
+
+_LOG_CALENDAR = f"""
+    all_days AS (
+        SELECT CAST(unnest(generate_series(q_start, q_end, INTERVAL 1 DAY)) AS DATE) AS day FROM periods
+    ),
+    filed AS (
+        SELECT credit_code, {rules.supervisor_name("supervisor")} AS supervisor_name, log_date AS day,
+               count(*) AS logs
+        FROM work_logs, periods
+        WHERE log_date BETWEEN q_start AND q_end
+        GROUP BY ALL
+    ),
+    calendar AS (
+        SELECT s.supervisor_name, s.credit_code, e.enterprise_name, e.district, a.day, isodow(a.day) AS weekday,
+               d.day IS NOT NULL AS due, coalesce(f.logs, 0) AS logs
+        FROM stationings s
+        JOIN scope e USING (credit_code)
+        CROSS JOIN all_days a
+        LEFT JOIN supervision_days d
+          ON d.credit_code = s.credit_code AND d.supervisor_name = s.supervisor_name AND d.day = a.day
+        LEFT JOIN filed f
+          ON f.credit_code = s.credit_code AND f.supervisor_name = s.supervisor_name AND f.day = a.day
+    )
+"""
+
+
+def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None,
+                      credit_code: str | None = None, worst: int | None = None) -> pd.DataFrame:
+    """One row per supervisor, enterprise and day of the quarter: was a log due, how many were filed.
+
+    A log is due on the days the 工作日志填报率 counts (Monday–Friday, from the
+    进驻日期, up to the as-of date); weekend logs are shown but never due.
+    `credit_code` keeps one enterprise; `worst` keeps the N stationings with the
+    lowest fill rate (in that order), so a heat map need not fetch every day of every supervisor.
+    """
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        {_LOG_CALENDAR},
+        ranked AS (
+            SELECT supervisor_name, credit_code,
+                   row_number() OVER (ORDER BY
+                       count(*) FILTER (WHERE due AND logs > 0) / nullif(count(*) FILTER (WHERE due), 0) NULLS FIRST,
+                       min(district), supervisor_name, credit_code) AS fill_rank
+            FROM calendar
+            WHERE $code IS NULL OR credit_code = $code
+            GROUP BY supervisor_name, credit_code
+        )
+        SELECT c.supervisor_name AS 驻点人员, c.district AS 区市, c.enterprise_name AS 企业名称,
+               c.credit_code AS 统一社会信用代码, c.day AS 日期, c.weekday AS 星期, c.due AS 应填报,
+               c.logs AS 日志条数
+        FROM calendar c JOIN ranked r USING (supervisor_name, credit_code)
+        WHERE $worst IS NULL OR r.fill_rank <= $worst
+        ORDER BY r.fill_rank, c.day
+    """, {"code": credit_code, "worst": worst})
+
+
+def log_fill_summary(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """Per supervisor and enterprise: due workdays, filled workdays and the fill rate (NULL when none was due)."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        {_LOG_CALENDAR},
+        per_stationing AS (
+            SELECT supervisor_name, district, enterprise_name, count(*) FILTER (WHERE due) AS due_days,
+                   count(*) FILTER (WHERE due AND logs > 0) AS filled_days
+            FROM calendar GROUP BY ALL
+        )
+        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
+               due_days AS 应填报天数, filled_days AS 已填报天数, due_days - filled_days AS 缺报天数,
+               CASE WHEN due_days > 0 THEN round(filled_days * 100.0 / due_days, 1) END AS "填报率（%）"
+        FROM per_stationing
+        ORDER BY "填报率（%）" NULLS FIRST, 区市, 驻点人员
+    """)
+
+
+def special_ops(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
+    """Special operations in the quarter's logs (up to the as-of date), per district and operation type."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        ops AS (
+            SELECT e.district, coalesce(l.special_op_type, '未注明类型') AS op_type,
+                   l.special_ops, coalesce(l.onsite, 0) AS onsite
+            FROM period_logs l JOIN scope e USING (credit_code)
+            WHERE l.special_ops > 0
+        )
+        SELECT district AS 区市, op_type AS 特殊作业类型, sum(special_ops)::INT AS 特殊作业数,
+               sum(onsite)::INT AS 现场监督数, round(sum(onsite) * 100.0 / sum(special_ops), 1) AS "现场监督率（%）"
+        FROM ops GROUP BY ALL
+        ORDER BY 区市, 特殊作业数 DESC
+    """)
+
+
+def weekly_summary(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None,
+                   supervisor: str | None = None) -> pd.DataFrame:
+    """A weekly summary per supervisor drafted from the logs (the 周小结 the notice asks for)."""
+    return fetch_frame(con, f"""
+        {with_period(quarter, as_of, districts)},
+        logs AS (
+            SELECT l.* EXCLUDE (enterprise_name), e.district, e.enterprise_name,
+                   {rules.supervisor_name("l.supervisor")} AS supervisor_name,
+                   CAST(date_trunc('week', l.log_date) AS DATE) AS week_start
+            FROM work_logs l
+            JOIN scope e USING (credit_code)
+            JOIN periods p ON l.log_date BETWEEN p.q_start AND p.period_end
+        ),
+        weeks AS (
+            SELECT supervisor_name, district, enterprise_name, week_start,
+                   count(DISTINCT log_date) AS days,
+                   coalesce(sum(issues_found), 0)::INT AS issues,
+                   coalesce(sum(special_ops), 0)::INT AS ops,
+                   coalesce(sum(onsite), 0)::INT AS onsite,
+                   string_agg(DISTINCT content, '；' ORDER BY content) FILTER (WHERE content IS NOT NULL) AS contents,
+                   string_agg(DISTINCT special_op_type, '、' ORDER BY special_op_type)
+                       FILTER (WHERE special_op_type IS NOT NULL AND special_ops > 0) AS op_types
+            FROM logs
+            WHERE $supervisor IS NULL OR supervisor_name = $supervisor
+            GROUP BY ALL
+        )
+        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称, week_start AS 周起始日,
+               days AS 日志天数, issues AS 发现问题数, ops AS 特殊作业数, onsite AS 现场监督数,
+               concat(
+                   month(week_start), '月', day(week_start), '日—',
+                   month(week_start + 6), '月', day(week_start + 6), '日：填报工作日志', days, '天，发现问题',
+                   issues, '个；',
+                   CASE WHEN ops > 0
+                        THEN concat('监督特殊作业', ops, '次（', coalesce(op_types, '未注明类型'), '），现场监督',
+                                    onsite, '次。')
+                        ELSE '本周无特殊作业。' END,
+                   '主要工作：', coalesce(contents, '（日志未填写工作内容）')
+               ) AS 周小结草稿
+        FROM weeks
+        ORDER BY week_start DESC, district, supervisor_name
+    """, {"supervisor": supervisor})
