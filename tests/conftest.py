@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from etl.load import load_paths
 from tests.app_warehouse import build_small_warehouse
+from tests.filemaker import roster_rows, write_xlsx
 from tests.pack_world import build_pack_world
 
 
@@ -33,3 +35,13 @@ def small_warehouse(tmp_path_factory):
 def pack_world(tmp_path_factory) -> Path:
     """The warehouse of tests/pack_world.py; read only."""
     return build_pack_world(tmp_path_factory.mktemp("pack_world"))
+
+
+@pytest.fixture
+def roster_warehouse(tmp_path, monkeypatch):
+    """A warehouse holding one roster, set as the dashboard's database and users store."""
+    db = tmp_path / "warehouse.duckdb"
+    load_paths([write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})], db)
+    monkeypatch.setenv("WEIHAI_DB", str(db))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
+    return db

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from access import users
 from etl.load import load_paths
 from access.users import User
-from tests.filemaker import CODE_A, CODE_B, roster_rows, write_csv, write_xlsx
+from tests.filemaker import CODE_A, CODE_B, write_csv, write_xlsx
 from ui.text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -20,15 +20,6 @@ CITY = User("city_clerk", "市化工办 录入员", "市级", None)
 ANALYST = User("analyst_1", "分析员", "分析", None)
 WENDENG = User("wendeng_1", "文登区 负责人", "区市", "文登区")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch):
-    db = tmp_path / "warehouse.duckdb"
-    load_paths([write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})], db)
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
-    return db
 
 
 def open_page(user: User, page: str) -> AppTest:
@@ -69,7 +60,7 @@ def upload_files(tmp_path) -> list[tuple[str, bytes, str]]:
     ]
 
 
-def test_upload_shows_each_files_result_and_the_resend_workbook(tmp_path, warehouse, monkeypatch):
+def test_upload_shows_each_files_result_and_the_resend_workbook(tmp_path, roster_warehouse, monkeypatch):
     import etl.uploads
 
     monkeypatch.setattr(etl.uploads, "max_upload_bytes", lambda: 10_240)  # huge.csv (20,004 bytes) is over it
@@ -96,30 +87,30 @@ def test_upload_shows_each_files_result_and_the_resend_workbook(tmp_path, wareho
     assert rows[1][rows[0].index("问题说明")] == "实际参加人数：实际参加人数（12）多于应参加人数（10）"
     assert rows[1][rows[0].index("统一社会信用代码")] == CODE_B
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(roster_warehouse), read_only=True)
     assert con.execute("SELECT loaded_by, count(*) FROM batches WHERE batch_id > 1 GROUP BY 1").fetchall() == [
         ("市化工办 录入员", 2)]
     con.close()
-    actions = [(e[1], e[2]) for e in users.audit_entries(warehouse.with_name("access.sqlite3"))]
+    actions = [(e[1], e[2]) for e in users.audit_entries(roster_warehouse.with_name("access.sqlite3"))]
     assert ("city_clerk", "导入") in actions
 
 
-def test_rollback_from_the_page(tmp_path, warehouse):
+def test_rollback_from_the_page(tmp_path, roster_warehouse):
     drills = write_csv(tmp_path / "drills.csv", [
         ["统一社会信用代码", "演练日期", "应参加人数", "实际参加人数"], [CODE_A, "2026-07-01", "10", "9"]])
-    [loaded] = load_paths([drills], warehouse)
+    [loaded] = load_paths([drills], roster_warehouse)
     app = open_page(CITY, "pages/data_import.py")
     app.selectbox(key="rollback_batch").select(loaded.batch_id)
     app.checkbox[0].check()
     button(app, "撤销批次").click().run()
     assert [s.value for s in app.success] == [f"已撤销批次 {loaded.batch_id}（{plain('drills.csv')}）。各页面的数字已更新。"]
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(roster_warehouse), read_only=True)
     assert con.execute("SELECT count(*) FROM drills").fetchall() == [(0,)]
     con.close()
 
 
 @pytest.mark.parametrize("user", [ANALYST, WENDENG])
-def test_only_city_users_get_import_and_audit(warehouse, user):
+def test_only_city_users_get_import_and_audit(roster_warehouse, user):
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["_user"] = user
     app.run()
@@ -128,8 +119,8 @@ def test_only_city_users_get_import_and_audit(warehouse, user):
             app.switch_page(page).run()
 
 
-def test_audit_page_lists_sign_ins_and_users(warehouse):
-    store = warehouse.with_name("access.sqlite3")
+def test_audit_page_lists_sign_ins_and_users(roster_warehouse):
+    store = roster_warehouse.with_name("access.sqlite3")
     users.add_user(store, "city_clerk", "correct-horse-9", role="市级", display_name="市化工办 录入员")
     with pytest.raises(users.AccessError):
         users.authenticate(store, "city_clerk", "wrong", sleep=lambda s: None)
@@ -140,10 +131,10 @@ def test_audit_page_lists_sign_ins_and_users(warehouse):
     assert accounts.values.tolist() == [["city_clerk", "市化工办 录入员", "市级", "全部区市"]]
 
 
-def test_an_idle_session_expires_and_asks_to_sign_in_again(warehouse):
+def test_an_idle_session_expires_and_asks_to_sign_in_again(roster_warehouse):
     import time
 
-    users.add_user(warehouse.with_name("access.sqlite3"), "city_clerk", "correct-horse-9", role="市级",
+    users.add_user(roster_warehouse.with_name("access.sqlite3"), "city_clerk", "correct-horse-9", role="市级",
                    display_name="市化工办 录入员")
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["_user"] = CITY
@@ -151,7 +142,7 @@ def test_an_idle_session_expires_and_asks_to_sign_in_again(warehouse):
     app.run()
     assert [w.value for w in app.warning] == ["长时间未操作，会话已过期，请重新登录。"]
     assert app.text_input(key="login_password") and not app.metric and not app.dataframe
-    assert ("city_clerk", "会话超时") in [(e[1], e[2]) for e in users.audit_entries(warehouse.with_name("access.sqlite3"))]
+    assert ("city_clerk", "会话超时") in [(e[1], e[2]) for e in users.audit_entries(roster_warehouse.with_name("access.sqlite3"))]
 
     fresh = AppTest.from_file(APP, default_timeout=120)
     fresh.session_state["_user"] = CITY

@@ -14,11 +14,9 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from access import users
-from etl.load import load_paths
 from warehouse.store import WarehouseBusy
 from access.users import User
 from tests.filemaker import CODE_A, roster_rows, write_csv, write_xlsx
@@ -92,15 +90,6 @@ def test_the_command_line_prints_hostile_file_names_escaped(tmp_path):
 CITY = User("city_clerk", "市化工办 录入员", "市级", None)
 
 
-@pytest.fixture
-def warehouse(tmp_path, monkeypatch):
-    db = tmp_path / "warehouse.duckdb"
-    load_paths([write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})], db)
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
-    return db
-
-
 def import_page(files: list[tuple[str, bytes, str]]) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
     app.session_state["_user"] = CITY
@@ -111,7 +100,7 @@ def import_page(files: list[tuple[str, bytes, str]]) -> AppTest:
     return app
 
 
-def test_refused_and_failed_uploads_are_audited(tmp_path, warehouse, monkeypatch):
+def test_refused_and_failed_uploads_are_audited(tmp_path, roster_warehouse, monkeypatch):
     import etl.uploads
 
     drills = write_csv(tmp_path / "drills.csv", [
@@ -124,7 +113,7 @@ def test_refused_and_failed_uploads_are_audited(tmp_path, warehouse, monkeypatch
 
     monkeypatch.setattr(etl.uploads, "load_uploads", busy)
     import_page([("drills2.csv", drills + b"\n", "text/csv")])
-    assert entries(warehouse) == [
+    assert entries(roster_warehouse) == [
         ("city_clerk", "上传被拒", f"说明.txt（{etl.uploads.upload_problem('说明.txt', 9)}）"),
         ("city_clerk", "导入", "1 个文件：drills.csv（已导入）"),
         ("city_clerk", "导入失败", "1 个文件：数据库正被另一次导入占用，请稍后再试。"),
