@@ -19,18 +19,19 @@ from streamlit import config as streamlit_config
 
 from demo.bootstrap import ensure_demo_database
 from core.config import districts as configured_districts
+from core.calendar import calendar_problem
 from core.settings import SettingsError, setting, settings
 from access.users import ROLES, User
 from metrics import overview
 from access.scope import OutOfScope
-from core.quarters import available_quarters
 from ui import data, session
-from ui.filters import sidebar_filters
+from ui.filters import QuarterInputs, sidebar_filters
 from ui.style import apply_style
 from ui.text import plain
 
 log = logging.getLogger("dashboard")
-APP_TITLE = "化工专项行动数据看板"
+# Pages whose content does not depend on the quarter, the as-of date or the districts: no filters there.
+UNFILTERED_PAGES = {"import", "definitions", "audit"}
 
 def pages_for(user: User | None) -> dict[str, list]:
     """The navigation; 数据导入 and 审计日志 only for city-level users.
@@ -47,6 +48,7 @@ def pages_for(user: User | None) -> dict[str, list]:
     ]
     about_data = [
         st.Page("pages/quality.py", title="数据质量", icon=":material/fact_check:", url_path="quality"),
+        st.Page("pages/reconcile.py", title="数据可信度", icon=":material/rule:", url_path="reconcile"),
         st.Page("pages/definitions.py", title="指标说明", icon=":material/menu_book:", url_path="definitions"),
     ]
     if user is None or user.can_import:
@@ -122,10 +124,14 @@ def settings_checked() -> None:
     except SettingsError as error:
         st.error(f"系统设置有误，看板无法启动：{plain(error)} 改正后重启看板。", icon=":material/settings:")
         st.stop()
+    problem = calendar_problem()
+    if problem:
+        st.error(f"节假日设置有误，看板无法启动：{plain(problem)} 改正后重启看板。", icon=":material/settings:")
+        st.stop()
 
 
 def main() -> None:
-    st.set_page_config(page_title=APP_TITLE, page_icon=":material/shield:", layout="wide",
+    st.set_page_config(page_title=session.app_title(), page_icon=":material/shield:", layout="wide",
                        initial_sidebar_state="expanded")
     apply_style()
     settings_checked()
@@ -143,7 +149,10 @@ def main() -> None:
             session.login_page()
     else:
         sidebar_user(user)
-        sidebar_filters(data.query(available_quarters), own_districts=user.districts)
+        session.hand_over_cookie()
+        if navigation.url_path not in UNFILTERED_PAGES:
+            sidebar_filters(QuarterInputs.from_counts(data.query(overview.quarter_inputs)),
+                            own_districts=user.districts)
         data_notice()
         run_page(navigation)
     footer()
@@ -153,6 +162,11 @@ if __name__ == "__main__":  # a browser session's run
     main()
 else:  # imported by `streamlit run` to be served
     from starlette.middleware import Middleware
+    from starlette.routing import Route
 
     tie_upload_limit()
-    app = st.App("dashboard.py", middleware=[Middleware(session.UploadGate)])
+    # Every export goes through the product's own buttons (audited, formula-neutralised): no table toolbar
+    # download, no copying out of a table. Not a setting: it is part of what the product guarantees.
+    streamlit_config.set_option("client.disableDataExport", True, "dashboard.py")
+    app = st.App("dashboard.py", middleware=[Middleware(session.UploadGate)],
+                 routes=[Route(session.COOKIE_ROUTE, session.cookie_endpoint, methods=["POST", "DELETE"])])

@@ -5,8 +5,10 @@ signed-in user. A district user gets:
 - record-bearing functions (anything taking `districts`) clamped to their own
   districts, whatever districts the caller asked for;
 - the city-wide comparison: `report`/`trend` at city or district level show every
-  district's rates (aggregates, never records); at enterprise level they are clamped;
-- an enterprise's profile (and its hazards' version trails) only for enterprises of their districts;
+  district's rates and the real 全市 figure as their benchmark (pooled numerators and denominators,
+  never records); at enterprise level they are clamped;
+- an enterprise's profile (its hazards' version trails, its handover sheet's records) only for enterprises
+  of their districts;
 - data-quality views (loaded files, quarantined rows, refused files) only for what can be told to
   belong to their districts: a file only when it has rows of their districts, with its counts for
   those rows alone; quarantined rows of unknown district and refused files naming no district of
@@ -21,7 +23,7 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
-from metrics import api, enterprise, overview, quality
+from metrics import api, enterprise, overview, quality, stationing
 from core import quarters
 from metrics.scope import resolve_districts
 
@@ -49,13 +51,14 @@ class Scope:
 EVERYONE = Scope(None)
 
 RECORD_FREE: set[Callable] = {
-    overview.is_demo, overview.has_any_data, overview.meta_value, quarters.available_quarters, api.data_as_of,
+    overview.is_demo, overview.has_any_data, overview.meta_value, overview.quarter_inputs, quarters.available_quarters,
+    api.data_as_of,
 }
 RATE_FUNCTIONS: set[Callable] = {api.report, api.trend}
 ENTERPRISE_KEYED: set[Callable] = {
     enterprise.enterprise_info, enterprise.enterprise_staff, enterprise.enterprise_training,
     enterprise.enterprise_drills, enterprise.enterprise_hazards, enterprise.enterprise_logs,
-    enterprise.enterprise_checklists, enterprise.hazard_versions,
+    enterprise.enterprise_checklists, enterprise.hazard_versions, stationing.handover_records,
 }
 # Quarantined rows whose district cannot be told may be another district's: a limited scope leaves them out.
 KNOWN_DISTRICT_ONLY: set[Callable] = {quality.quarantine_rows, quality.quarantine_summary, quality.quarantine_counts}

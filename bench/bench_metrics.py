@@ -124,7 +124,7 @@ def pandas_quarter(t: dict[str, pd.DataFrame], quarter: Quarter) -> dict[str, pd
     checklists = checklists[checklists["credit_code"].isin(scope) & (checklists["quarter"] == quarter.label)]
     one = pd.Series(1, index=checklists.index)
     out["responsibility"] = _counts(checklists, checklists["responsibility"], one)
-    out["organization"] = _counts(checklists, checklists["org_sound"] & checklists["director"], one)
+    out["organization"] = _counts(checklists, checklists["org_sound"] & checklists["director"].isin(["是", "不适用"]), one)
     out["rules"] = _counts(checklists, "rules_built", "rules_required")
     out["reward_payout"] = _counts(checklists, checklists["rewards_paid"].fillna(0), checklists["rewards_due"].fillna(0))
 

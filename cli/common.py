@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.calendar import calendar_problem
 from core.config import DB_ENV_VAR
 from core.settings import SettingsError, settings
 from core.spreadsheet import safe_cell
@@ -144,8 +147,19 @@ def fail(message: str, code: int = FAILED) -> int:
     return code
 
 
+def operator(note: str | None = None) -> str:
+    """Who runs this command, as batches and the audit log record it: the operating-system user."""
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        who = f"uid {os.getuid()}"
+    name = f"命令行:{printable(who, 32)}"
+    return f"{name}（{printable(note, 24)}）" if note else name
+
+
 def settings_problem() -> str | None:
-    """What is wrong with the settings file (Chinese, naming the key), or None when it is valid.
+    """What is wrong with the settings file (naming the key) or the holidays file (naming the year and value),
+    in Chinese, or None when both are valid.
 
     Each tool asks first, before its parser (whose help states settings) or any command reads one.
     """
@@ -153,7 +167,7 @@ def settings_problem() -> str | None:
         settings()
     except SettingsError as error:
         return str(error)
-    return None
+    return calendar_problem()
 
 
 def run_command(command: Callable[[argparse.Namespace], int], args: argparse.Namespace, errors: ErrorMap) -> int:

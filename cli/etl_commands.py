@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -10,8 +9,8 @@ from pathlib import Path
 from etl import batches as batch_history
 from warehouse import store
 from access import users
-from cli.common import (FORMATS, USAGE_ERROR, ChineseArgumentParser, ErrorMap, add_db_option, fail, print_rows,
-                        printable, run_command, settings_problem)
+from cli.common import (FORMATS, USAGE_ERROR, ChineseArgumentParser, ErrorMap, add_db_option, fail, operator,
+                        print_rows, printable, run_command, settings_problem)
 from core.config import default_db_path
 from core import settings as declared
 from etl.load import UsageError, load_paths
@@ -79,14 +78,7 @@ def _parser() -> ChineseArgumentParser:
     return parser
 
 
-def _operator(note: str | None = None) -> str:
-    """Who runs this command, as batches and the audit log record it: the operating-system user."""
-    try:
-        who = getpass.getuser()
-    except (OSError, KeyError):  # no user name in the environment or the password database
-        who = f"uid {os.getuid()}"
-    operator = f"命令行:{printable(who, 32)}"
-    return f"{operator}（{printable(note, 24)}）" if note else operator
+_operator = operator
 
 
 def _audit(db: Path, operator: str, action: str, detail: str) -> None:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cli.common import ChineseArgumentParser, ErrorMap, add_db_option, fail, run_command, settings_problem
+from access.meetings import command_line_user
+from cli.common import ChineseArgumentParser, ErrorMap, add_db_option, fail, operator, run_command, settings_problem
 from core.dates import DateError
 from core.quarters import QuarterError
 from metrics.scope import UnknownDistrict
 from metrics.sql import AsOfError
 from pack.build import build_pack
+from warehouse.meetings import MeetingError
 
-ERRORS = ErrorMap(usage=(QuarterError, DateError, AsOfError, UnknownDistrict))
+ERRORS = ErrorMap(usage=(QuarterError, DateError, AsOfError, UnknownDistrict), stated=(MeetingError,))
 
 
 def add_pack_parser(commands) -> None:
@@ -40,8 +42,9 @@ def _arguments(parser) -> None:
 def cmd_pack(args) -> int:
     """Run the parsed `pack` command; prints the files written. Other errors reach the caller's `run_command`."""
     try:
+        # The paper reads the meeting records as the command line's city user (as `python -m metrics meeting`).
         files = build_pack(args.db, args.quarter, args.out, districts=args.district, as_of=args.as_of,
-                           images=getattr(args, "images", True))
+                           images=getattr(args, "images", True), user=command_line_user(operator()))
     except OSError as error:  # the message names the folder, which only this command knows
         return fail(f"无法写入输出文件夹 {args.out}：{error.strerror or error}")
     print(f"会商材料已生成（{args.out}）：")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +31,15 @@ class Districts:
     names: tuple[str, ...]
     aliases: dict[str, str]  # alias or canonical name -> canonical name
     strip_prefixes: tuple[str, ...]
+    # The offices that sign the meeting paper: the city's, and each district's (canonical name -> office).
+    city_office: str = ""
+    offices: dict[str, str] = field(default_factory=dict)
+
+    def office(self, district: str | None = None) -> str:
+        """The office that signs a paper: the district's (`office` in districts.toml), or the city's."""
+        if district is None:
+            return self.city_office or f"{self.city}化工专项行动办公室"
+        return self.offices.get(district) or f"{district}化工专项行动办公室"
 
     def strip_prefix(self, text: str) -> str:
         """`text` without a leading city/province prefix (the longest that leaves something after it)."""
@@ -53,11 +62,13 @@ class Districts:
 @lru_cache(maxsize=None)
 def districts() -> Districts:
     raw = tomllib.loads((CONFIG_DIR / "districts.toml").read_text(encoding="utf-8"))
-    names, aliases = [], {}
+    names, aliases, offices = [], {}, {}
     for entry in raw["district"]:
         names.append(entry["name"])
+        if entry.get("office"):
+            offices[entry["name"]] = entry["office"]
         aliases[entry["name"]] = entry["name"]
         for alias in entry.get("aliases", []):
             aliases[alias] = entry["name"]
     prefixes = sorted(raw.get("strip_prefixes", []), key=len, reverse=True)
-    return Districts(raw.get("city", ""), tuple(names), aliases, tuple(prefixes))
+    return Districts(raw.get("city", ""), tuple(names), aliases, tuple(prefixes), raw.get("city_office", ""), offices)

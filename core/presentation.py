@@ -11,14 +11,51 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from core.config import districts as configured_districts
+
 NO_DATA = "无数据"
-LEVEL_COLORS = {"达标": "#2E7D32", "关注": "#F59E0B", "整改": "#C62828", "无数据": "#9E9E9E"}
-LEVEL_BACKGROUNDS = {"达标": "#E3F1E4", "关注": "#FEF3D7", "整改": "#FBE3E3", "无数据": "#EEEEEE"}
+# A figure of a quarter whose input of that kind never arrived (see docs/indicators.md, 输入不完整的季度).
+NOT_SCORED = "不评定"
+LEVEL_COLORS = {"达标": "#2E7D32", "关注": "#F59E0B", "整改": "#C62828", "无数据": "#9E9E9E", NOT_SCORED: "#607D8B"}
+LEVEL_BACKGROUNDS = {"达标": "#E3F1E4", "关注": "#FEF3D7", "整改": "#FBE3E3", "无数据": "#EEEEEE",
+                     NOT_SCORED: "#ECEFF1"}
 PRIMARY = "#1F4E79"
 FONT_FAMILY = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 SERIES_COLORS = ("#1F4E79", "#2E86C1", "#17A589", "#D68910", "#884EA0", "#CB4335", "#5D6D7E", "#A04000",
                  "#1ABC9C", "#7D3C98")
+
+# One colour per state wherever a chart splits counts by state (dashboard and pack alike): a hazard's
+# state as of the as-of date, a logged day, an operation supervised or not, a hazard's level.
+STATE_COLORS = {
+    "已销号": "#1B5E20", "已整改未销号": "#66BB6A", "已整改": "#43A047",
+    "整改期限内": "#F59E0B", "期限内未整改": "#F59E0B", "未整改": "#F59E0B", "超期未整改": "#C62828",
+    "一般隐患": "#78909C", "重大隐患": "#6A1B9A",
+    "现场监督": "#43A047", "未现场监督": "#C62828", "特殊作业": "#1F4E79",
+    "无需填报": "#EEEEEE", "应填未填": "#E57373", "已填报": "#43A047", "周末已填报": "#A5D6A7",
+}
+# A hazard's state as of the as-of date, in the order charts list it (metrics.hazards `as_of_status`).
+HAZARD_STATES = ("超期未整改", "整改期限内", "已整改未销号", "已销号")
+CITY_COLOR = "#222222"  # the city (or the selection's total) in every chart with several districts
+DISTRICT_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#17BECF", "#BCBD22",
+                    "#7F7F7F", "#D62728", "#393B79", "#637939")
+
+# Rates are drawn on a 0–100% axis (one rule for every chart, dashboard and pack), with the value printed.
+RATE_AXIS = (0.0, 100.0)
+# A rate whose denominator is below this is drawn as a dot with its n, never joined into a line.
+SMALL_N = 10
 CN_DIGITS = "一二三四五六七八九十"
+
+
+def district_color(name: str) -> str:
+    """A district's fixed colour: by its place in config/districts.toml, the same on every chart and page."""
+    names = configured_districts().names
+    if name in names:
+        return DISTRICT_PALETTE[names.index(name) % len(DISTRICT_PALETTE)]
+    return CITY_COLOR
+
+
+def state_color(name: str) -> str:
+    return STATE_COLORS.get(name, "#9E9E9E")
 
 
 def is_missing(value) -> bool:

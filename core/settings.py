@@ -57,10 +57,15 @@ class Setting:
 
 SECTIONS: dict[str, str] = {
     "findings": "评定等级：达标 = 比率 ≥ pass_rate；关注 = 比率 ≥ watch_rate；其余为 整改；分母为 0 时为 无数据。",
-    "watch": "预警清单：总览页和会商材料中的到期证书、待轮换驻点人员清单。",
-    "indicators": "指标统计：培训合格率、演练参与率和报送完整性中的演练按此窗口统计。",
+    "watch": "预警清单：总览页、隐患整改页和会商材料中的到期证书、待轮换驻点人员、移交未办结隐患清单。",
+    "indicators": "指标统计：培训合格率、演练参与率和报送完整性中的演练按此窗口统计；重大隐患直报的时限。",
     "import": "导入上限：在解析文件之前检查，超过的文件整个拒收并说明原因（请拆分后分别发送），防止一个文件耗尽内存。",
     "access": "登录与会话：看板的登录失败限制和会话有效期。",
+    "reconcile": "对账检查（数据可信度）：各项对账检查的容差和判定条件。",
+    "escalation": "直通车时间线：重大隐患和移交事项各环节的时限（上报时限见 indicators.major_hazard_report_days，"
+                  "移交办结时限见 watch.transfer_reply_days）。",
+    "scorecard": "驻点人员考评（本办做法）：各项的权重（只按有数据的项目折算为百分制），发现隐患的满分标准，"
+                 "参加排名的最少驻点天数和各区市表扬、约谈候选人数。",
 }
 
 SETTINGS: tuple[Setting, ...] = (
@@ -69,8 +74,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("watch", "certificate_expiry_days", 90, "证书到期预警：有效期在截至日期后多少天内到期即列入预警。",
             1, 3650),
     Setting("watch", "rotation_months", 6, "驻点轮换：驻点满多少个月应轮换。", 1, 60),
+    Setting("watch", "rotation_notice_days", 30,
+            "驻点轮换提醒：距应轮换日期（进驻日期加 rotation_months 个月）多少天内列为“即将到期”，提前确定接任人选、"
+            "安排岗前培训。", 1, 365),
+    Setting("watch", "rotation_grace_days", 30,
+            "驻点超期未轮换：过了应轮换日期多少天仍无接任人员进驻即列为“超期未轮换”，并起草提请会商事项；"
+            "在此之前为“应轮换”。", 0, 365),
+    Setting("watch", "work_plan_days", 30,
+            "进驻后未见工作计划：驻点人员进驻后多少天内应在工作日志的工作内容中记录制定工作计划"
+            "（写明“工作计划”）。", 1, 180),
+    Setting("watch", "transfer_reply_days", 30,
+            "移交未办结：隐患移交其他部门满多少天仍无移交办结日期即列入清单。", 1, 3650),
     Setting("indicators", "window_months", 12, "培训、演练的统计窗口（月），区间为 (截至日期 − N 个月, 截至日期]。",
             1, 60),
+    Setting("indicators", "major_hazard_report_days", 1,
+            "重大隐患直报时限（天）：上报日期不晚于发现日期后多少天计为直报；0 为须当日上报。", 0, 30),
     Setting("import", "max_upload_mb", 50, "看板上传单个文件的大小上限（MB）。", 1, 1024, fractional=True),
     Setting("import", "max_rows", 200000, "单个文件最多多少行（各工作表合计；Excel 按已用区域的行数计）。",
             1, 10_000_000),
@@ -92,6 +110,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("access", "max_failed_logins_per_address", 20,
             "同一客户端地址登录失败多少次后暂停来自该地址的所有登录（暂停时长同上）；防止换着用户名试密码。",
             1, 100000),
+    Setting("reconcile", "problem_count_tolerance", 0,
+            "日志与台账对账：本季度工作日志记录的发现问题数与隐患台账登记的隐患数相差超过此数才列出"
+            "（日志多于台账全部隐患，或台账中驻点检查发现的隐患多于日志）。", 0, 1000),
+    Setting("reconcile", "headcount_tolerance_pct", 10,
+            "从业人员数对账：企业名册的从业人员数与人员台账截至日期的在岗人数相差超过名册人数的百分之多少即列出。",
+            0, 100),
+    Setting("reconcile", "repeat_months", 12,
+            "隐患反复：同一企业、同一类别、描述几乎相同的隐患，在前一项销号（未填销号日期的按整改完成日期）后"
+            "多少个月内再次发现即列出。", 1, 60),
+    Setting("reconcile", "repeat_similarity", 0.8,
+            "隐患反复：两条隐患描述去掉空格和标点后的相似度（共有的相邻两字组合数 × 2 ÷ 两条描述各自的相邻两字组合数之和）"
+            "不低于此值即视为几乎相同；1 为组合完全相同。", 0.5, 1),
+    Setting("reconcile", "log_gap_days", 5, "日志断档：驻点人员连续多少个应填报的法定工作日没有工作日志即列出。", 2, 60),
+    Setting("reconcile", "perfect_onsite_min_days", 20,
+            "现场监督记录过于完美：季度内记录了特殊作业的天数不少于此数、且每天的现场监督数都等于特殊作业数的，列为需核实。",
+            1, 92),
+    Setting("escalation", "close_days", 15,
+            "验收销号时限（天）：隐患整改完成后多少天内应验收销号；超过的在直通车时间线上标为超时。", 0, 365),
+    Setting("scorecard", "weight_log_fill", 25, "考评权重：日志填报率。", 0, 100),
+    Setting("scorecard", "weight_onsite", 20, "考评权重：动火、设备检维修、高处作业的现场监督率。", 0, 100),
+    Setting("scorecard", "weight_hazards_found", 10,
+            "考评权重：驻点检查发现隐患（每驻点 30 天发现数达到 hazards_per_month 为满分）。", 0, 100),
+    Setting("scorecard", "weight_on_time", 15, "考评权重：驻点期间发现的隐患按期整改率。", 0, 100),
+    Setting("scorecard", "weight_major_reported", 10, "考评权重：驻点期间发现的重大隐患按时直报率。", 0, 100),
+    Setting("scorecard", "weight_weekly", 10, "考评权重：周报完整率（有应填报日的周中有工作日志的周数占比）。", 0, 100),
+    Setting("scorecard", "weight_handover", 10, "考评权重：离任交接完成率（本季度离任且有接任人员的，填了交接日期）。",
+            0, 100),
+    Setting("scorecard", "hazards_per_month", 1,
+            "考评：每驻点 30 天驻点检查发现多少项隐患得满分（少于此数按比例计分）。", 0.1, 100, fractional=True),
+    Setting("scorecard", "min_days", 30, "考评：本季度驻点不少于多少天才参加区内排名和表扬、约谈候选。", 1, 92),
+    Setting("scorecard", "candidates", 2, "考评：每个区市列出得分最高、最低各多少人作为表扬、约谈候选。", 1, 20),
 )
 BY_KEY = {s.key: s for s in SETTINGS}
 

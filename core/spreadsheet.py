@@ -11,15 +11,18 @@ from datetime import date, datetime
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from core.text import display_width, display_widths
+from core.text import XML_ILLEGAL, display_width, display_widths, xml_safe
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """Text that starts like a formula gets an apostrophe; numbers, dates and other text pass as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+    """Text that starts like a formula gets an apostrophe, and a character no spreadsheet can hold is shown
+    as its escape; numbers, dates and other text pass as they are."""
+    if isinstance(value, str):
+        value = xml_safe(value)
+        if value.startswith(FORMULA_TRIGGERS):
+            return "'" + value
     return value
 
 
@@ -31,6 +34,12 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
         text = values.astype("string")
+        unwritable = text.str.contains(XML_ILLEGAL).fillna(False).astype(bool)
+        if unwritable.any():
+            unwritable[unwritable] = values[unwritable].map(lambda v: isinstance(v, str))
+            values = values.astype(object).where(~unwritable, text.map(xml_safe, na_action="ignore").astype(object))
+            safe[column] = values
+            text = values.astype("string")
         risky = text.str.startswith(FORMULA_TRIGGERS).fillna(False).astype(bool)
         if risky.any():
             # Only text is at risk: a number (-5) in a mixed column stays a number.

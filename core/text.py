@@ -1,6 +1,7 @@
 """Text as people see it: printable (no terminal control or fake lines) and its width on screen."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pandas as pd
@@ -23,6 +24,17 @@ def printable(value: object, limit: int | None = None) -> str:
     return text
 
 
+def first_unprintable(text: str, allowed: str = "") -> tuple[int, str] | None:
+    """(1-based position, escaped character) of the first control or format character in `text` that is not
+    in `allowed` — what `printable` would escape; None when there is none."""
+    if text.isprintable():
+        return None
+    for position, ch in enumerate(text, start=1):
+        if ch not in allowed and unicodedata.category(ch) in _UNPRINTABLE:
+            return position, _escape(ch)
+    return None
+
+
 def _escape(ch: str) -> str:
     code = ord(ch)
     named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
@@ -40,3 +52,13 @@ def display_widths(values: pd.Series) -> pd.Series:
     distinct = text.dropna().unique()
     widths = dict(zip(distinct, map(display_width, distinct), strict=True))
     return text.map(widths).fillna(0).astype(int)
+
+
+# Characters XML 1.0 cannot hold: a workbook or Word file containing one cannot be written at all.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` with each character a spreadsheet or Word file cannot hold shown as its escape (\\x1b)."""
+    return XML_ILLEGAL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+

@@ -12,7 +12,9 @@ sheets, and a handful of bad rows a district clerk would recognise
 
 Each district is written in its own house style (`demo.styles.STYLES`, by
 position in the district list), so every messy form appears somewhere.
-Everything is drawn from one `random.Random(seed)` in a fixed order: the same
+Everything is drawn from `random.Random(seed)` in a fixed order, and the parts added
+later (stationing history, 直通车, 智能化改造) from streams derived from the seed
+(`World.stream`), which leaves the main stream's draws as they were: the same
 arguments always give byte-identical files.
 """
 from __future__ import annotations
@@ -37,13 +39,13 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quar
         raise ValueError("规模（scale）须为不小于 1 的整数。")
     span = make_span(end_quarter)
     rng = random.Random(seed)
-    world = build_world(rng, scale, span)
+    world = build_world(rng, scale, span, seed)
     days = workdays(span)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for plan in world.plans:
-        records = make_records(rng, plan, span, days)
-        for out_file in district_files(rng, plan, span, records):
+        records = make_records(rng, world, plan, days)
+        for out_file in district_files(rng, world.stream("files", plan.name), plan, span, records):
             paths.append(write_file(out, out_file))
     return sorted(paths)

@@ -45,6 +45,15 @@ MAJOR_HAZARD_TEXTS = (
     ("储罐区未按规定设置紧急切断装置", "加装紧急切断装置"),
 )
 INSPECTION_METHODS = (("驻点检查", 70), ("企业自查", 15), ("执法检查", 8), ("专项检查", 7))
+# Problems outside the industry department's remit, handed over (移交) to the body that has it:
+# description -> (that body, given the district; chance a supervisor hands it over).
+TRANSFERS = {
+    "厂区消防通道被车辆占用": ("{district}消防救援大队", 0.4),
+    "甲类车间与办公区防火间距不足": ("{district}消防救援大队", 0.6),
+    "反应釜压力表超过检定有效期": ("{district}市场监督管理局", 0.12),
+    "安全阀未按期校验": ("{district}市场监督管理局", 0.12),
+}
+REPORT_UNITS = (("{district}应急管理局", 70), ("{district}应急管理局执法大队", 20), ("威海市应急管理局", 10))
 
 
 @dataclass
@@ -64,6 +73,13 @@ class Hazard:
     reported_on: date | None
     transferred_to: str | None
     in_progress: bool
+    report_unit: str | None = None  # 上报单位 of a reported major hazard
+    enforcement_case: str | None = None  # 执法立案情况
+    enforcement_on: date | None = None  # when the case was opened (the ledger shows it from then on)
+    transferred_on: date | None = None
+    transfer_closed_on: date | None = None  # the receiving body's reply
+    supervision_level: str | None = None  # 督办级别
+    supervised_on: date | None = None  # when it was put under 挂牌督办
 
 
 def make_hazard(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, found_on: date,
@@ -95,10 +111,72 @@ def make_hazard(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, 
         hazard_id, found_on, weighted(rng, INSPECTION_METHODS), category, "重大隐患" if major else "一般隐患",
         description, measure, rng.choice(managers), deadline, rectified, closed,
         stint_on(enterprise, closed).supervisor if closed else None,
-        reported, f"{plan.name}应急管理局" if major else None, chance(rng, 0.6))
+        reported, None, chance(rng, 0.6))
 
 
-def make_hazards(rng: random.Random, plan: DistrictPlan, span: DemoSpan) -> list[tuple[Enterprise, Hazard]]:
+def direct_loop(rng: random.Random, hazard: Hazard, quality: float, district: str) -> None:
+    """The 直通车 of one hazard: report and enforcement of a major one, 移交 of one outside the remit."""
+    if hazard.level == "重大隐患":
+        report_major(rng, hazard, quality, district)
+    else:
+        if hazard.method == "执法检查" and chance(rng, 0.25):
+            hazard.enforcement_case = f"已下达责令限期整改指令书（{case_number(rng, district, '责改', hazard.found_on)}）"
+            hazard.enforcement_on = hazard.found_on
+        # A district puts a few long-overdue ordinary hazards under its own 挂牌督办.
+        supervised_on = hazard.deadline + timedelta(days=rng.randint(30, 45))
+        if (hazard.rectified_on is None or hazard.rectified_on > supervised_on) and chance(rng, 0.15):
+            hazard.supervised_on, hazard.supervision_level = supervised_on, "区市级挂牌督办"
+    if hazard.description in TRANSFERS:
+        transfer(rng, hazard, quality, district)
+
+
+def case_number(rng: random.Random, district: str, kind: str, day: date) -> str:
+    """An enforcement document number as the district writes it: 威文应急责改〔2026〕017号."""
+    return f"威{district[0]}应急{kind}〔{day.year}〕{rng.randint(1, 160):03d}号"
+
+
+def report_major(rng: random.Random, hazard: Hazard, quality: float, district: str) -> None:
+    """直通车: most major hazards reported within a day, some days late, a few never; cases; 挂牌督办.
+
+    Half the reports missing from `make_hazard`'s draw are made after all, and half its reports two
+    days after finding are made within a day, the rest two to five days late.
+    """
+    if hazard.reported_on is None:
+        if chance(rng, 0.5):
+            hazard.reported_on = hazard.found_on + timedelta(days=rng.choice((0, 0, 1)))
+    elif hazard.reported_on - hazard.found_on > timedelta(days=1):
+        days = rng.choice((0, 1)) if chance(rng, 0.55) else rng.randint(2, 5)
+        hazard.reported_on = hazard.found_on + timedelta(days=days)
+    if hazard.reported_on is not None:
+        hazard.report_unit = weighted(rng, REPORT_UNITS).format(district=district)
+        r = rng.random()
+        if r < 0.45:
+            hazard.enforcement_on = hazard.reported_on + timedelta(days=rng.randint(2, 20))
+            hazard.enforcement_case = f"已立案（{case_number(rng, district, '立', hazard.enforcement_on)}）"
+        elif r < 0.7:
+            hazard.enforcement_on = hazard.reported_on + timedelta(days=rng.randint(1, 10))
+            hazard.enforcement_case = f"已下达责令限期整改指令书（{case_number(rng, district, '责改', hazard.enforcement_on)}）"
+    overdue = hazard.rectified_on is None or hazard.rectified_on > hazard.deadline
+    if overdue and chance(rng, 0.8):
+        hazard.supervised_on = hazard.deadline + timedelta(days=rng.randint(5, 25))
+        if hazard.rectified_on is None or hazard.rectified_on > hazard.supervised_on:
+            hazard.supervision_level = weighted(rng, (("区市级挂牌督办", 70), ("市级挂牌督办", 30)))
+
+
+def transfer(rng: random.Random, hazard: Hazard, quality: float, district: str) -> None:
+    """直通车: a problem outside the remit handed over; the reply comes once it is put right, or never."""
+    body, share = TRANSFERS[hazard.description]
+    if not chance(rng, share):
+        return
+    hazard.transferred_to = body.format(district=district)
+    hazard.transferred_on = hazard.found_on + timedelta(days=rng.choice((0, 1, 1, 2, 3, 5, 7)))
+    if hazard.rectified_on is not None and not chance(rng, 0.05 + (1 - quality) * 0.5):
+        hazard.transfer_closed_on = max(hazard.rectified_on, hazard.transferred_on) + timedelta(days=rng.randint(0, 15))
+
+
+def make_hazards(rng: random.Random, side: random.Random, plan: DistrictPlan,
+                 span: DemoSpan) -> list[tuple[Enterprise, Hazard]]:
+    """The hazards of a district, drawn from `rng`; their 直通车 from `side`."""
     found = []
     for enterprise in plan.enterprises:
         mean = 1.5 + len(enterprise.on_duty(span.end)) / 60
@@ -114,4 +192,6 @@ def make_hazards(rng: random.Random, plan: DistrictPlan, span: DemoSpan) -> list
         sequence[found_on.year] = sequence.get(found_on.year, 0) + 1
         hazard_id = f"YH{plan.division}{found_on.year}{sequence[found_on.year]:04d}"
         hazards.append((enterprise, make_hazard(rng, enterprise, plan, found_on, hazard_id)))
+    for enterprise, hazard in hazards:
+        direct_loop(side, hazard, enterprise.quality, plan.name)
     return hazards

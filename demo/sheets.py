@@ -94,6 +94,8 @@ class Renderer:
             return self.number
         if kind == "yesno":
             return lambda value: self.yes_no(key, value)
+        if kind == "yesno_na":  # True / False, or the text 不适用 written as is
+            return lambda value: value if isinstance(value, str) else self.yes_no(key, value)
         if kind == "quarter":
             return self.quarter
         if key == "category":

@@ -34,29 +34,33 @@ class Style:
     other_staff_word: str = "其他从业人员"
     blank_status_when_normal: bool = False
     blank_row_after_title: bool = False
+    # The first quarter (index in the span) whose hazard ledger has the optional 直通车 columns;
+    # None: the office still sends the older ledger without them.
+    ledger_direct_from: int | None = 0
+    stationing_sheets: bool = False  # current and earlier stationings on two sheets
 
 
 # One per district, by its position in the district list, so every messy form appears somewhere.
 STYLES = (
     Style("excel", "iso", "utf-8-sig", "是否", "Q", stars=True),
     Style("slash", "slash", "gbk", "√×", "第三季度", name_variant="spaces", header_aliases=True,
-          instructions_sheet=True, person_id_prefix="YG", blank_row_after_title=True),
+          instructions_sheet=True, person_id_prefix="YG", blank_row_after_title=True, ledger_direct_from=6),
     Style("dot", "dot", "utf-8-sig", "YN", "-Q", name_variant="brackets", line_breaks=True, extra_columns=True),
     Style("cn", "cn", "utf-8-sig", "mixed", "第3季度", fullwidth_digits=True, numbers_as_text=True,
-          refer_by_code=True, other_staff_word="普通员工", blank_row_after_title=True),
+          refer_by_code=True, other_staff_word="普通员工", blank_row_after_title=True, ledger_direct_from=None),
     Style("compact", "compact", "utf-8-sig", "是否", "三季度", name_variant="brackets", units=True,
-          checklists_by_year=True, person_id_prefix="E"),
+          checklists_by_year=True, person_id_prefix="E", stationing_sheets=True),
     Style("excel", "iso", "utf-8-sig", "是否", "Q", header_aliases=True, spaced_headers=True, extra_columns=True,
           training_csv="utf-8", other_staff_word="一般从业人员", blank_status_when_normal=True),
     Style("excel", "slash", "utf-8-sig", "√×", "-Q", name_variant="spaces", stars=True, training_csv="utf-8-sig",
-          training_by_name=True, blank_row_after_title=True),
+          training_by_name=True, blank_row_after_title=True, ledger_direct_from=None),
     Style("iso", "iso", "utf-8-sig", "是否", "第三季度", line_breaks=True, units=True, numbers_as_text=True),
 )
 YES_NO_WORDS = {"是否": ("是", "否"), "√×": ("√", "×"), "YN": ("Y", "N")}
 MIXED_YES_NO = {"responsibility": ("已", "未"), "org_sound": ("是", "否"), "director": ("有", "无")}
 HEADER_UNITS = {"employees": "（人）", "expected": "（人）", "actual": "（人）", "hours": "（学时）",
                 "score": "（分）", "rules_required": "（项）", "rules_built": "（项）",
-                "rewards_due": "（笔）", "rewards_paid": "（笔）", "issues_found": "（项）"}
+                "rewards_due": "（笔）", "rewards_paid": "（笔）", "issues_found": "（项）", "posts_reduced": "（人）"}
 FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
 CHINESE_QUARTERS = "一二三四"
 

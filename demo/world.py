@@ -3,12 +3,20 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from core.config import districts as configured_districts
-from demo.names import NOT_ON_ROSTER_NAME, company_name, id_number, make_credit_code, name_key, unique_name
-from demo.span import DemoSpan, chance, random_day, weighted
+from demo.names import (
+    NOT_ON_ROSTER_NAME,
+    company_name,
+    id_number,
+    make_credit_code,
+    name_key,
+    person_name,
+    unique_name,
+)
+from demo.span import DemoSpan, chance, next_weekday, random_day, weighted
 from demo.styles import STYLES, Style
 
 DIVISION_CODES = {  # 行政区划代码, the 3rd–8th characters of a credit code
@@ -21,6 +29,8 @@ ENTERPRISES_PER_DISTRICT = {
 DEFAULT_ENTERPRISES_PER_DISTRICT = 35
 # District quality levels (shuffled over the districts): they drive every shortfall.
 QUALITY_LEVELS = (0.985, 0.975, 0.965, 0.95, 0.935, 0.92, 0.9, 0.875)
+# Below this headcount the demo's enterprises need no 安全总监 (their checklists answer 不适用).
+DIRECTOR_HEADCOUNT = 30
 SPECIAL_WORK_TYPES = ("电工作业", "焊接与热切割作业", "高处作业", "危险化学品安全作业", "制冷与空调作业")
 OTHER_WORK_TYPES = (None, None, "操作工", "化验员", "仓管员", "维修工")
 THIRD_PARTY_UNITS = ("威海安信安全技术服务有限公司", "山东鲁安安全评价有限公司", "威海海安安全技术咨询有限公司")
@@ -49,6 +59,10 @@ class Stint:
     start: date
     end: date  # last day stationed
     diligence: float  # share of workdays with a log
+    pretraining_on: date | None = None  # 岗前培训日期
+    handover_on: date | None = None  # 交接日期, to the successor
+    handed_to: str | None = None  # 交接人: the successor
+    current: bool = False  # still stationed at the span's end (撤离日期 left empty)
 
 
 @dataclass
@@ -62,9 +76,11 @@ class Enterprise:
     active_until: date | None = None  # 关闭: the day it closed
     idle_from: date | None = None  # 停产
     staff: list[Person] = field(default_factory=list)
-    stints: list[Stint] = field(default_factory=list)
+    stints: list[Stint] = field(default_factory=list)  # who was stationed when (驻点派驻记录)
+    rota: list[Stint] = field(default_factory=list)  # the six-monthly plan the logs are drawn over, see make_rota
     rules_required: int = 20
     position: int = 0  # its place in the district roster
+    director_required: bool = True  # small enterprises need no 安全总监: their checklist says 不适用
 
     def on_duty(self, day: date) -> list[Person]:
         return [p for p in self.staff if p.on_duty(day)]
@@ -95,6 +111,16 @@ class World:
     used_names: set[str]
     used_codes: set[str]
     supervisor_names: set[str]
+    seed: int = 0
+    spare_names: set[str] = field(default_factory=set)  # supervisors drawn from a side stream
+
+    def stream(self, *parts: str) -> random.Random:
+        """A random stream of its own for one part of the world, derived from the seed.
+
+        Parts added to the demo draw from such streams, so that the main stream, and with it every
+        record drawn before those parts existed, stays what it was for a seed.
+        """
+        return random.Random("/".join((str(self.seed), *parts)))
 
 
 def plan_districts(rng: random.Random) -> list[DistrictPlan]:
@@ -136,8 +162,8 @@ def set_statuses(rng: random.Random, plan: DistrictPlan, span: DemoSpan, scale: 
             enterprise.idle_from = random_day(rng, span.quarters[-2].start, span.end - timedelta(days=20))
 
 
-def build_world(rng: random.Random, scale: int, span: DemoSpan) -> World:
-    world = World(span, plan_districts(rng), set(), set(), set())
+def build_world(rng: random.Random, scale: int, span: DemoSpan, seed: int = 0) -> World:
+    world = World(span, plan_districts(rng), set(), set(), set(), seed)
     for plan in world.plans:
         count = ENTERPRISES_PER_DISTRICT.get(plan.name, DEFAULT_ENTERPRISES_PER_DISTRICT) * scale
         for index in range(count):
@@ -145,10 +171,12 @@ def build_world(rng: random.Random, scale: int, span: DemoSpan) -> World:
             enterprise.position = index
             plan.enterprises.append(enterprise)
         set_statuses(rng, plan, span, scale)
+        stationings = world.stream("stationings", plan.name)
         for enterprise in plan.enterprises:
             enterprise.active_until = enterprise.active_until or span.end
             enterprise.staff = make_staff(rng, enterprise, plan, span)
-            enterprise.stints = make_stints(rng, enterprise, plan, world)
+            enterprise.rota = make_rota(rng, enterprise, plan, world)
+            enterprise.stints = make_stints(stationings, enterprise, plan, world)
     return world
 
 
@@ -181,6 +209,7 @@ def certificate(rng: random.Random, category: str, quality: float, division: str
 
 def make_staff(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, span: DemoSpan) -> list[Person]:
     size = min(320, max(12, int(math.exp(rng.gauss(3.6, 0.55)))))
+    enterprise.director_required = size >= DIRECTOR_HEADCOUNT
     has_director = chance(rng, 0.97 - (1 - enterprise.quality))
     roles = role_plan(size, has_director)
     roles += [weighted(rng, (("其他从业人员", 80), ("特种作业人员", 15), ("安全管理人员", 5)))
@@ -225,8 +254,11 @@ def diligence(rng: random.Random, quality: float) -> float:
     return min(0.998, rng.gauss(0.975 - (1 - quality) * 0.5, 0.015))
 
 
-def make_stints(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, world: World) -> list[Stint]:
-    """Supervisors back in time from today's: most rotate every six months, some overstay."""
+def make_rota(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, world: World) -> list[Stint]:
+    """The six-monthly plan, back in time from today's supervisor: who, from which unit, how diligent.
+
+    Drawn from the main stream; `make_stints` turns it into the stationings as they happened.
+    """
     span = world.span
     r = rng.random()
     if r < 0.68:
@@ -248,8 +280,69 @@ def make_stints(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, 
         start = end - timedelta(days=rng.randint(150, 200))
 
 
+def spare_name(rng: random.Random, world: World, taken: list[Stint]) -> str:
+    """A supervisor beyond the rota, named from a side stream (so not kept out of later rota draws)."""
+    while True:
+        name = person_name(rng)
+        if name not in world.supervisor_names and name not in world.spare_names and all(
+                s.supervisor != name for s in taken):
+            world.spare_names.add(name)
+            return name
+
+
+def stint_length(rng: random.Random, quality: float) -> int:
+    """Days of one past stationing: about six months, a few overstaying to eight to ten."""
+    if chance(rng, 0.04 + (1 - quality) * 0.6):
+        return rng.randint(240, 305)
+    return rng.randint(165, 200)
+
+
+def make_stints(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, world: World) -> list[Stint]:
+    """The stationings as they happened: the rota's supervisors, in its order, on dates of their own.
+
+    Today's supervisor came when the rota says (the roster's 进驻日期). Before, most rotated after about six
+    months, some after eight to ten; the successor usually arrived the day the predecessor left, a few
+    some days before (a handover week, both stationed) and a few some days after (nobody stationed).
+    Some successors had no 岗前培训 on record, some handovers no 交接日期.
+    """
+    span = world.span
+    today = enterprise.rota[-1]
+    start = today.start
+    if enterprise.status == "关闭" and start > today.end - timedelta(days=30):  # came well before it closed
+        start = today.end - timedelta(days=rng.randint(60, 170))
+    stints = [replace(today, start=start, current=enterprise.status != "关闭")]
+    earlier = enterprise.rota[-2::-1]
+    while stints[0].start > span.start:
+        successor = stints[0]
+        r = rng.random()
+        if r < 0.07:  # nobody stationed for some days
+            end = successor.start - timedelta(days=rng.randint(4, 21))
+        elif r < 0.17:  # a handover week with both stationed
+            end = min(successor.start + timedelta(days=rng.randint(3, 7)), span.end - timedelta(days=1))
+        else:
+            end = successor.start - timedelta(days=1)
+        start = end - timedelta(days=stint_length(rng, enterprise.quality))
+        if earlier:
+            predecessor = replace(earlier.pop(0), start=start, end=end)
+        else:
+            predecessor = Stint(spare_name(rng, world, stints), dispatch_unit(rng, plan.name), start, end,
+                                diligence(rng, enterprise.quality))
+        predecessor.handed_to = successor.supervisor
+        if not chance(rng, 0.06 + (1 - enterprise.quality) * 0.5):
+            first = successor.start if successor.start <= end else end - timedelta(days=2)
+            predecessor.handover_on = random_day(rng, first, end)
+        elif chance(rng, 0.5):
+            predecessor.handed_to = None
+        stints.insert(0, predecessor)
+    for stint in stints:
+        if not chance(rng, 0.05 + (1 - enterprise.quality) * 0.6):
+            stint.pretraining_on = next_weekday(stint.start - timedelta(days=rng.randint(5, 30)))
+    return stints
+
+
 def stint_on(enterprise: Enterprise, day: date) -> Stint:
-    for stint in enterprise.stints:
+    """Who was stationed on `day` (the newcomer in a handover week; the next to arrive in a gap)."""
+    for stint in reversed(enterprise.stints):
         if stint.start <= day <= stint.end:
             return stint
-    return enterprise.stints[0]
+    return next((s for s in enterprise.stints if s.start > day), enterprise.stints[-1])

@@ -20,7 +20,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.config import districts
 from core.text import display_width
-from warehouse.templates import DATE_FORMS, TEMPLATES, Column, Template, find
+from warehouse.schema import NORMALISED_KEYS
+from warehouse.templates import DATE_FORMS, NOT_APPLICABLE_WORDS, TEMPLATES, Column, Template, find
 
 INSTRUCTIONS_SHEET = "填表说明"
 VALIDATED_ROWS = 5000  # drop-down lists cover rows 2 … 5000 of the data sheet
@@ -39,12 +40,16 @@ KIND_HINTS = {
     "int": "整数",
     "number": "数字",
     "yesno": "是 / 否",
+    "yesno_na": "是 / 否 / 不适用",
     "quarter": "季度，如 2026Q3、2026-Q3、2026年第三季度",
     "id": "编号（按文本保存，前导 0 保留）",
     "text": "文字",
 }
 YES_NO_FORMS = "是 / 否（也可填 √/×、Y/N、有/无、已/未）"
-WIDE_COLUMNS = {"description": 40, "measure": 30, "content": 40, "course": 24, "drill_name": 24}
+YES_NO_NA_FORMS = ("是 / 否 / 不适用（是、否 也可填 √/×、Y/N、有/无、已/未；不适用 也可填 "
+                   + "、".join(NOT_APPLICABLE_WORDS[1:]) + "；单独的“-”“/”不作为不适用）")
+WIDE_COLUMNS = {"description": 40, "measure": 30, "content": 40, "course": 24, "drill_name": 24,
+                "handover_items": 40, "project_name": 30}
 
 
 def save_workbook(workbook: Workbook, path: str | Path) -> Path:
@@ -104,6 +109,8 @@ def allowed_values(column: Column) -> tuple[str, ...]:
         return column.values
     if column.kind == "yesno":
         return ("是", "否")
+    if column.kind == "yesno_na":
+        return ("是", "否", "不适用")
     if column.kind == "district":
         return districts().names
     return ()
@@ -198,6 +205,8 @@ def allowed_text(column: Column) -> str:
             parts.append("也可写作 " + "、".join(f"{a}（即{v}）" for a, v in column.value_aliases.items()))
     elif column.kind == "yesno":
         parts.append(YES_NO_FORMS)
+    elif column.kind == "yesno_na":
+        parts.append(YES_NO_NA_FORMS)
     elif column.kind == "district":
         parts.append("、".join(districts().names) + "（可带“威海市”前缀，也可用简称）")
     elif column.kind == "date":
@@ -226,6 +235,9 @@ def general_notes(template: Template) -> list[str]:
     if template.key:
         keys = "、".join(template.column(k).label for k in template.key)
         notes.append(f"按“{keys}”识别同一条记录：后报送的记录覆盖先前的记录，先前的版本仍保留备查。")
+        normalised = "、".join(template.column(k).label for k in NORMALISED_KEYS.get(template.name, {}))
+        if normalised:
+            notes.append(f"识别同一条记录时，{normalised}中的空格不计（“王 强”与“王强”是同一人）。")
     return [f"{number}. {note}" for number, note in enumerate(notes, start=1)]
 
 

@@ -22,7 +22,7 @@ from etl import headers, validate
 from warehouse import store
 from etl.limits import Limits
 from etl.readers import CSV_SUFFIXES, LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
-from warehouse.schema import entity_columns, refresh_current
+from warehouse.schema import entity_columns, refresh_current, supervisor_name_sql
 from warehouse.store import first_row
 from warehouse.templates import TEMPLATES, Template
 
@@ -250,6 +250,7 @@ def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
         "credit_code": "_credit_code",
         "name_norm": "name_norm(enterprise_name)",
         "passed": "CASE WHEN result IS NOT NULL THEN result = '合格' ELSE coalesce(score >= 60, false) END",
+        "supervisor_name": supervisor_name_sql("supervisor"),
         "batch_id": "$batch_id",
         "source_file": "$source_file",
         "source_sheet": "_sheet",

@@ -20,13 +20,15 @@ from __future__ import annotations
 from core.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
 from core.config import districts
 from core.sqltext import sql_list as in_list, sql_literal as q
-from warehouse.templates import NO_WORDS, YES_WORDS, Column, Template
+from warehouse.templates import NOT_APPLICABLE_WORDS, NO_WORDS, YES_WORDS, Column, Template
 
 _FULLWIDTH = "".join(chr(0xFF10 + i) for i in range(10)) + "".join(chr(0xFF21 + i) for i in range(26)) \
     + "".join(chr(0xFF41 + i) for i in range(26)) + "．－／：（）　，＿"
 _HALFWIDTH = "0123456789" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + "abcdefghijklmnopqrstuvwxyz" + ".-/:() ,_"
 NOTE_PATTERN = r"^(合\s*计|总\s*计|小\s*计|备\s*注|填表说明|说明[:：]|注[:：]|注\s*[0-9０-９]|填表人|填报人|制表|审核人|联系人|联系电话)"
 DATE_HINT = "可填 2026-07-01、2026/7/1、2026.7.1、2026年7月1日 或 20260701"
+YESNO_NA_ERROR = ("应填写 是、否 或 不适用（也可填 √/×、Y/N、有/无、已/未；不适用 也可填 "
+                  + "、".join(NOT_APPLICABLE_WORDS[1:]) + "）")
 
 
 def credit_check_char_sql(v: str) -> str:
@@ -63,6 +65,10 @@ def create_macros(con) -> None:
         CREATE OR REPLACE TEMP MACRO parse_yesno(s) AS CASE
             WHEN upper(s) IN {in_list(YES_WORDS)} THEN true
             WHEN upper(s) IN {in_list(NO_WORDS)} THEN false END;
+        CREATE OR REPLACE TEMP MACRO parse_yesno_na(s) AS CASE
+            WHEN upper(s) IN {in_list(YES_WORDS)} THEN '是'
+            WHEN upper(s) IN {in_list(NO_WORDS)} THEN '否'
+            WHEN upper(s) IN {in_list(NOT_APPLICABLE_WORDS)} THEN '不适用' END;
         CREATE OR REPLACE TEMP MACRO parse_district(s) AS
           CASE {d.strip_prefix_sql('s')} {district_cases} END;
         CREATE OR REPLACE TEMP MACRO parse_quarter(s) AS CASE
@@ -89,7 +95,7 @@ def _value_sql(column: Column, raw: str) -> str:
         cases = " ".join(f"WHEN {q(v)} THEN {q(v)}" for v in column.values)
         cases += " " + " ".join(f"WHEN {q(a)} THEN {q(v)}" for a, v in column.value_aliases.items())
         value = f"CASE {squeezed} {cases} END"
-    elif kind in ("district", "date", "int", "number", "yesno", "quarter"):
+    elif kind in ("district", "date", "int", "number", "yesno", "yesno_na", "quarter"):
         value = f"parse_{kind}({squeezed})"
     else:
         raise ValueError(f"unknown column kind {kind}")
@@ -112,6 +118,8 @@ def _parse_error(column: Column) -> str:
         return "应填写数字"
     if kind == "yesno":
         return "应填写 是 或 否（也可填 √/×、Y/N、有/无、已/未）"
+    if kind == "yesno_na":
+        return YESNO_NA_ERROR
     if kind == "quarter":
         return "季度无法识别，请填写如 2026Q3、2026-Q3 或 2026年第三季度"
     if kind == "enum":
@@ -245,6 +253,20 @@ CROSS_CHECKS: dict[str, list[tuple[str, str, str]]] = {
         ("district", "raw__district",
          "CASE WHEN district IS NOT NULL AND _roster_district IS NOT NULL AND district <> _roster_district THEN "
          "'所属区市与企业名册不一致（企业名册为' || _roster_district || '）' END"),
+        ("transferred_on", "raw__transferred_on",
+         "CASE WHEN transferred_on < found_on THEN '移交日期（' || transferred_on || '）早于发现日期（' || found_on || '）' END"),
+        ("transfer_closed_on", "raw__transfer_closed_on",
+         "CASE WHEN transfer_closed_on < transferred_on THEN "
+         "'移交办结日期（' || transfer_closed_on || '）早于移交日期（' || transferred_on || '）' END"),
+    ],
+    # 交接 is this supervisor handing the post over (交接人 = the successor): it cannot precede the stationing.
+    # 岗前培训 after 进驻 is late training, not an impossibility, and is loaded.
+    "stationing_records": [
+        ("withdrawn_on", "raw__withdrawn_on",
+         "CASE WHEN withdrawn_on < stationed_on THEN '撤离日期（' || withdrawn_on || '）早于进驻日期（' || stationed_on || '）' END"),
+        ("handover_on", "raw__handover_on",
+         "CASE WHEN handover_on < stationed_on THEN "
+         "'交接日期（' || handover_on || '）早于进驻日期（' || stationed_on || '）：交接日期是本人离任时向接任人员交接的日期' END"),
     ],
     "training": [
         ("person_id", "raw__person_id",

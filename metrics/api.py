@@ -10,18 +10,21 @@ from datetime import date
 
 import pandas as pd
 
+from core.calendar import calendar_note as _calendar_note, uncovered_years
 from warehouse.store import first_row
 from core.dates import parse_date
 from metrics.figures import COLUMNS, GRAIN_ORDER, compute
 from metrics.findings import finding_level
 from metrics.indicators import indicator, resolve_indicators
-from metrics.lists import WATCH_TITLES, latest_data_date, shortfall_records, watch_lists
+from metrics.lists import latest_data_date, shortfall_records
+from metrics.watch import WATCH_LISTS, WATCH_TITLES, watch_list, watch_lists
 from core.quarters import Quarter, parse_quarter
 from core.sqltext import sql_list, sql_literal
-from metrics.scope import CITY, UnknownDistrict, UnknownGroup, canonical_district, resolve_districts
+from metrics.scope import CITY, SELECTION, UnknownDistrict, UnknownGroup, canonical_district, resolve_districts
 from metrics.sql import make_period
 
-__all__ = ["report", "trend", "shortfall", "watch", "WATCH_TITLES", "finding_level", "data_as_of"]
+__all__ = ["report", "trend", "shortfall", "watch", "WATCH_LISTS", "WATCH_TITLES", "watch_list", "finding_level",
+           "data_as_of"]
 
 
 
@@ -75,7 +78,7 @@ def _enterprise_in_scope(con, group: str, districts: list[str]) -> str:
 
 def _resolve_group(con, group: str | None, districts: list[str]) -> tuple[list[str], str | None]:
     """(districts, credit code or None) that a shortfall group narrows to."""
-    if group is None or group.strip() in ("", CITY):
+    if group is None or group.strip() in ("", CITY, SELECTION):
         return districts, None
     try:
         district = canonical_district(group)
@@ -95,13 +98,23 @@ def shortfall(con, quarter: Quarter | str, indicator_code: str, *, group: str | 
     return shortfall_records(con, item, period, chosen, credit_code)
 
 
-def watch(con, quarter: Quarter | str, *, as_of: date | str | None = None,
-          districts: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """The watch lists as of a date (default: the quarter's end), keyed as WATCH_TITLES."""
+def watch(con, quarter: Quarter | str, *, as_of: date | str | None = None, districts: list[str] | None = None,
+          lists: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The watch lists (all, or those named in `lists`) as of a date (default: the quarter's end), keyed by code
+    in the order of WATCH_LISTS."""
     period = make_period(parse_quarter(quarter), _as_of(as_of))
-    return watch_lists(con, period, resolve_districts(districts))
+    return watch_lists(con, period, resolve_districts(districts), lists)
 
 
 def data_as_of(con) -> date | None:
-    """The latest event date in the warehouse (log, hazard found/rectified/reported, training, drill)."""
+    """The latest event date in the warehouse (log; hazard found, rectified, reported, closed, handed over and
+    answered; training; drill)."""
     return latest_data_date(con)
+
+
+def calendar_note(quarters: Quarter | str | Sequence[Quarter | str]) -> str | None:
+    """The one line every page, report and pack shows when a quarter falls in a year the official
+    calendar does not cover yet (its working days are then counted Monday–Friday); None otherwise."""
+    chosen = [quarters] if isinstance(quarters, (str, Quarter)) else list(quarters)
+    years = [year for q in map(parse_quarter, chosen) for year in uncovered_years(q.start, q.end)]
+    return _calendar_note(years)

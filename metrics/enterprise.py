@@ -148,7 +148,7 @@ def enterprise_checklists(con, credit_code: str) -> pd.DataFrame:
         SELECT quarter AS 季度,
                CASE WHEN responsibility THEN '是' ELSE '否' END AS 安全生产责任制落实,
                CASE WHEN org_sound THEN '是' ELSE '否' END AS 安全管理机构健全,
-               CASE WHEN director THEN '是' ELSE '否' END AS 安全总监配备,
+               director AS 安全总监配备,
                rules_required AS 应建规章制度数, rules_built AS 已建规章制度数,
                rewards_due AS 应发奖励笔数, rewards_paid AS 已发奖励笔数,
                source_file AS 来源文件, source_sheet AS 工作表, source_row AS 行号

@@ -3,7 +3,8 @@
 Per enterprise, each indicator's sums come from its declaration (`Indicator.enterprise_sums_sql`);
 every enterprise in scope gets a row for every indicator and period (0/0 when it has no
 records), districts are pooled sums of their enterprises (every configured district is
-listed, with or without data) and the city is the pooled sum of its districts.
+listed, with or without data) and the city is the pooled sum of its districts — labelled 全市 only when
+every configured district is in, else 所选区市合计 (`metrics.scope.aggregate_label`).
 
 The query returns integer keys only (period, grain, indicator, district, enterprise); the
 labels are attached afterwards by array indexing, which is much cheaper than carrying
@@ -11,26 +12,59 @@ strings through the sort and the transfer of a quarter-million enterprise rows.
 """
 from __future__ import annotations
 
+import string
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from metrics.findings import LEVELS, level_codes
 from metrics.indicators import Indicator
-from metrics.scope import CITY
+from metrics.scope import aggregate_label
 from metrics.sql import Period, base_ctes, district_list_cte, scope_cte
 
 GRAIN_ORDER = {"city": 0, "district": 1, "enterprise": 2}
 GRAINS = tuple(GRAIN_ORDER)
 COLUMNS = ["indicator", "indicator_name", "group", "group_name", "district",
-           "numerator", "denominator", "rate", "level", "grain"]
+           "numerator", "denominator", "rate", "level", "grain", "note"]
+NO_CHECKLIST_NOTE = "未报送本季度检查表"
+
+
+_MISSING_CHECKLISTS = """
+SELECT period_order, enterprise_key, 0 AS numerator, 0 AS denominator, 1 AS missing,
+       0 AS aside_numerator, 0 AS aside_denominator
+FROM checklist_status WHERE NOT sent"""
+
+
+def _enterprise_sums(item: Indicator) -> str:
+    """Per enterprise: numerator, denominator, missing checklists and the sums shown beside the rate."""
+    plain = (f"SELECT period_order, enterprise_key, numerator, denominator, 0 AS missing, "
+             f"0 AS aside_numerator, 0 AS aside_denominator FROM ({item.enterprise_sums_sql})")
+    if not item.needs_every_checklist and not item.aside_sql:
+        return plain
+    parts = [plain]
+    if item.needs_every_checklist:
+        parts.append(_MISSING_CHECKLISTS)
+    if item.aside_sql:
+        parts.append(f"SELECT period_order, enterprise_key, 0, 0, 0, aside_numerator, aside_denominator "
+                     f"FROM ({item.aside_sql})")
+    union = "\nUNION ALL\n".join(parts)
+    return (f"SELECT period_order, enterprise_key, sum(numerator) AS numerator, sum(denominator) AS denominator, "
+            f"sum(missing) AS missing, sum(aside_numerator) AS aside_numerator, "
+            f"sum(aside_denominator) AS aside_denominator\nFROM ({union}) GROUP BY period_order, enterprise_key")
+
+
+_EXTRAS = ("missing", "aside_numerator", "aside_denominator")
 
 
 def _per_enterprise(indicators: list[Indicator]) -> str:
-    ctes = [f"sums_{i.code} AS ({i.enterprise_sums_sql})" for i in indicators]
+    ctes = [f"sums_{i.code} AS ({_enterprise_sums(i)})" for i in indicators]
     sums = [
         f"SELECT {order} AS indicator_order, period_order, enterprise_key, "
-        f"numerator::BIGINT AS numerator, denominator::BIGINT AS denominator FROM sums_{i.code}"
+        f"numerator::BIGINT AS numerator, denominator::BIGINT AS denominator, missing::BIGINT AS missing, "
+        f"aside_numerator::BIGINT AS aside_numerator, aside_denominator::BIGINT AS aside_denominator "
+        f"FROM sums_{i.code}"
         for order, i in enumerate(indicators)
     ]
     return ",\n".join(ctes) + ",\nper_enterprise AS (\n" + "\nUNION ALL\n".join(sums) + "\n)"
@@ -39,17 +73,20 @@ def _per_enterprise(indicators: list[Indicator]) -> str:
 _GRAIN_SELECTS = {
     "enterprise": """
     SELECT 2, c.indicator_order, p.period_order, d.district_order, e.enterprise_key,
-           coalesce(f.numerator, 0), coalesce(f.denominator, 0)
+           coalesce(f.numerator, 0), coalesce(f.denominator, 0), coalesce(f.missing, 0),
+           coalesce(f.aside_numerator, 0), coalesce(f.aside_denominator, 0)
     FROM catalogue c CROSS JOIN periods p CROSS JOIN scope e
     JOIN district_list d ON d.district = e.district
     LEFT JOIN per_enterprise f
       ON f.indicator_order = c.indicator_order AND f.period_order = p.period_order
      AND f.enterprise_key = e.enterprise_key""",
     "district": """
-    SELECT 1, indicator_order, period_order, district_order, 0, numerator, denominator
+    SELECT 1, indicator_order, period_order, district_order, 0, numerator, denominator, missing,
+           aside_numerator, aside_denominator
     FROM district_figures""",
     "city": """
-    SELECT 0, indicator_order, period_order, -1, 0, sum(numerator)::BIGINT, sum(denominator)::BIGINT
+    SELECT 0, indicator_order, period_order, -1, 0, sum(numerator)::BIGINT, sum(denominator)::BIGINT,
+           sum(missing)::BIGINT, sum(aside_numerator)::BIGINT, sum(aside_denominator)::BIGINT
     FROM district_figures GROUP BY indicator_order, period_order""",
 }
 
@@ -70,7 +107,8 @@ catalogue(indicator_order) AS (VALUES {catalogue}),
 {district_list_cte(districts)},
 district_sums AS (
     SELECT f.indicator_order, f.period_order, d.district_order,
-           sum(f.numerator) AS numerator, sum(f.denominator) AS denominator
+           sum(f.numerator) AS numerator, sum(f.denominator) AS denominator, sum(f.missing) AS missing,
+           sum(f.aside_numerator) AS aside_numerator, sum(f.aside_denominator) AS aside_denominator
     FROM per_enterprise f
     JOIN scope e ON e.enterprise_key = f.enterprise_key
     JOIN district_list d ON d.district = e.district
@@ -79,20 +117,23 @@ district_sums AS (
 district_figures AS (
     -- Every district, with or without data.
     SELECT c.indicator_order, p.period_order, d.district_order,
-           coalesce(s.numerator, 0)::BIGINT AS numerator, coalesce(s.denominator, 0)::BIGINT AS denominator
+           coalesce(s.numerator, 0)::BIGINT AS numerator, coalesce(s.denominator, 0)::BIGINT AS denominator,
+           coalesce(s.missing, 0)::BIGINT AS missing, coalesce(s.aside_numerator, 0)::BIGINT AS aside_numerator,
+           coalesce(s.aside_denominator, 0)::BIGINT AS aside_denominator
     FROM catalogue c CROSS JOIN periods p CROSS JOIN district_list d
     LEFT JOIN district_sums s
       ON s.indicator_order = c.indicator_order AND s.period_order = p.period_order
      AND s.district_order = d.district_order
 ),
-result(grain_order, indicator_order, period_order, district_order, enterprise_key, numerator, denominator) AS (
+result(grain_order, indicator_order, period_order, district_order, enterprise_key, numerator, denominator,
+       missing, aside_numerator, aside_denominator) AS (
 {selects}
 ),
 SELECT grain_order, period_order, indicator_order, district_order, enterprise_key,
        -- one integer per output row within a period: grain, indicator, district, enterprise
        ((grain_order * 100 + indicator_order) * 1000 + district_order + 1)::BIGINT * 1000000 + enterprise_key
            AS row_key,
-       numerator, denominator
+       numerator, denominator, missing, aside_numerator, aside_denominator
 FROM result
 """
 
@@ -123,6 +164,41 @@ def _change(rates: np.ndarray, row_keys: np.ndarray, periods: list[Period]) -> n
     return change.reshape(-1)
 
 
+def _filled(template: str, values: dict[str, np.ndarray]) -> pa.Array:
+    """`template` ("… {numerator} …") filled row by row from integer arrays, without a Python loop over rows."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(pa.scalar(literal))
+        if name:
+            parts.append(pc.cast(pa.array(values[name]), pa.string()))
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _levels_and_notes(indicators: list[Indicator], column: dict[str, np.ndarray]) -> tuple[np.ndarray, pa.Array]:
+    """Finding levels, capped at 关注 where a sum over the sent checklists misses some (缺报 N 家), and the
+    note beside each figure: the missing checklists, or what is shown beside the rate but not in it."""
+    levels = level_codes(column["rate"], column["denominator"])
+    count = len(levels)
+    note = pa.array(np.full(count, "", dtype=object), pa.string())
+    capped = np.isin(column["indicator_order"], [n for n, i in enumerate(indicators) if i.needs_every_checklist])
+    for n, item in enumerate(indicators):
+        if not item.aside_sql:
+            continue
+        rows = (column["indicator_order"] == n) & (column["aside_denominator"] > 0)
+        if rows.any():
+            text = _filled(item.aside_text, {"numerator": column["aside_numerator"],
+                                             "denominator": column["aside_denominator"]})
+            note = pc.if_else(pa.array(rows), text, note)
+    missing = capped & (column["missing"] > 0)
+    if missing.any():
+        levels = np.where(missing & (levels == 0), 1, levels)
+        text = _filled("缺报 {missing} 家", {"missing": column["missing"]})
+        text = pc.if_else(pa.array(column["grain_order"] == 2), pa.scalar(NO_CHECKLIST_NOTE), text)
+        note = pc.if_else(pa.array(missing), text, note)
+    return levels, note
+
+
 def compute(con, indicators: list[Indicator], periods: list[Period], districts: list[str],
             grains: list[str], reported: set[str] | None = None) -> pd.DataFrame:
     """One row per reported period, grain, indicator and group: COLUMNS plus `quarter` and `change`.
@@ -142,26 +218,29 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
     if reported is not None:
         keep = np.isin(column["period_order"], [n for n, p in enumerate(periods) if p.quarter.label in reported])
         column = {name: values[keep] for name, values in column.items()}
+    levels, notes = _levels_and_notes(indicators, column)
     grain, district_order = column["grain_order"], column["district_order"]
-    # Group labels: 全市, then the districts, then the enterprises' codes (or names) by enterprise_key.
+    # Group labels: 全市 (or 所选区市合计), then the districts, then the enterprises' codes (or names) by enterprise_key.
     group_position = np.where(grain == 0, 0, np.where(grain == 1, 1 + district_order,
                                                       len(districts) + column["enterprise_key"]))
     codes, names = [], []
     if "enterprise" in grains:
         enterprises = _enterprises(con, districts)
         codes, names = enterprises.column("credit_code").to_pylist(), enterprises.column("enterprise_name").to_pylist()
+    total = aggregate_label(districts)
     table = pa.table({
         "quarter": _take([p.quarter.label for p in periods], column["period_order"]),
         "indicator": _take([i.code for i in indicators], column["indicator_order"]),
         "indicator_name": _take([i.name for i in indicators], column["indicator_order"]),
-        "group": _take([CITY, *districts, *codes], group_position),
-        "group_name": _take([CITY, *districts, *names], group_position),
+        "group": _take([total, *districts, *codes], group_position),
+        "group_name": _take([total, *districts, *names], group_position),
         "district": _take([None, *districts], district_order + 1),
         "numerator": column["numerator"],
         "denominator": column["denominator"],
         "rate": column["rate"],
-        "level": _take(list(LEVELS), level_codes(column["rate"], column["denominator"])),
+        "level": _take(list(LEVELS), levels),
         "grain": _take(list(GRAINS), grain),
+        "note": notes,
         "change": column["change"],
     })
     return table.to_pandas()

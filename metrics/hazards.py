@@ -10,6 +10,12 @@ from metrics.browsing import fetch_frame, with_period
 
 # Hazard breakdowns: key -> (Chinese label, expression over the hazard base rows).
 HAZARD_GROUPINGS = {
+    # Where each hazard stood on the as-of date, from its dates (the ledger's 整改状态 is as of the latest
+    # ledger, which may be after the as-of date). 销号 without a 销号日期: the status 已销号 is taken as is,
+    # as the watch list 已整改未销号 does.
+    "state": ("截至日期状态", "CASE WHEN rectified AND coalesce(closed_on <= as_of, status = '已销号', FALSE) "
+                         "THEN '已销号' WHEN rectified THEN '已整改未销号' WHEN overdue THEN '超期未整改' "
+                         "ELSE '整改期限内' END"),
     "status": ("整改状态", "coalesce(status, '未填写')"),
     "category": ("隐患类别", "category"),
     "level": ("隐患等级", "level"),
@@ -40,7 +46,7 @@ def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
     frame = fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         {_HAZARD_BASE},
-        methods AS (SELECT credit_code, hazard_id, method FROM hazards_current),
+        methods AS (SELECT credit_code, hazard_id, method, closed_on FROM hazards_current),
         keyed AS (SELECT base.*, {columns} FROM base LEFT JOIN methods USING (credit_code, hazard_id)),
         grouped AS (
             SELECT {", ".join(f"g_{k}" for k in keys)},

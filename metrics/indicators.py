@@ -1,7 +1,7 @@
-"""The eleven indicators of the contract (§4), each declared once, as data.
+"""The eleven indicators of the contract (§4, revision 2), each declared once, as data.
 
-Each declaration carries its Chinese wording (name, policy clause, definition,
-numerator and denominator labels) and one SQL query over the shared base
+Each declaration carries its Chinese wording (name, the notice's clause quoted word for word with
+its section, the office's own practice beyond it, definition, numerator and denominator labels) and one SQL query over the shared base
 relations of `metrics.sql` that yields the indicator's *records*: one row per
 person, hazard, drill, checklist, log or supervision day that enters the
 denominator, with columns
@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warehouse.templates import KEY_STAFF_CATEGORIES
-from metrics import rules
+from core.policy import NOTICE, Quote, practice
 from core.settings import FilledText
 from core.sqltext import sql_list
+from metrics import rules
+from warehouse.templates import KEY_STAFF_CATEGORIES
 
 GRAINS = ("city", "district", "enterprise")
-POLICY = "威化安转办发〔2021〕26号"
+POLICY = NOTICE
 GROUP_NAMES = {"target": "目标指标", "supervision": "驻点工作"}  # Indicator.kind -> the group's name
 
 
@@ -46,19 +47,37 @@ class UnknownIndicator(KeyError):
 class Indicator:
     code: str
     name: str
-    clause: str
+    quote: Quote  # the notice's words the indicator answers to
     # The wording may state a setting as {section.name}, filled in with its value when read.
+    practice: str = FilledText()  # what the office adds beyond the notice ("" when nothing)
     definition: str = FilledText()
     numerator: str = FilledText()
     denominator: str = FilledText()
     unit: str
     kind: str  # "target" or "supervision"
-    records_sql: str
+    records_sql: str = FilledText()
     shortfall_title: str = FilledText()  # what a record in the shortfall list is
     shortfall_order: str  # ORDER BY of the shortfall list, after district and enterprise
     grains: tuple[str, ...] = GRAINS
     target: float = 1.0
     figures_sql: str | None = None  # per-enterprise sums, when cheaper than summing the records
+    # Sums over the checklists that were sent: a group missing any can be rated at best 关注 (缺报 N 家).
+    needs_every_checklist: bool = False
+    # Records shown beside the rate but not in it: (period_order, enterprise_key, aside_numerator,
+    # aside_denominator), described by aside_text (filled with the two sums).
+    aside_sql: str | None = None
+    aside_text: str = ""
+    aliases: tuple[str, ...] = ()  # former names still accepted on the command line
+
+    @property
+    def clause(self) -> str:
+        """The notice's words, exactly as written (pieces joined by ……)."""
+        return self.quote.text
+
+    @property
+    def basis(self) -> str:
+        """The quotation with notice and section, then the office's practice if any: shown as 政策依据."""
+        return " ".join(part for part in (self.quote.cited, practice(self.practice)) if part)
 
     @property
     def group(self) -> str:
@@ -78,11 +97,13 @@ _KEY_STAFF = sql_list(KEY_STAFF_CATEGORIES)
 _PROVENANCE = "source_file, source_sheet, source_row"
 _CERT_MISSING = "nullif(trim(cert_no), '') IS NULL"
 _DAY_IN_WINDOW = rules.in_window("day", "d.window_start", "d.as_of")
+_NO_CHECKLIST = "未报送本季度检查表"
 
 CERTIFICATION = Indicator(
     code="certification",
     name="持证上岗率",
-    clause=f"{POLICY}：企业主要负责人、安全总监、安全管理人员和特种作业人员持证上岗率达到100%。",
+    quote=Quote("二（三）", "实现企业主要负责人、安全管理人员和特种作业人员持证上岗率达到 100%"),
+    practice="安全总监按安全管理人员计入。",
     definition=(
         "截至日期在岗、岗位类别为主要负责人、安全总监、安全管理人员或特种作业人员的人员中，"
         "填有证书编号且证书有效期至不早于截至日期的人数占比。在岗指入职日期为空或不晚于截至日期，"
@@ -125,7 +146,8 @@ GROUP BY b.period_order, m.enterprise_key
 TRAINING = Indicator(
     code="training",
     name="全员安全教育培训合格率",
-    clause=f"{POLICY}：全员安全教育培训合格率达到100%。",
+    quote=Quote("二（三）", "开展全员安全培训、警示教育……全员安全教育培训合格率达到 100%"),
+    practice="以截至日期前{indicators.window_months}个月内至少一次考核合格的培训为合格。",
     definition=(
         "截至日期在岗的全部从业人员中，在截至日期前{indicators.window_months}个月内（不含起点当日，含截至日期）"
         "至少有一次考核合格培训记录的人数占比。"
@@ -175,98 +197,126 @@ _HAZARD_DETAILS = """hazard_id AS "隐患编号", level AS "隐患等级", categ
 RECTIFICATION = Indicator(
     code="rectification",
     name="隐患整改率",
-    clause=f"{POLICY}：建立隐患台账，跟踪巡查、对账销号、闭环管理，隐患整改率达到100%。",
+    quote=Quote("二（八）", "深入排查整改事故隐患，建立隐患排查整改清单，严格管控安全风险，实现问题隐患整改率达到100%"),
+    practice="按整改期限在本季度内的隐患统计：尚在整改期限内的隐患不计入，到期未整改的计入。",
     definition=(
-        "季度内发现的隐患（各企业每个隐患编号取最新台账版本）中，整改完成日期不晚于截至日期的隐患占比。"
-        "截至日期早于季度末时，只计至截至日期为止发现的隐患。"
+        "整改期限在本季度内（截至日期早于季度末时，至截至日期为止）、发现日期不晚于截至日期的隐患"
+        "（各企业每个隐患编号取最新台账版本）中，整改完成日期不晚于截至日期的隐患占比。"
     ),
-    numerator="截至日期前已完成整改的隐患",
-    denominator="季度内发现的隐患",
+    numerator="截至日期前已完成整改的到期隐患",
+    denominator="整改期限在本季度内的隐患",
     unit="项",
     kind="target",
-    shortfall_title="未整改隐患",
-    shortfall_order='"发现日期", "隐患编号"',
+    shortfall_title="到期未整改隐患",
+    shortfall_order='"整改期限", "隐患编号"',
     records_sql=f"""
 SELECT period_order, enterprise_key,
-       CASE WHEN rectified_on <= as_of THEN 1 ELSE 0 END AS numerator,
+       CASE WHEN {rules.rectified("as_of")} THEN 1 ELSE 0 END AS numerator,
        1 AS denominator,
        {_HAZARD_DETAILS},
+       CASE WHEN rectified_on IS NULL THEN '到期未整改'
+            WHEN rectified_on > as_of THEN '截至日期后才整改' END AS "问题",
        {_PROVENANCE}
-FROM hazards_found
+FROM hazards_due
 """,
 )
+
+_NO_DRILL = "{indicators.window_months}个月内未组织演练"
 
 DRILL_PARTICIPATION = Indicator(
     code="drill_participation",
     name="全员参与演练率",
-    clause=f"{POLICY}：应急演练全员参与率达到100%。",
+    quote=Quote("二（九）", "加强应急培训和应急演练，做到全员参与演习演练率达到100%"),
+    practice="{indicators.window_months}个月内未组织演练的企业，按其从业人员数计入应参加人次、实际参加 0 人次。",
     definition="截至日期前{indicators.window_months}个月内（不含起点当日，含截至日期）的演练中，"
-               "实际参加人数之和占应参加人数之和的比例。",
+               "实际参加人数之和占应参加人数之和的比例；其间未组织演练的企业以从业人员数计入应参加人数。",
     numerator="实际参加人次",
     denominator="应参加人次",
     unit="人次",
     kind="target",
-    shortfall_title="参加人数不足的演练",
-    shortfall_order='"演练日期"',
+    shortfall_title="参加人数不足的演练和未组织演练的企业",
+    shortfall_order='"演练日期" NULLS FIRST',
     records_sql=f"""
 SELECT period_order, enterprise_key,
        actual AS numerator, expected AS denominator,
        drill_date AS "演练日期", drill_name AS "演练名称", drill_type AS "演练类型",
        expected AS "应参加人数", actual AS "实际参加人数", expected - actual AS "缺少人数",
+       CASE WHEN actual < expected THEN '参加人数不足' END AS "问题",
        {_PROVENANCE}
 FROM window_drills
+UNION ALL
+SELECT p.period_order, e.enterprise_key, 0, coalesce(e.employees, 0),
+       NULL, NULL, NULL, coalesce(e.employees, 0), 0, coalesce(e.employees, 0), '{_NO_DRILL}',
+       e.source_file, e.source_sheet, e.source_row
+FROM scope e
+CROSS JOIN periods p
+WHERE NOT EXISTS (
+    SELECT 1 FROM window_drills w WHERE w.enterprise_key = e.enterprise_key AND w.period_order = p.period_order)
 """,
 )
 
 
-def _yes_no(column: str) -> str:
-    return f"CASE WHEN {column} THEN '是' WHEN NOT {column} THEN '否' END"
+def _answer(column: str) -> str:
+    """A checklist answer as shown: 是 / 否 (booleans) or the text itself; 未报送 when none was sent."""
+    return f"CASE WHEN NOT sent THEN '未报送' WHEN {column} THEN '是' WHEN NOT {column} THEN '否' END"
 
 
 RESPONSIBILITY = Indicator(
     code="responsibility",
     name="安全生产责任制落实率",
-    clause=f"{POLICY}：企业安全生产责任制落实率达到100%。",
-    definition="报送了本季度检查表的企业中，“安全生产责任制落实”填“是”的企业占比。未报送检查表的企业见“未报季度检查表企业”清单。",
+    quote=Quote("二（二）", "严格落实企业安全主体责任……确保企业安全生产责任制落实率 100%"),
+    practice=f"未报送本季度检查表的企业计为未落实（{_NO_CHECKLIST}）。",
+    definition="统计范围内的企业中，本季度检查表“安全生产责任制落实”填“是”的企业占比；"
+               "未报送本季度检查表的企业计入分母、不计入分子。",
     numerator="责任制落实的企业",
-    denominator="报送季度检查表的企业",
+    denominator="统计范围内的企业",
     unit="家",
     kind="target",
-    shortfall_title="责任制未落实企业",
+    shortfall_title="责任制未落实或未报送检查表的企业",
     shortfall_order='"季度"',
     records_sql=f"""
 SELECT period_order, enterprise_key,
        CASE WHEN responsibility THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
-       quarter AS "季度", {_yes_no("responsibility")} AS "安全生产责任制落实",
+       quarter AS "季度", {_answer("responsibility")} AS "安全生产责任制落实",
+       CASE WHEN NOT sent THEN '{_NO_CHECKLIST}' WHEN NOT responsibility THEN '责任制未落实' END AS "问题",
        {_PROVENANCE}
-FROM quarter_checklists
+FROM checklist_status
 """,
 )
 
 ORGANIZATION = Indicator(
     code="organization",
     name="安全管理机构健全率",
-    clause=f"{POLICY}：企业安全管理机构健全率达到100%（机构健全并配备安全总监）。",
-    definition="报送了本季度检查表的企业中，“安全管理机构健全”与“安全总监配备”均填“是”的企业占比。",
-    numerator="机构健全且配备安全总监的企业",
-    denominator="报送季度检查表的企业",
+    quote=Quote("二（二）", "健全安全管理专职机构，按规定配备安全总监和安全管理人员……安全管理机构健全率 100%"),
+    practice=f"“安全总监配备”填“不适用”（按规定该企业无须配备）视为符合；未报送本季度检查表的企业计为不健全（{_NO_CHECKLIST}）。",
+    definition="统计范围内的企业中，本季度检查表“安全管理机构健全”填“是”、且“安全总监配备”填“是”或“不适用”的企业占比；"
+               "未报送本季度检查表的企业计入分母、不计入分子。",
+    numerator="机构健全且按规定配备安全总监的企业",
+    denominator="统计范围内的企业",
     unit="家",
     kind="target",
-    shortfall_title="安全管理机构不健全企业",
+    shortfall_title="安全管理机构不健全或未报送检查表的企业",
     shortfall_order='"季度"',
     records_sql=f"""
 SELECT period_order, enterprise_key,
-       CASE WHEN org_sound AND director THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
-       quarter AS "季度", {_yes_no("org_sound")} AS "安全管理机构健全", {_yes_no("director")} AS "安全总监配备",
+       CASE WHEN org_sound AND {rules.director_in_place("director")} THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator,
+       quarter AS "季度", {_answer("org_sound")} AS "安全管理机构健全",
+       CASE WHEN NOT sent THEN '未报送' ELSE director END AS "安全总监配备",
+       CASE WHEN NOT sent THEN '{_NO_CHECKLIST}'
+            WHEN NOT org_sound AND NOT {rules.director_in_place("director")} THEN '机构不健全，未配备安全总监'
+            WHEN NOT org_sound THEN '安全管理机构不健全'
+            WHEN NOT {rules.director_in_place("director")} THEN '未配备安全总监' END AS "问题",
        {_PROVENANCE}
-FROM quarter_checklists
+FROM checklist_status
 """,
 )
 
 RULES = Indicator(
     code="rules",
     name="规章制度健全率",
-    clause=f"{POLICY}：企业安全生产规章制度健全率达到100%。",
+    quote=Quote("二（二）", "完善各项规章制度……各项安全管理规章制度健全率 100%"),
+    practice="按已报送的本季度检查表合计；有企业未报送检查表时，评定最高为“关注”，并注明缺报家数。",
     definition="本季度检查表中已建规章制度数之和占应建规章制度数之和的比例。",
     numerator="已建规章制度",
     denominator="应建规章制度",
@@ -274,6 +324,7 @@ RULES = Indicator(
     kind="target",
     shortfall_title="规章制度未建齐企业",
     shortfall_order='"季度"',
+    needs_every_checklist=True,
     records_sql=f"""
 SELECT period_order, enterprise_key,
        rules_built AS numerator, rules_required AS denominator,
@@ -286,15 +337,19 @@ FROM quarter_checklists
 
 REWARD_PAYOUT = Indicator(
     code="reward_payout",
-    name="隐患举报奖金落实率",
-    clause=f"{POLICY}：企业内部隐患举报奖励兑现率达到100%。",
-    definition="本季度检查表中已发奖励笔数之和占应发奖励笔数之和的比例（未填按 0 计）。",
+    name="奖金落实率",
+    aliases=("隐患举报奖金落实率",),
+    quote=Quote("二（三）", "组织员工查找身边隐患，对发现隐患和对整改隐患提出合理化建议的员工给予奖励，奖金落实率达到 100%"),
+    practice="按已报送的本季度检查表合计；有企业未报送检查表时，评定最高为“关注”，并注明缺报家数。",
+    definition="本季度检查表中，对发现隐患和对整改隐患提出合理化建议的员工已发奖励笔数之和占应发奖励笔数之和的比例"
+               "（未填按 0 计）。",
     numerator="已发奖励",
     denominator="应发奖励",
     unit="笔",
     kind="target",
-    shortfall_title="举报奖励未发齐企业",
+    shortfall_title="隐患奖励未发齐企业",
     shortfall_order='"季度"',
+    needs_every_checklist=True,
     records_sql=f"""
 SELECT period_order, enterprise_key,
        coalesce(rewards_paid, 0) AS numerator, coalesce(rewards_due, 0) AS denominator,
@@ -305,16 +360,20 @@ FROM quarter_checklists
 """,
 )
 
+_ONSITE_TYPES = "、".join(rules.ONSITE_SPECIAL_OPS)
+
 SPECIAL_OPS_ONSITE = Indicator(
     code="special_ops_onsite",
     name="特殊作业现场监督率",
-    clause=f"{POLICY}：企业动火、设备检维修、高处作业等特殊作业，驻点监督人员必须到现场监督。",
-    definition="季度内（截至日期前）工作日志中现场监督数之和占特殊作业数之和的比例；未填现场监督数按 0 计。",
+    quote=Quote("二（四）", "做到动火作业必到现场监督、设备检维修必到现场监督、高处作业必到现场监督"),
+    practice="工作日志未填特殊作业类型的按上述三类计入；受限空间、吊装、临时用电等其他类型在比率旁列示，不计入比率。",
+    definition=f"季度内（截至日期前）工作日志中，特殊作业类型为{_ONSITE_TYPES}（或未填类型）的现场监督数之和"
+               "占特殊作业数之和的比例；未填现场监督数按 0 计。",
     numerator="现场监督的特殊作业",
-    denominator="特殊作业",
+    denominator=f"{_ONSITE_TYPES}作业",
     unit="次",
     kind="supervision",
-    shortfall_title="未全部现场监督的特殊作业",
+    shortfall_title="未全部现场监督的动火、检维修、高处作业",
     shortfall_order='"日期", "驻点人员" COLLATE zh',
     records_sql=f"""
 SELECT period_order, enterprise_key,
@@ -324,17 +383,27 @@ SELECT period_order, enterprise_key,
        special_ops - coalesce(onsite, 0) AS "未监督数",
        {_PROVENANCE}
 FROM period_logs
-WHERE special_ops > 0
+WHERE special_ops > 0 AND {rules.onsite_required("special_op_type")}
 """,
+    aside_sql=f"""
+SELECT period_order, enterprise_key, sum(coalesce(onsite, 0)) AS aside_numerator,
+       sum(special_ops) AS aside_denominator
+FROM period_logs
+WHERE special_ops > 0 AND NOT {rules.onsite_required("special_op_type")}
+GROUP BY period_order, enterprise_key
+""",
+    aside_text="另有其他类型特殊作业 {denominator} 次（现场监督 {numerator} 次），不计入本率",
 )
 
 LOG_FILL = Indicator(
     code="log_fill",
     name="工作日志填报率",
-    clause=f"{POLICY}：驻点监督人员每日填写工作日志，每周形成工作小结。",
+    quote=Quote("三（二）", "每日填写工作日志，每周报派出单位汇总"),
+    practice="应填报日按国家法定工作日计（法定节假日不计，调休上班日计入）。",
     definition=(
-        "名册中每名驻点监督人员在所驻企业的应填报日（季度内、进驻日期及以后、不晚于截至日期的周一至周五）中，"
-        "有该人员为该企业填报的工作日志的天数占比。"
+        "每名驻点监督人员在所驻企业的应填报日（季度内、进驻日期及以后、撤离日期之前、不晚于截至日期的法定工作日）中，"
+        "有该人员为该企业填报的工作日志的天数占比。驻点人员和进驻、撤离日期取驻点派驻记录，"
+        "企业没有派驻记录的取企业名册。"
     ),
     numerator="已填报日志的工作日",
     denominator="应填报日志的工作日",
@@ -345,8 +414,8 @@ LOG_FILL = Indicator(
     records_sql="""
 SELECT s.period_order, s.enterprise_key,
        CASE WHEN l.log_date IS NULL THEN 0 ELSE 1 END AS numerator, 1 AS denominator,
-       s.supervisor_name AS "驻点监督人员", s.stationed_on AS "进驻日期", s.day AS "应填报日期",
-       ['周一', '周二', '周三', '周四', '周五'][isodow(s.day)] AS "星期",
+       s.supervisor_name AS "驻点监督人员", s.stationed_on AS "进驻日期", s.withdrawn_on AS "撤离日期",
+       s.day AS "应填报日期", ['周一', '周二', '周三', '周四', '周五', '周六', '周日'][isodow(s.day)] AS "星期",
        s.source_file, s.source_sheet, s.source_row
 FROM supervision_days s
 LEFT JOIN logged_days l
@@ -356,28 +425,32 @@ LEFT JOIN logged_days l
 SELECT due.period_order, due.enterprise_key,
        sum(coalesce(logged.days, 0)) AS numerator, sum(due.dates) AS denominator
 FROM (
-    SELECT p.period_order, s.enterprise_key, s.supervisor_name,
-           CASE WHEN greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) <= p.period_end
-                THEN last.weekday_rank - before_first.weekday_rank ELSE 0 END AS dates
-    FROM stationings s
-    CROSS JOIN periods p
-    JOIN weekday_ranks last ON last.day = p.period_end
-    LEFT JOIN weekday_ranks before_first
-      ON before_first.day = greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - 1
+    SELECT span.period_order, span.enterprise_key, span.stationing_key,
+           CASE WHEN span.first_day <= span.last_day THEN last.working_rank - before_first.working_rank ELSE 0 END
+               AS dates
+    FROM (
+        SELECT p.period_order, s.enterprise_key, s.stationing_key,
+               greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) AS first_day,
+               least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day
+        FROM stationings s
+        CROSS JOIN periods p
+    ) span
+    LEFT JOIN working_day_ranks last ON last.day = span.last_day
+    LEFT JOIN working_day_ranks before_first ON before_first.day = span.first_day - 1
 ) due
 LEFT JOIN (
     -- distinct days counted as the bits set in a 128-bit set of the quarter's day numbers
-    SELECT p.period_order, s.enterprise_key, s.supervisor_name,
+    SELECT p.period_order, s.stationing_key,
            bit_count(bit_or(1::HUGEINT << (l.log_date - p.q_start))) AS days
     FROM work_logs l
     JOIN log_names n ON n.written = l.supervisor
     JOIN stationings s ON s.credit_code = l.credit_code AND s.supervisor_name = n.supervisor_name
     JOIN periods p ON p.quarter_key = year(l.log_date) * 10 + quarter(l.log_date)
-    WHERE isodow(l.log_date) <= 5 AND l.log_date <= p.period_end
-      AND l.log_date >= coalesce(s.stationed_on, p.q_start)
-    GROUP BY p.period_order, s.enterprise_key, s.supervisor_name
-) logged ON logged.period_order = due.period_order AND logged.enterprise_key = due.enterprise_key
-        AND logged.supervisor_name = due.supervisor_name
+    JOIN calendar_days c ON c.day = l.log_date AND c.working
+    WHERE l.log_date <= p.period_end AND l.log_date >= coalesce(s.stationed_on, p.q_start)
+      AND l.log_date < coalesce(s.withdrawn_on, DATE '9999-12-31')
+    GROUP BY p.period_order, s.stationing_key
+) logged ON logged.period_order = due.period_order AND logged.stationing_key = due.stationing_key
 GROUP BY due.period_order, due.enterprise_key
 """,
 )
@@ -385,18 +458,29 @@ GROUP BY due.period_order, due.enterprise_key
 MAJOR_HAZARD_REPORTED = Indicator(
     code="major_hazard_reported",
     name="重大隐患直报率",
-    clause=f"{POLICY}：驻点监督人员发现重大隐患，直接报送执法部门。",
-    definition="季度内（截至日期前）发现的重大隐患中，上报日期不晚于截至日期的隐患占比。",
-    numerator="已上报的重大隐患",
+    quote=Quote("三（三）", "对重大隐患要直报具有相应执法权的单位，提请启动执法程序，督促企业按时整改"),
+    practice="上报日期不晚于发现日期后{indicators.major_hazard_report_days}天的计为直报，"
+             "晚于此的计为迟报（通知二（十）要求“立即”“及时”报告）。",
+    definition="季度内（截至日期前）发现的重大隐患中，上报日期不晚于截至日期、且不晚于发现日期后"
+               "{indicators.major_hazard_report_days}天的隐患占比。",
+    numerator="按时直报的重大隐患",
     denominator="季度内发现的重大隐患",
     unit="项",
     kind="supervision",
-    shortfall_title="未上报的重大隐患",
+    shortfall_title="未上报或迟报的重大隐患",
     shortfall_order='"发现日期", "隐患编号"',
     records_sql=f"""
 SELECT period_order, enterprise_key,
-       CASE WHEN reported_on <= as_of THEN 1 ELSE 0 END AS numerator, 1 AS denominator,
-       {_HAZARD_DETAILS}, reported_on AS "上报日期", transferred_to AS "移交部门",
+       CASE WHEN {rules.reported_in_time("as_of", "{indicators.major_hazard_report_days}")} THEN 1 ELSE 0 END
+           AS numerator,
+       1 AS denominator,
+       {_HAZARD_DETAILS}, reported_on AS "上报日期",
+       CASE WHEN reported_on <= as_of THEN date_diff('day', found_on, reported_on) END AS "发现至上报天数",
+       transferred_to AS "移交部门",
+       CASE WHEN reported_on IS NULL OR reported_on > as_of THEN '未上报'
+            WHEN reported_on > found_on + {{indicators.major_hazard_report_days}}
+            THEN '迟报 ' || (date_diff('day', found_on, reported_on) - {{indicators.major_hazard_report_days}}) || ' 天'
+            END AS "问题",
        {_PROVENANCE}
 FROM hazards_found
 WHERE level = '重大隐患'
@@ -411,7 +495,8 @@ BY_CODE = {i.code: i for i in INDICATORS}
 # The two groups every page and document shows the indicators in (`Indicator.kind`).
 TARGETS: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.kind == "target")
 SUPERVISION: tuple[Indicator, ...] = tuple(i for i in INDICATORS if i.kind == "supervision")
-_BY_CODE_OR_NAME = {**BY_CODE, **{i.name: i for i in INDICATORS}}
+_BY_CODE_OR_NAME = {**BY_CODE, **{i.name: i for i in INDICATORS},
+                    **{alias: i for i in INDICATORS for alias in i.aliases}}
 
 
 def indicator(code: str) -> Indicator:

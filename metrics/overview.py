@@ -1,6 +1,8 @@
 """The warehouse as a whole: its meta values, whether it holds demo data, whether it holds any data."""
 from __future__ import annotations
 
+import pandas as pd
+
 from warehouse.store import first_row, is_demo as store_is_demo
 
 
@@ -15,3 +17,38 @@ def is_demo(con) -> bool:
 
 def has_any_data(con) -> bool:
     return bool(first_row(con, "SELECT count(*) FROM enterprises")[0])
+
+
+# The inputs a quarter is reported from (contract §3.5–3.7), and the indicators each one feeds. A quarter is
+# offered when any of them holds rows dated in it; a quarter where one of them holds none is "incomplete":
+# the indicators that input feeds are shown but not scored (docs/indicators.md, 输入不完整的季度).
+QUARTERLY_INPUTS = (
+    ("checklists", "季度检查表", ("responsibility", "organization", "rules", "reward_payout")),
+    ("logs", "驻点工作日志", ("special_ops_onsite", "log_fill")),
+    ("hazards", "隐患台账（本季度发现的隐患）", ("rectification", "major_hazard_reported")),
+)
+
+_QUARTER_INPUTS = """
+WITH scope AS (SELECT credit_code FROM enterprises_in_scope),
+dated AS (
+    SELECT 'checklists' AS input, c.quarter FROM checklists_current c JOIN scope USING (credit_code)
+    WHERE regexp_matches(c.quarter, '^\\d{4}Q[1-4]$')
+    UNION ALL
+    SELECT 'logs', format('{}Q{}', year(l.log_date), quarter(l.log_date))
+    FROM work_logs l JOIN scope USING (credit_code) WHERE l.log_date IS NOT NULL
+    UNION ALL
+    SELECT 'hazards', format('{}Q{}', year(h.found_on), quarter(h.found_on))
+    FROM hazards_current h JOIN scope USING (credit_code) WHERE h.found_on IS NOT NULL
+)
+SELECT quarter,
+       count(*) FILTER (WHERE input = 'checklists') AS checklists,
+       count(*) FILTER (WHERE input = 'logs') AS logs,
+       count(*) FILTER (WHERE input = 'hazards') AS hazards
+FROM dated GROUP BY quarter ORDER BY quarter
+"""
+
+
+def quarter_inputs(con) -> pd.DataFrame:
+    """Per quarter with any quarterly input: how many rows of each input (QUARTERLY_INPUTS) it holds, oldest
+    first. Counts over the whole city, no records."""
+    return con.execute(_QUARTER_INPUTS).df()

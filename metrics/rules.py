@@ -4,6 +4,8 @@ Each takes SQL expressions (a column, or a DATE literal) and returns a predicate
 """
 from __future__ import annotations
 
+from warehouse.schema import supervisor_name_sql
+
 
 def on_duty(as_of: str, prefix: str = "") -> str:
     """On duty at as_of: 入职日期 empty or ≤ as_of, and 离职日期 empty or > as_of."""
@@ -33,5 +35,27 @@ def overdue(as_of: str, prefix: str = "") -> str:
 
 
 def supervisor_name(expr: str) -> str:
-    """A supervisor's name as compared: every space removed, so '王 强' in a log is 王强 of the roster."""
-    return f"regexp_replace({expr}, '\\s', '', 'g')"
+    """A supervisor's name as compared: every space removed (full-width too), so '王 强' in a log is 王强."""
+    return supervisor_name_sql(expr)
+
+
+# 二（四）: the three special operations a supervisor must attend in person; a log that leaves the type empty
+# is counted with them (the contract's rule), every other type is shown beside the rate.
+ONSITE_SPECIAL_OPS = ("动火作业", "设备检维修", "高处作业")
+
+
+def onsite_required(op_type: str) -> str:
+    """A logged special operation of a type the supervisor must attend (or of no stated type)."""
+    quoted = ", ".join(f"'{t}'" for t in ONSITE_SPECIAL_OPS)
+    return f"({op_type} IS NULL OR {op_type} IN ({quoted}))"
+
+
+def reported_in_time(as_of: str, days: str, prefix: str = "") -> str:
+    """直报: 上报日期 filled in, ≤ as_of and ≤ 发现日期 + days (the setting indicators.major_hazard_report_days)."""
+    return (f"coalesce({prefix}reported_on <= {as_of} AND {prefix}reported_on <= {prefix}found_on + {days}, "
+            f"FALSE)")
+
+
+def director_in_place(director: str) -> str:
+    """安全总监配备 met: 是, or 不适用 (the rules do not require one of that enterprise)."""
+    return f"coalesce({director} IN ('是', '不适用'), FALSE)"

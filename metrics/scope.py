@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from core.config import districts as configured_districts
 
 CITY = "全市"
+# The pooled figure of some, not all, districts: never called 全市.
+SELECTION = "所选区市合计"
 
 
 class UnknownDistrict(ValueError):
@@ -31,3 +33,9 @@ def resolve_districts(names: Iterable[str] | None) -> list[str]:
         return all_names
     chosen = {canonical_district(name) for name in names}
     return [name for name in all_names if name in chosen]
+
+
+def aggregate_label(districts: Iterable[str] | None) -> str:
+    """What the pooled row of `districts` is called: 全市 when every configured district is in, else 所选区市合计."""
+    chosen = set(resolve_districts(districts))
+    return CITY if chosen == set(configured_districts().names) else SELECTION

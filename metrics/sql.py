@@ -18,21 +18,27 @@ integer keys, which keeps a million person-quarters fast.
     period_bits        period_order → its bit
     window_drills      drills in (window_start, as_of]
     hazards_found      latest hazard versions found in [q_start, period_end]
+    hazards_due        latest hazard versions due (整改期限) in [q_start, period_end], found by period_end
     quarter_checklists the period's quarterly checklists
+    checklist_status   every enterprise in scope and period, with its checklist's answers (NULL: none sent)
     period_logs        work logs dated in [q_start, period_end]
-    stationings        one row per roster enterprise and supervisor named on it
-    supervision_days   Monday–Friday dates in [max(q_start, stationed_on), period_end] per stationing
+    stationings        who was stationed where and when: the 驻点派驻记录 of an enterprise when it has
+                       any, else one row per supervisor named on its roster row (withdrawn_on NULL)
+    calendar_days      every day the periods need, with `working` from the official calendar
+    working_days       the working days of each period in [q_start, period_end]
+    supervision_days   working days in [max(q_start, stationed_on), period_end], before withdrawn_on, per stationing
     log_names          supervisors' names as written in the logs → as compared (spaces removed)
     logged_days        (enterprise, supervisor, date) with at least one log
-    weekday_ranks      running count of weekdays, to count a range's weekdays without listing them
+    working_day_ranks  running count of working days, to count a range's working days without listing them
 
 Unreferenced relations cost nothing: DuckDB plans only what a query uses.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from core.calendar import calendar_exceptions
 from core.settings import setting
 from metrics import rules
 from core.dates import parse_date, shift_months
@@ -134,6 +140,14 @@ hazards_found AS (
     JOIN scope e ON e.credit_code = h.credit_code
     JOIN periods p ON p.quarter_key = {found_key} AND h.found_on <= p.period_end
 ),
+hazards_due AS (
+    SELECT p.quarter, p.period_order, p.as_of, e.enterprise_key, h.credit_code, h.hazard_id, h.level, h.category,
+           h.description, h.found_on, h.deadline, h.status, h.rectified_on, h.owner,
+           h.source_file, h.source_sheet, h.source_row
+    FROM hazards_current h
+    JOIN scope e ON e.credit_code = h.credit_code
+    JOIN periods p ON p.quarter_key = {deadline_key} AND h.deadline <= p.period_end AND h.found_on <= p.period_end
+),
 quarter_checklists AS (
     SELECT p.quarter, p.period_order, e.enterprise_key, c.credit_code, c.responsibility, c.org_sound, c.director,
            c.rules_required, c.rules_built, c.rewards_due, c.rewards_paid, c.source_file, c.source_sheet,
@@ -142,6 +156,15 @@ quarter_checklists AS (
     JOIN scope e ON e.credit_code = c.credit_code
     JOIN periods p ON c.quarter = p.quarter
 ),
+checklist_status AS (
+    SELECT p.quarter, p.period_order, e.enterprise_key, e.credit_code, c.credit_code IS NOT NULL AS sent,
+           c.responsibility, c.org_sound, c.director,
+           coalesce(c.source_file, e.source_file) AS source_file, coalesce(c.source_sheet, e.source_sheet) AS source_sheet,
+           coalesce(c.source_row, e.source_row) AS source_row
+    FROM scope e
+    CROSS JOIN periods p
+    LEFT JOIN checklists_current c ON c.credit_code = e.credit_code AND c.quarter = p.quarter
+),
 period_logs AS (
     SELECT p.quarter, p.period_order, e.enterprise_key, l.credit_code, l.log_date, l.supervisor,
            l.special_op_type, l.special_ops, l.onsite, l.source_file, l.source_sheet, l.source_row
@@ -149,26 +172,48 @@ period_logs AS (
     JOIN scope e ON e.credit_code = l.credit_code
     JOIN periods p ON p.quarter_key = {log_key} AND l.log_date <= p.period_end
 ),
-stationings AS (
-    SELECT DISTINCT enterprise_key, credit_code, supervisor_name, stationed_on, dispatch_unit,
+stationing_sources AS (
+    -- An enterprise's 驻点派驻记录 replace its roster's single supervisor (contract §3.8).
+    SELECT e.enterprise_key, r.credit_code, {record_names} AS supervisor_name, r.stationed_on, r.withdrawn_on,
+           r.dispatch_unit, r.pretraining_on, r.handover_on, r.handed_to,
+           r.source_file, r.source_sheet, r.source_row
+    FROM stationing_records_current r
+    JOIN scope e ON e.credit_code = r.credit_code
+    UNION ALL BY NAME
+    SELECT DISTINCT enterprise_key, credit_code, supervisor_name, stationed_on, NULL::DATE AS withdrawn_on,
+           dispatch_unit, NULL::DATE AS pretraining_on, NULL::DATE AS handover_on, NULL::VARCHAR AS handed_to,
            source_file, source_sheet, source_row
     FROM (
         SELECT e.*, unnest(regexp_split_to_array({roster_names}, '{separators}')) AS supervisor_name
         FROM scope e
         WHERE e.supervisor IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM stationing_records_current r WHERE r.credit_code = e.credit_code)
     )
     WHERE supervisor_name <> ''
 ),
-weekdays AS (
-    SELECT quarter, period_order, day
-    FROM (SELECT quarter, period_order,
-                 unnest(generate_series(q_start, period_end, INTERVAL 1 DAY))::DATE AS day FROM periods)
-    WHERE isodow(day) <= 5
+stationings AS (
+    SELECT *, row_number() OVER () AS stationing_key FROM stationing_sources
+),
+calendar_exceptions(day, working) AS (
+    -- Official calendar: weekdays off (statutory holidays) and weekend days on (调休).
+    {calendar_exceptions}
+),
+calendar_days AS (
+    SELECT c.day, coalesce(x.working, isodow(c.day) <= 5) AS working
+    FROM (SELECT unnest(generate_series(min(q_start) - 1, max(period_end), INTERVAL 1 DAY))::DATE AS day
+          FROM periods) c
+    LEFT JOIN calendar_exceptions x ON x.day = c.day
+),
+working_days AS (
+    SELECT p.quarter, p.period_order, c.day
+    FROM periods p
+    JOIN calendar_days c ON c.day BETWEEN p.q_start AND p.period_end
+    WHERE c.working
 ),
 supervision_days AS (
     SELECT w.quarter, w.period_order, w.day, s.*
     FROM stationings s
-    JOIN weekdays w ON w.day >= coalesce(s.stationed_on, w.day)
+    JOIN working_days w ON w.day >= coalesce(s.stationed_on, w.day) AND w.day < coalesce(s.withdrawn_on, DATE '9999-12-31')
 ),
 log_names AS (
     SELECT supervisor AS written, {log_name} AS supervisor_name
@@ -196,12 +241,22 @@ training_masks AS (
     WHERE passed
     GROUP BY credit_code, person_id
 ),
-weekday_ranks AS (
-    -- The weekdays in [a, b] are rank(b) − rank(a − 1).
-    SELECT day, count(*) FILTER (WHERE isodow(day) <= 5) OVER (ORDER BY day) AS weekday_rank
-    FROM (SELECT unnest(generate_series(min(q_start) - 1, max(period_end), INTERVAL 1 DAY))::DATE AS day
-          FROM periods)
+working_day_ranks AS (
+    -- The working days in [a, b] are rank(b) − rank(a − 1).
+    SELECT day, working, count(*) FILTER (WHERE working) OVER (ORDER BY day) AS working_rank
+    FROM calendar_days
 )"""
+
+
+def calendar_exceptions_sql(periods: list[Period]) -> str:
+    """The official calendar's exceptions to Monday–Friday over the periods' days, as (day, working) rows."""
+    start = min(p.quarter.start for p in periods) - timedelta(days=1)
+    end = max(p.period_end for p in periods)
+    days_off, days_on = calendar_exceptions(start, end)
+    rows = [f"({_date(d)}, FALSE)" for d in days_off] + [f"({_date(d)}, TRUE)" for d in days_on]
+    if not rows:
+        return "SELECT NULL::DATE, NULL::BOOLEAN WHERE FALSE"
+    return "VALUES " + ", ".join(rows)
 
 
 def district_list_cte(districts: list[str]) -> str:
@@ -211,7 +266,7 @@ def district_list_cte(districts: list[str]) -> str:
 
 
 _SCOPE = """scope AS (
-    SELECT credit_code, enterprise_name, district, supervisor, dispatch_unit, stationed_on, status,
+    SELECT credit_code, enterprise_name, district, employees, supervisor, dispatch_unit, stationed_on, status,
            source_file, source_sheet, source_row,
            row_number() OVER (ORDER BY enterprise_name COLLATE zh, credit_code) AS enterprise_key
     FROM enterprises_in_scope
@@ -239,7 +294,9 @@ def base_ctes(periods: list[Period], districts: list[str]) -> str:
     return BASE_CTES.format(
         periods=periods_values(periods), scope=scope_cte(districts), separators=_SUPERVISOR_SEPARATORS,
         roster_names=rules.supervisor_name("e.supervisor"), log_name=rules.supervisor_name("supervisor"),
-        found_key=quarter_key("h.found_on"), log_key=quarter_key("l.log_date"),
+        record_names=rules.supervisor_name("r.supervisor"), calendar_exceptions=calendar_exceptions_sql(periods),
+        found_key=quarter_key("h.found_on"), deadline_key=quarter_key("h.deadline"),
+        log_key=quarter_key("l.log_date"),
         on_duty=rules.on_duty("p.as_of", "s."),
         drill_in_window=rules.in_window("d.drill_date", "p.window_start", "p.as_of"),
         on_duty_mask=_mask(periods, lambda p: rules.on_duty(_date(p.as_of))),

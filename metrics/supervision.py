@@ -11,7 +11,8 @@ from metrics.browsing import fetch_frame, with_period
 
 
 def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
-    """Resident supervisors on the roster: where, since when, and whether rotation is due on the as-of date."""
+    """Resident supervisors stationed at the as-of date (驻点派驻记录, else the roster): where, since when, and
+    whether rotation is due on it."""
     return fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         stationed AS (
@@ -19,6 +20,8 @@ def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str]
                    p.as_of,
                    CAST(s.stationed_on + to_months($rotation) AS DATE) AS rotate_on
             FROM stationings s JOIN scope e USING (credit_code) CROSS JOIN periods p
+            -- stationed at the as-of date (a stationing record withdrawn by then is history)
+            WHERE coalesce(s.withdrawn_on > p.as_of, TRUE) AND coalesce(s.stationed_on <= p.as_of, TRUE)
         )
         SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
                credit_code AS 统一社会信用代码, dispatch_unit AS 派出单位, stationed_on AS 进驻日期,
@@ -47,7 +50,12 @@ _LOG_CALENDAR = f"""
     calendar AS (
         SELECT s.supervisor_name, s.credit_code, e.enterprise_name, e.district, a.day, isodow(a.day) AS weekday,
                d.day IS NOT NULL AS due, coalesce(f.logs, 0) AS logs
-        FROM stationings s
+        FROM (
+            -- each supervisor once per enterprise, when stationed there at some time in the period
+            SELECT DISTINCT s.supervisor_name, s.credit_code
+            FROM stationings s, periods p
+            WHERE coalesce(s.stationed_on <= p.period_end, TRUE) AND coalesce(s.withdrawn_on > p.q_start, TRUE)
+        ) s
         JOIN scope e USING (credit_code)
         CROSS JOIN all_days a
         LEFT JOIN supervision_days d
@@ -62,8 +70,8 @@ def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: lis
                       credit_code: str | None = None, worst: int | None = None) -> pd.DataFrame:
     """One row per supervisor, enterprise and day of the quarter: was a log due, how many were filed.
 
-    A log is due on the days the 工作日志填报率 counts (Monday–Friday, from the
-    进驻日期, up to the as-of date); weekend logs are shown but never due.
+    A log is due on the days the 工作日志填报率 counts (official working days, from the 进驻日期 and
+    before a 撤离日期, up to the as-of date); logs on other days are shown but never due.
     `credit_code` keeps one enterprise; `worst` keeps the N stationings with the
     lowest fill rate (in that order), so a heat map need not fetch every day of every supervisor.
     """
@@ -107,19 +115,23 @@ def log_fill_summary(con, quarter, *, as_of: date | None = None, districts: list
 
 
 def special_ops(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
-    """Special operations in the quarter's logs (up to the as-of date), per district and operation type."""
+    """Special operations in the quarter's logs (up to the as-of date), per district and operation type, and
+    whether the type counts in 特殊作业现场监督率 (动火、设备检维修、高处作业 or no type)."""
     return fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         ops AS (
             SELECT e.district, coalesce(l.special_op_type, '未注明类型') AS op_type,
+                   CASE WHEN {rules.onsite_required("l.special_op_type")} THEN '是' ELSE '否（在比率旁列示）' END
+                       AS counted,
                    l.special_ops, coalesce(l.onsite, 0) AS onsite
             FROM period_logs l JOIN scope e USING (credit_code)
             WHERE l.special_ops > 0
         )
         SELECT district AS 区市, op_type AS 特殊作业类型, sum(special_ops)::INT AS 特殊作业数,
-               sum(onsite)::INT AS 现场监督数, round(sum(onsite) * 100.0 / sum(special_ops), 1) AS "现场监督率（%）"
-        FROM ops GROUP BY ALL
-        ORDER BY 区市, 特殊作业数 DESC
+               sum(onsite)::INT AS 现场监督数, round(sum(onsite) * 100.0 / sum(special_ops), 1) AS "现场监督率（%）",
+               counted AS 计入现场监督率
+        FROM ops GROUP BY district, op_type, counted
+        ORDER BY 区市, counted = '是' DESC, 特殊作业数 DESC
     """)
 
 

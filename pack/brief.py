@@ -1,24 +1,29 @@
-"""The meeting paper (.docx): drafted (or user-edited) text in the form of a government paper, with tables.
+"""The meeting paper (.docx): drafted (or user-edited) text in the form of a government paper; tables as appendices.
 
 Layout after GB/T 9704: A4, margins 3.7/3.5/2.8/2.6 cm, title in 小标宋 二号, body in
-仿宋 三号 at a fixed 28 pt line, 一、 headings in 黑体, （一） sub-headings in 楷体,
-page numbers "— 1 —" at the foot.
+仿宋 三号 at a fixed 28 pt line, 一、 headings in 黑体, （一） sub-headings in 楷体, page numbers
+"— 1 —" at the foot. The body is text only (no table can leave half a page blank); after the
+附件 list and the signature (the signing office and the meeting date), the appendices start on a
+new page: 附件1 the indicator table … 附件5 the data notes, tables in 宋体 10.5 pt with the header
+row repeated. Headings keep with the text that follows them.
 """
 from __future__ import annotations
 
 import io
 
+import pandas as pd
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from pack.content import PackContent
-from pack.draft import (SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title,
-                        section_tables)
+from pack.draft import (OPENING, SUBHEADING, BriefTable, appendices, draft_sections, paper_subtitle, paper_title,
+                        section_titles, signing_office)
 from core.presentation import LEVEL_BACKGROUNDS, date_text
+from core.text import display_width, display_widths, xml_safe
 
 TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT, TABLE_FONT = "方正小标宋简体", "黑体", "楷体", "仿宋", "宋体"
 BODY_SIZE, TITLE_SIZE, TABLE_SIZE = Pt(16), Pt(22), Pt(10.5)
@@ -26,9 +31,9 @@ LINE = Pt(28)
 NO_SPACE = Pt(0)
 INDENT = Pt(32)  # two characters of 三号
 HEADER_FILL = "D9E2F3"
-FIRST_COLUMN_SHARE = 0.22
-WIDE_TABLE_COLUMNS, WIDE_TABLE_SIZE = 8, Pt(9)
-KEEP_TOGETHER_ROWS = 15
+# Column widths in display widths (a Chinese character is two).
+MIN_COLUMN, MAX_COLUMN, MAX_FIRST_COLUMN, HEADER_WRAP, CELL_PADDING = 8, 28, 40, 10, 2
+APPENDIX_MARK = "附件"  # the heading that opens each appendix: 附件1, 附件2 …
 TABLE_CELL_MARGIN_TWIPS = 40
 
 
@@ -53,7 +58,7 @@ def _paragraph(doc, text: str, font: str = BODY_FONT, size=BODY_SIZE, *, bold: b
     fmt.first_line_indent = INDENT if indent else None
     if align is not None:
         paragraph.alignment = align
-    _set_font(paragraph.add_run(text), font, size, bold=bold, color=color)
+    _set_font(paragraph.add_run(xml_safe(text)), font, size, bold=bold, color=color)
     return paragraph
 
 
@@ -100,6 +105,11 @@ def _repeat_header(row) -> None:
     properties.append(header)
 
 
+def _no_split(row) -> None:
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+
+
 def _cell_text(cell, text: str, size, *, bold: bool = False, keep_with_next: bool = False) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -107,7 +117,7 @@ def _cell_text(cell, text: str, size, *, bold: bool = False, keep_with_next: boo
     fmt.space_before = fmt.space_after = Pt(1.5)
     fmt.first_line_indent = None
     fmt.keep_with_next = keep_with_next
-    _set_font(paragraph.add_run(text), TABLE_FONT, size, bold=bold)
+    _set_font(paragraph.add_run(xml_safe(text)), TABLE_FONT, size, bold=bold)
 
 
 def _narrow_cell_margins(grid) -> None:
@@ -129,35 +139,41 @@ def _column_widths(grid, widths) -> None:
             cell.width = width
 
 
+def _widths(frame: pd.DataFrame, text_width: float) -> list[float]:
+    """Column widths (cm) in proportion to each column's longest text (header words wrap), within bounds; the
+    first column (the row's name) may take more."""
+    longest = [max(display_widths(frame[column].astype("string")).max() if len(frame) else 0,
+                   min(display_width(str(column)), HEADER_WRAP)) for column in frame.columns]
+    wanted = [min(max(float(n) + CELL_PADDING, MIN_COLUMN), MAX_FIRST_COLUMN if i == 0 else MAX_COLUMN)
+              for i, n in enumerate(longest)]
+    return [text_width * n / sum(wanted) for n in wanted]
+
+
 def _table(doc, table: BriefTable, text_width: float) -> None:
-    caption = _paragraph(doc, table.caption, HEADING_FONT, Pt(12), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
-                         line=Pt(22))
-    caption.paragraph_format.keep_with_next = True
     frame = table.frame
-    size = TABLE_SIZE if len(frame.columns) <= WIDE_TABLE_COLUMNS else WIDE_TABLE_SIZE
-    # A short table stays on one page with its caption (each row keeps with the next).
-    keep = len(frame) <= KEEP_TOGETHER_ROWS
+    size = TABLE_SIZE
     grid = doc.add_table(rows=len(frame) + 1, cols=len(frame.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     _narrow_cell_margins(grid)
-    first = text_width * FIRST_COLUMN_SHARE
-    other = (text_width - first) / max(1, len(frame.columns) - 1)
     header = grid.rows[0]
     _repeat_header(header)
+    # The caption keeps with the header and the header with the first row; rows never split across pages.
+    # (Rows chained by keep-with-next make LibreOffice move a whole short table, and what follows it,
+    # to the next page.)
     for index, column in enumerate(frame.columns):
-        _cell_text(header.cells[index], str(column), size, bold=True, keep_with_next=keep)
+        _cell_text(header.cells[index], str(column), size, bold=True, keep_with_next=True)
         _shade(header.cells[index], HEADER_FILL)
+    for row in grid.rows:
+        _no_split(row)
     for r, values in enumerate(frame.itertuples(index=False, name=None), start=1):
         cells = grid.rows[r].cells
-        last = r == len(frame)
         for c, value in enumerate(values):
-            _cell_text(cells[c], "" if value is None else str(value), size, keep_with_next=keep and not last)
+            _cell_text(cells[c], "" if value is None else str(value), size)
             level = None if table.levels is None else table.levels.iat[r - 1, c]
             if level in LEVEL_BACKGROUNDS and level != "达标":
                 _shade(cells[c], LEVEL_BACKGROUNDS[level].lstrip("#"))
-    _column_widths(grid, [Cm(first)] + [Cm(other)] * (len(frame.columns) - 1))
-    _paragraph(doc, "", indent=False, line=Pt(12))
+    _column_widths(grid, [Cm(width) for width in _widths(frame, text_width)])
 
 
 def _section_text(doc, text: str) -> None:
@@ -165,34 +181,70 @@ def _section_text(doc, text: str) -> None:
         if not line:
             continue
         if SUBHEADING.match(line):
-            _paragraph(doc, line, SUBHEADING_FONT, BODY_SIZE, bold=True, keep_with_next=True)
+            _paragraph(doc, line, SUBHEADING_FONT, BODY_SIZE, keep_with_next=True)
         else:
             _paragraph(doc, line)
 
 
-def build_brief(content: PackContent, sections: dict[str, str] | None = None) -> bytes:
-    """The .docx meeting paper; `sections` (keys of SECTION_TITLES) replaces the drafted text where given."""
+def _attachment_list(doc, titles: list[str]) -> None:
+    """附件：1. … under the body, the later lines aligned with the first title (GB/T 9704)."""
+    for n, title in enumerate(titles, start=1):
+        lead = "附件：" if n == 1 else ""
+        paragraph = _paragraph(doc, f"{lead}{n}. {title}", indent=False)
+        fmt = paragraph.paragraph_format
+        fmt.left_indent = INDENT + Pt(48)  # 附件：is three characters
+        fmt.first_line_indent = -Pt(48) if n == 1 else None
+        if n == 1:
+            fmt.space_before = Pt(14)
+
+
+def _page_break(doc) -> None:
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _appendix(doc, n: int, appendix, text_width: float) -> None:
+    _paragraph(doc, f"{APPENDIX_MARK}{n}", HEADING_FONT, BODY_SIZE, indent=False, keep_with_next=True)
+    _paragraph(doc, appendix.title, TITLE_FONT, Pt(18), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
+               line=Pt(30), keep_with_next=True)
+    if appendix.table is not None:
+        _paragraph(doc, f"（{appendix.table.caption}）", SUBHEADING_FONT, Pt(12), indent=False,
+                   align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(20), space_after=Pt(4), keep_with_next=True)
+        _table(doc, appendix.table, text_width)
+    for line in appendix.lines:
+        _paragraph(doc, line, BODY_FONT, Pt(14), line=Pt(22))
+    _paragraph(doc, "", indent=False, line=Pt(18))
+
+
+def build_brief(content: PackContent, sections: dict[str, str] | None = None, *, with_appendices: bool = True) -> bytes:
+    """The .docx meeting paper; `sections` (keys of `draft.section_labels`) replaces the drafted text where given.
+
+    `with_appendices` False gives the paper alone (its length is what a meeting reads).
+    """
     texts = {**draft_sections(content), **(sections or {})}
-    tables = section_tables(content)
     doc = Document()
     _page_setup(doc)
     text_width = 21 - 2.8 - 2.6
     _paragraph(doc, paper_title(content), TITLE_FONT, TITLE_SIZE, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
                line=Pt(36))
-    _paragraph(doc, paper_subtitle(content), SUBHEADING_FONT, Pt(14), indent=False,
-               align=WD_ALIGN_PARAGRAPH.CENTER, space_after=Pt(12))
+    if subtitle := paper_subtitle(content):
+        _paragraph(doc, subtitle, SUBHEADING_FONT, BODY_SIZE, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     if content.is_demo:
         _paragraph(doc, "（本材料由系统演示数据生成，不代表各区市实际情况）", SUBHEADING_FONT, Pt(14), indent=False,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, color="C62828", space_after=Pt(12))
-    for key, title in SECTION_TITLES.items():
+                   align=WD_ALIGN_PARAGRAPH.CENTER, color="C62828")
+    _section_text(doc, texts.get(OPENING, ""))
+    for key, title in section_titles(content).items():
         _paragraph(doc, title, HEADING_FONT, BODY_SIZE, keep_with_next=True)
         _section_text(doc, texts.get(key, ""))
-        for table in tables[key]:
-            _table(doc, table, text_width)
-    _paragraph(doc, f"附：数据工作簿《{content.stem}.xlsx》列有各项指标的分子、分母和每一条短板记录。")
-    _paragraph(doc, "", indent=False)
-    _paragraph(doc, f"{content.city}化工专项行动办公室", indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    _paragraph(doc, date_text(content.generated_at.date()), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    attached = appendices(content)
+    _attachment_list(doc, [a.title for a in attached])
+    office = _paragraph(doc, signing_office(content), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT,
+                        keep_with_next=True)
+    office.paragraph_format.space_before = Pt(14)
+    _paragraph(doc, date_text(content.meeting_date), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    if with_appendices:
+        _page_break(doc)
+        for n, appendix in enumerate(attached, start=1):
+            _appendix(doc, n, appendix, text_width)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -23,6 +23,7 @@ from warehouse import store
 from warehouse.store import DatabaseMissing
 
 if TYPE_CHECKING:
+    from access.users import User
     from pack.content import PackContent
     from pack.images import BackgroundRender
 
@@ -84,10 +85,15 @@ def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] 
 
 
 def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts: list[str] | None = None,
-               as_of: str | date | None = None, images: bool = True) -> PackFiles:
-    """The pack for `quarter` (default: the latest complete one) of the warehouse at `db`, written to `out_dir`."""
+               as_of: str | date | None = None, images: bool = True, user: User | None = None) -> PackFiles:
+    """The pack for `quarter` (default: the latest complete one) of the warehouse at `db`, written to `out_dir`.
+
+    With `user`, the paper takes the meeting's date, last quarter's tasks, the matters and the meeting's tasks from
+    the meeting records beside `db`, as that user may read them (`pack.meeting`).
+    """
     from pack.content import gather
     from pack.images import BackgroundRender
+    from pack.meeting import gather_with_records
 
     chosen = parse_quarter(quarter) if quarter else latest_complete_quarter()
     day = parse_date(as_of) if as_of else None
@@ -106,7 +112,10 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
             raise DatabaseMissing(
                 f"无法打开数据库 {path}：它不是本系统的数据库文件或已损坏（{type(error).__name__}）。") from None
         try:
-            content = gather(con, chosen, as_of=day, districts=districts)
+            if user is None:
+                content = gather(con, chosen, as_of=day, districts=districts)
+            else:
+                content = gather_with_records(con, con, path, user, chosen, as_of=day, districts=districts)
         finally:
             con.close()
         gathered = time.perf_counter() - started

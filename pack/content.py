@@ -5,6 +5,10 @@ with the change on last quarter), eight quarters of history, every shortfall
 record, the watch lists and the supervision tables. The workbook, the brief, the
 printable report and the chart images are all built from the one `PackContent`,
 so every document of a pack shows the same numbers.
+
+The meeting's own records (contract §6) reach the paper through three plain fields: the date the meeting
+is held (the paper's date), last quarter's agreed tasks with each owner district's status, and the
+drafted matters for the meeting. Without a meeting record they are the generation date and empty lists.
 """
 from __future__ import annotations
 
@@ -25,6 +29,31 @@ from metrics.scope import CITY, resolve_districts
 from metrics.sql import make_period
 
 HISTORY_QUARTERS = 8
+RECENT_QUARTERS = 4  # the window in which a hazard found again at the same enterprise counts as a repeat
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """Where one owner district stands on an agreed task: 未开始 / 推进中 / 已完成 / 逾期, with a note."""
+    district: str
+    status: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PreviousTask:
+    """A common task agreed at last quarter's meeting, with the status of each owner district."""
+    title: str
+    deadline: date
+    statuses: tuple[TaskStatus, ...]
+
+
+@dataclass(frozen=True)
+class Matter:
+    """A drafted 提请会商事项: its kind (e.g. 超期重大隐患), what it is about, and the text put to the meeting."""
+    kind: str
+    subject: str
+    text: str
 
 
 @dataclass
@@ -50,10 +79,23 @@ class PackContent:
     coverage: pd.DataFrame
     hazards_by_method: pd.DataFrame
     hazards_by_category: pd.DataFrame
+    hazards_by_district: pd.DataFrame
+    # Hazards found at an enterprise more than once (same description) in the last RECENT_QUARTERS quarters,
+    # at least once in this one: 区市, 企业名称, 隐患描述, 次数.
+    repeat_hazards: pd.DataFrame
     batches: pd.DataFrame  # the loaded files with rows of the pack's districts, counted for those rows
     quarantine: pd.DataFrame  # quarantined rows per template and reason, for the districts in scope
     rejected: pd.DataFrame
+    # A quarter in a year the official calendar does not cover yet: working days counted Monday–Friday.
+    calendar_note: str | None = None
     indicators: tuple[Indicator, ...] = field(default=INDICATORS)
+    # The meeting (contract §6): the date it is held, last quarter's tasks, the matters put to it.
+    meeting_date: date = field(default_factory=date.today)
+    previous_tasks: list[PreviousTask] = field(default_factory=list)
+    matters: list[Matter] = field(default_factory=list)
+    # The meeting's own common tasks (pack.draft.TaskDraft) once a user edited, added or agreed any; None: the
+    # paper shows the product's draft.
+    meeting_tasks: list[Any] | None = None
 
     # ------------------------------------------------------------------ labels
 
@@ -121,14 +163,35 @@ def _current_figures(read: Read, quarter: Quarter, as_of: date | None, districts
     return with_change(current, previous).drop(columns="previous_rate")
 
 
+def _repeat_hazards(read: Read, quarter: Quarter, as_of: date, scope: list[str] | None) -> pd.DataFrame:
+    """Hazards found at an enterprise with the same description more than once in the recent quarters."""
+    found = [read(hazards.hazards_found, q, as_of=as_of if q == quarter else None, districts=scope)
+             for q in quarter_range(quarter, RECENT_QUARTERS)]
+    frame = pd.concat(found, ignore_index=True)
+    columns = ["区市", "企业名称", "隐患描述", "次数"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame.assign(current=pd.to_datetime(frame["发现日期"]) >= pd.Timestamp(quarter.start))
+    counted = frame.groupby(["区市", "企业名称", "隐患描述"], as_index=False).agg(
+        次数=("隐患编号", "size"), current=("current", "any"))
+    repeats = counted[(counted["次数"] > 1) & counted["current"]]
+    return repeats.sort_values(["次数", "区市", "企业名称"], ascending=[False, True, True])[columns] \
+        .reset_index(drop=True)
+
+
 def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
-           districts: list[str] | None = None) -> PackContent:
+           districts: list[str] | None = None, meeting_date: date | None = None,
+           previous_tasks: list[PreviousTask] | None = None, matters: list[Matter] | None = None,
+           meeting_tasks: list[Any] | None = None) -> PackContent:
     """Read everything a pack shows for `quarter` (as of `as_of`, default its last day) and `districts`.
 
     `source` is a DuckDB connection, or a `read(func, *args, **kwargs)` that runs a metrics
     function on one (the dashboard passes its cached, access-scoped `ui.data.query`).
     `districts` None means every district; it is passed to every metrics call, so it also
-    serves as the access scope of the pack.
+    serves as the access scope of the pack. `meeting_date`, `previous_tasks` and `matters` come from the
+    meeting's records when there are any (default: today, none, none); `meeting_tasks` the meeting's own common
+    tasks once users changed them (default None: the paper drafts them). `pack.meeting.gather_with_records`
+    reads all four from the records.
     """
     read = connection_reader(source) if isinstance(source, duckdb.DuckDBPyConnection) else source
     quarter = parse_quarter(quarter)
@@ -164,9 +227,16 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
         coverage=read(quality.report_coverage, quarter, as_of=as_of, districts=scope),
         hazards_by_method=breakdowns["method"],
         hazards_by_category=breakdowns["category"],
+        hazards_by_district=breakdowns["district"],
+        repeat_hazards=_repeat_hazards(read, quarter, as_of, scope),
         batches=read(quality.batches, districts=scope),
         quarantine=read(quality.quarantine_summary, districts=scope),
         rejected=read(quality.rejected_files, districts=scope),
+        calendar_note=api.calendar_note(quarter),
+        meeting_date=meeting_date or date.today(),
+        previous_tasks=list(previous_tasks or []),
+        matters=list(matters or []),
+        meeting_tasks=None if meeting_tasks is None else list(meeting_tasks),
     )
 
 

@@ -13,11 +13,11 @@ import pandas as pd
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from metrics.api import WATCH_TITLES
+from metrics.api import WATCH_LISTS
 from pack.charts import HEIGHT, WIDTH, PackChart, pack_charts
 from pack.content import PackContent
-from pack.draft import SECTION_TITLES, SUBHEADING, BriefTable, draft_sections, paper_subtitle, paper_title, \
-    section_tables
+from pack.draft import OPENING, SUBHEADING, BriefTable, appendices, draft_sections, paper_subtitle, paper_title, \
+    section_titles, signing_office
 from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, PRIMARY, date_text, is_missing, rate_text, \
     signed_points
 
@@ -56,6 +56,9 @@ table.keep {{ break-inside: avoid; }}
 .page-break {{ break-before: page; }}
 .toc {{ text-indent: 0; color: #555; font-size: 10pt; }}
 .sign {{ text-align: right; text-indent: 0; margin-top: 18px; }}
+.attachments {{ text-indent: 0; margin: 14px 0 0 2em; }}
+h3.appendix {{ margin-top: 18px; }}
+h3.appendix.first {{ break-before: page; }}
 @media screen {{
   body {{ background: #E9EDF2; }}
   .paper {{ width: 210mm; padding: 14mm 15mm; margin: 16px auto; background: #fff;
@@ -134,14 +137,21 @@ def _paragraphs(text: str) -> str:
 
 
 def _paper(content: PackContent, texts: dict[str, str]) -> str:
-    tables = section_tables(content)
-    parts = []
-    for key, title in SECTION_TITLES.items():
+    """The paper as the Word document has it: opening, sections, 附件 list, signature, then the appendices."""
+    parts = [_paragraphs(texts.get(OPENING, ""))]
+    for key, title in section_titles(content).items():
         parts.append(f'<h2 id="{key}">{html.escape(title)}</h2>')
         parts.append(_paragraphs(texts.get(key, "")))
-        parts += [_brief_table(table, content.total_label) for table in tables[key]]
-    parts.append(f'<p class="sign">{html.escape(content.city)}化工专项行动办公室<br>'
-                 f'{date_text(content.generated_at.date())}</p>')
+    attached = appendices(content)
+    parts.append('<p class="attachments">附件：' + "<br>".join(
+        f"{n}. {html.escape(appendix.title)}" for n, appendix in enumerate(attached, start=1)) + "</p>")
+    parts.append(f'<p class="sign">{html.escape(signing_office(content))}<br>{date_text(content.meeting_date)}</p>')
+    for n, appendix in enumerate(attached, start=1):
+        first = " first" if n == 1 else ""
+        parts.append(f'<h3 class="appendix{first}">附件{n}　{html.escape(appendix.title)}</h3>')
+        if appendix.table is not None:
+            parts.append(_brief_table(appendix.table, content.total_label))
+        parts += [f"<p>{html.escape(line)}</p>" for line in appendix.lines]
     return "".join(parts)
 
 
@@ -173,7 +183,7 @@ def _indicator_block(content: PackContent, item, charts: dict) -> str:
 
 def _charts_part(content: PackContent, charts: list[PackChart]) -> str:
     figures = {(chart.kind, chart.code): chart.figure for chart in charts}
-    parts = ['<h2 id="charts" class="page-break">附一、各项指标图表</h2>', _chart(figures[("overview", None)])]
+    parts = ['<h2 id="charts" class="page-break">附：各项指标图表</h2>', _chart(figures[("overview", None)])]
     parts += [_indicator_block(content, item, figures) for item in content.indicators]
     return "".join(parts)
 
@@ -184,11 +194,12 @@ def _printable(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _lists_part(content: PackContent) -> str:
     when = date_text(content.as_of)
-    parts = ['<section class="wide"><h2 id="lists" class="page-break">附二、需要关注的清单</h2>',
+    parts = ['<section class="wide"><h2 id="lists" class="page-break">附：需要关注的清单</h2>',
              '<p class="note">统一社会信用代码和来源文件、行号见数据工作簿的同名工作表。</p>']
-    for key, title in WATCH_TITLES.items():
-        frame = content.watch[key]
-        parts.append(f"<h3>{html.escape(title)}（截至{when}，{len(frame)}条）</h3>")
+    for item in WATCH_LISTS:
+        frame = content.watch[item.code]
+        parts.append(f"<h3>{html.escape(item.title)}（截至{when}，{len(frame)}条）</h3>")
+        parts.append(f'<p class="note">{html.escape(item.help)} 依据：{html.escape(item.basis)}</p>')
         parts.append(_table(_printable(frame), css="list", text_columns=("企业名称", "隐患描述")))
     majors = content.major_hazards
     parts.append(f"<h3>{content.quarter.cn}发现的重大隐患（{len(majors)}项）</h3>")
@@ -211,7 +222,7 @@ def _shortfall_part(content: PackContent) -> str:
         wide.insert(0, "短板记录", [titles[c] for c in wide.index])
         wide.insert(0, "指标", [names[c] for c in wide.index])
         table = _table(wide.reset_index(drop=True), text_columns=("短板记录",))
-    return (f'<h2 id="shortfalls" class="page-break">附三、短板记录分布</h2>'
+    return (f'<h2 id="shortfalls" class="page-break">附：短板记录分布</h2>'
             f'<p class="note">每项指标未达标背后的记录条数（人员、隐患、演练、企业、日志日等）；'
             f'逐条明细见数据工作簿“短板清单”。</p>{table}')
 
@@ -222,11 +233,13 @@ def _notes_part(content: PackContent) -> str:
         "定义": [i.definition for i in content.indicators],
         "分子 / 分母": [f"{i.numerator} / {i.denominator}（{i.unit}）" for i in content.indicators],
     })
-    parts = ['<h2 id="notes" class="page-break">附四、说明</h2>',
+    parts = ['<h2 id="notes" class="page-break">附：说明</h2>',
              f"<p>统计季度：{content.quarter.cn}；统计截至：{date_text(content.as_of)}；"
              f"数据截至：{date_text(content.data_as_of)}；范围：{html.escape(content.scope_label)}；"
              f"生成时间：{content.generated_at:%Y-%m-%d %H:%M}。</p>",
              "<p>各项目标值均为100%；分母为0时为无数据（不视为100%）；区市比率为其企业分子之和除以分母之和。</p>"]
+    if content.calendar_note:
+        parts.append(f"<p>{html.escape(content.calendar_note)}</p>")
     if len(content.batches):
         live = content.batches[content.batches["状态"] == "有效"]
         sources = live.groupby("模板", sort=False).agg(
@@ -252,7 +265,9 @@ def build_html(content: PackContent, sections: dict[str, str] | None = None,
     toc = ('<p class="toc screen-only">目录：<a href="#work">正文</a> · <a href="#charts">指标图表</a> · '
            '<a href="#lists">需要关注的清单</a> · <a href="#shortfalls">短板记录分布</a> · <a href="#notes">说明</a>'
            '　（用浏览器“打印”可另存为 PDF，纸张 A4）</p>')
-    body = (f"<h1>{html.escape(title)}</h1><p class=\"subtitle\">{html.escape(paper_subtitle(content))}</p>"
+    subtitle = paper_subtitle(content)
+    subtitle = f'<p class="subtitle">{html.escape(subtitle)}</p>' if subtitle else ""
+    body = (f"<h1>{html.escape(title)}</h1>{subtitle}"
             f"{demo}{toc}{_paper(content, texts)}{_charts_part(content, charts)}{_lists_part(content)}"
             f"{_shortfall_part(content)}{_notes_part(content)}")
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'

@@ -1,16 +1,20 @@
 """The pack's workbook (.xlsx, openpyxl): every figure and every record behind it, ready to print.
 
 Sheets: 说明, 指标总表, one per indicator (district table, native bar and trend
-charts), 短板清单, 超期隐患, 重大隐患, 证书到期预警, 未报检查表, 轮换到期, 驻点工作.
+charts), 短板清单, 重大隐患, one per watch list (`metrics.watch.WATCH_LISTS`, in their order), 驻点工作.
 Each data sheet has its title in row 1, a note in row 2, the header in row 3
 (frozen, filtered, repeated on every printed page) and A4 landscape print set-up
-fitted to the page width. Text that a spreadsheet would run as a formula is
+fitted to the page width. Printed, the summary sheets (说明, 指标总表 and one page per
+indicator, its tables and charts, without gridlines) make a few pages; the long lists are
+marked 附件 in the page header. Text that a spreadsheet would run as a formula is
 neutralised before it is written (`core.spreadsheet.neutralise_formulas`).
 """
 from __future__ import annotations
 
 import io
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -25,10 +29,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from metrics.api import WATCH_TITLES
+from metrics.api import WATCH_LISTS, watch_list
 from metrics.findings import thresholds
 from metrics.indicators import Indicator
 from metrics.quality import drills_column
+from metrics.watch import WatchList
 from pack.charts import axis_floor
 from pack.content import PackContent
 from pack.draft import paper_title
@@ -56,6 +61,9 @@ BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 TOTAL_FONT = Font(bold=True)
+ATTACHMENT_MARK = "附件："  # the page header of a long list when printed
+CHART_COLUMNS = 10  # columns of default width a chart (CHART_WIDTH_CM) covers
+CM_PER_ROW = 0.53  # a row of the default height
 
 SHORTFALL_FIXED = ["区市", "企业名称", "统一社会信用代码", "来源文件", "工作表", "行号"]
 
@@ -115,20 +123,35 @@ def _wrap_note(ws, last_column: int) -> None:
     ws.row_dimensions[NOTE_ROW].height = 15 * max(1, math.ceil(display_width(text) * 1.1 / width))
 
 
-def _print_setup(ws, *, header_row: int | None = HEADER_ROW, freeze: str | None = None) -> None:
+def _print_setup(ws, *, header_row: int | None = HEADER_ROW, freeze: str | None = None, attachment: bool = True,
+                 area: str | None = None, pages_tall: int = 0) -> None:
+    """A4 landscape fitted to the page width (and to `pages_tall` pages when not 0), page numbers at the foot.
+
+    A long list (`attachment`) prints its gridlines and says 附件 in the page header; a summary sheet prints
+    `area` only, without gridlines (its tables carry their own borders, its charts none).
+    """
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.3, footer=0.3)
     ws.print_options.horizontalCentered = True
-    ws.print_options.gridLines = True  # cell borders on paper without a border style on every cell
-    ws.oddHeader.left.text = "&A"
+    ws.print_options.gridLines = attachment  # a long list's cell borders on paper without styling every cell
+    ws.oddHeader.left.text = f"{ATTACHMENT_MARK}&A" if attachment else "&A"
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if area:
+        ws.print_area = area
     if header_row:
         ws.print_title_rows = f"{header_row}:{header_row}"
         ws.freeze_panes = freeze or f"A{header_row + 1}"
+
+
+def _borders(ws, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+    """Thin borders on a small table (a sheet printed without gridlines)."""
+    for row in ws.iter_rows(min_row=first_row, max_row=last_row, min_col=first_col, max_col=last_col):
+        for cell in row:
+            cell.border = BORDER
 
 
 def _filter(ws, first_col: int, last_col: int, header_row: int, last_row: int) -> None:
@@ -155,7 +178,7 @@ def _flag_fill(ws, cells: str, formula: str, level: str = "整改") -> None:
 
 def _definition_lines(content: PackContent) -> list[tuple[str, str]]:
     return [(item.name, f"{item.definition} 分子：{item.numerator}；分母：{item.denominator}（{item.unit}）。"
-                        f"依据：{item.clause}")
+                        f"依据：{item.basis}")
             for item in content.indicators]
 
 
@@ -212,6 +235,7 @@ def _about_sheet(wb, content: PackContent) -> None:
             ("范围", content.scope_label),
             ("生成时间", content.generated_at.strftime("%Y-%m-%d %H:%M")),
             ("数据性质", "系统生成的演示数据，不代表各区市实际情况" if content.is_demo else "各区市报送数据"),
+            *([("工作日", content.calendar_note)] if content.calendar_note else []),
             ("评定规则", f"比率 ≥ {pass_rate:.0%} 为达标，≥ {watch_rate:.0%} 为关注，其余为整改；分母为 0 时为无数据"
                          "（不视为 100%）。区市比率为其企业分子之和除以分母之和，不是企业比率的平均。"),
         ]),
@@ -237,7 +261,7 @@ def _about_sheet(wb, content: PackContent) -> None:
         row += 1
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = ABOUT_TEXT_WIDTH + 2
-    _print_setup(ws, header_row=None)
+    _print_setup(ws, header_row=None, attachment=False, area=f"A1:B{row}")
     ws.page_setup.orientation = "portrait"
 
 
@@ -277,7 +301,12 @@ def _summary_sheet(wb, content: PackContent) -> None:
             ws.cell(r, c).font = TOTAL_FONT
     _level_fill(ws, f"F{first}:H{last}", f"$H{first}")
     _filter(ws, 1, len(frame.columns), HEADER_ROW, last)
-    _print_setup(ws, freeze=f"C{FIRST_DATA_ROW}")
+    # Printed without the two definition columns (they are on 说明): the figures on a few portrait pages.
+    printed = list(frame.columns).index("评定") + 1
+    _borders(ws, HEADER_ROW, last, 1, printed)
+    _print_setup(ws, freeze=f"C{FIRST_DATA_ROW}", attachment=False,
+                 area=f"A{TITLE_ROW}:{get_column_letter(printed)}{last}")
+    ws.page_setup.orientation = "portrait"
 
 
 # ------------------------------------------------------------------ one sheet per indicator
@@ -400,8 +429,14 @@ def _indicator_sheet(wb, content: PackContent, item: Indicator) -> None:
     ws.add_chart(_bar_chart(ws, item, frame, first, last), f"{anchor_column}{HEADER_ROW}")
     ws.add_chart(_trend_chart(ws, item, trend, trend_first - 1, trend_last),
                  f"{anchor_column}{HEADER_ROW + BAR_ROWS}")
-    _wrap_note(ws, max(len(frame.columns), len(trend.columns)))
-    _print_setup(ws)
+    table_columns = max(len(frame.columns), len(trend.columns))
+    _wrap_note(ws, table_columns)
+    _borders(ws, HEADER_ROW, last, 1, len(frame.columns))
+    _borders(ws, trend_first - 1, trend_last, 1, len(trend.columns))
+    # The tables and both charts on one page, no gridlines around the charts.
+    chart_bottom = HEADER_ROW + BAR_ROWS + math.ceil(TREND_HEIGHT_CM / CM_PER_ROW)
+    right = get_column_letter(table_columns + 1 + CHART_COLUMNS)
+    _print_setup(ws, attachment=False, area=f"A{TITLE_ROW}:{right}{max(chart_bottom, trend_last)}", pages_tall=1)
 
 
 # ------------------------------------------------------------------ lists
@@ -469,32 +504,47 @@ def _lists(wb, content: PackContent) -> None:
     _list_sheet(wb, "短板清单", "短板清单：每项指标未达标背后的人员、隐患、企业和日期", shortfalls, content,
                 note="每行一条未达标记录；来源文件、工作表、行号指向各区市报送文件中的原始行。",
                 max_widths={"明细": DETAIL_WIDTH})
-    watch = content.watch
-    overdue = watch["overdue_hazards"]
-    ws, first, last = _list_sheet(wb, "超期隐患", WATCH_TITLES["overdue_hazards"], overdue, content,
-                                  note="整改期限早于统计截至日期、且截至该日未完成整改的隐患（含以前季度发现的）；"
-                                       "超期30天以上或重大隐患以红色标出。")
-    if len(overdue):
-        days, level = _column_letter(overdue, "超期天数"), _column_letter(overdue, "隐患等级")
-        _flag_fill(ws, f"A{first}:{get_column_letter(len(overdue.columns))}{last}",
-                   f'OR(${days}{first}>=30,${level}{first}="重大隐患")')
     majors = content.major_hazards
     ws, first, last = _list_sheet(wb, "重大隐患", f"{content.quarter.cn}发现的重大隐患", majors, content,
-                                  note="上报状态为“未上报”的行以红色标出；以前季度发现、至今未上报的见“说明”和会商材料。")
+                                  note="上报状态为“未上报”的行以红色标出；以前季度发现、至今未上报的见"
+                                       f"“{watch_list('unreported_major_hazards').sheet}”工作表。")
     if len(majors):
         _flag_fill(ws, f"A{first}:{get_column_letter(len(majors.columns))}{last}",
                    f'${_column_letter(majors, "上报状态")}{first}="未上报"')
-    expiring = watch["expiring_certificates"]
-    ws, first, last = _list_sheet(wb, "证书到期预警", WATCH_TITLES["expiring_certificates"], expiring, content,
-                                  note="剩余天数不足30天的行以橙色标出。")
-    if len(expiring):
-        _flag_fill(ws, f"A{first}:{get_column_letter(len(expiring.columns))}{last}",
-                   f'${_column_letter(expiring, "剩余天数")}{first}<30', level="关注")
-    _list_sheet(wb, "未报检查表", WATCH_TITLES["missing_checklists"], watch["missing_checklists"], content,
-                note="这些企业未报送本季度检查表，检查表类指标只按已报送企业计算。")
-    _list_sheet(wb, "轮换到期", WATCH_TITLES["rotation_due"], watch["rotation_due"], content,
-                note=f"{WATCH_TITLES['rotation_due'].removesuffix('待轮换')}应轮换并做好交接。")
+    for item in WATCH_LISTS:
+        _watch_sheet(wb, content, item)
     _supervision_sheet(wb, content)
+
+
+@dataclass(frozen=True)
+class WatchFlag:
+    """Rows of a watch-list sheet to colour: a formula over the first data row's cells, and what it means."""
+    formula: Callable[[pd.DataFrame, int], str]
+    note: str
+    level: str = "整改"
+
+
+WATCH_FLAGS = {
+    "overdue_hazards": WatchFlag(
+        lambda frame, row: f'OR(${_column_letter(frame, "超期天数")}{row}>=30,'
+                           f'${_column_letter(frame, "隐患等级")}{row}="重大隐患")',
+        "超期30天以上或重大隐患以红色标出。"),
+    "expiring_certificates": WatchFlag(
+        lambda frame, row: f'${_column_letter(frame, "剩余天数")}{row}<30', "剩余天数不足30天的行以橙色标出。",
+        level="关注"),
+}
+
+
+def _watch_sheet(wb, content: PackContent, item: WatchList) -> None:
+    """One watch list on its own sheet, its help and basis as the note."""
+    frame = content.watch[item.code]
+    flag = WATCH_FLAGS.get(item.code)
+    note = f"{item.help}{flag.note if flag else ''}依据：{item.basis}"
+    ws, first, last = _list_sheet(wb, item.sheet, item.title, frame, content, note=note)
+    _wrap_note(ws, max(len(frame.columns), 1))
+    if flag and len(frame):
+        _flag_fill(ws, f"A{first}:{get_column_letter(len(frame.columns))}{last}", flag.formula(frame, first),
+                   level=flag.level)
 
 
 def _supervision_sheet(wb, content: PackContent) -> None:
@@ -527,4 +577,5 @@ def build_workbook(content: PackContent) -> bytes:
     return buffer.getvalue()
 
 
-SHEET_NAMES = ("说明", "指标总表", "短板清单", "超期隐患", "重大隐患", "证书到期预警", "未报检查表", "轮换到期", "驻点工作")
+# Besides one sheet per indicator, after 指标总表.
+SHEET_NAMES = ("说明", "指标总表", "短板清单", "重大隐患", *(w.sheet for w in WATCH_LISTS), "驻点工作")

@@ -5,16 +5,15 @@ require_page()
 
 import streamlit as st
 
+from core.policy import practice
 from core.settings import setting
 from metrics.indicators import INDICATORS
-from ui import filters as flt, layout
 from ui.style import legend_html
 
 GRAIN_NAMES = {"city": "全市", "district": "区市", "enterprise": "企业"}
 KIND_NAMES = {"target": "目标指标（目标 100%）", "supervision": "驻点监督工作指标"}
 
-f = flt.current()
-layout.page_header("指标说明", f, templates=())
+st.title("指标说明")  # the same for every quarter and district: the sidebar has no filters here
 
 st.markdown(
     f"所有比率 = 分子 ÷ 分母；分母为 0 时显示 **无数据**，不视为 100%。区市比率为该区市各企业分子之和除以分母之和，"
@@ -32,6 +31,9 @@ for kind, title in KIND_NAMES.items():
             left, right = st.columns(2)
             left.markdown(f"**分子**：{item.numerator}（{item.unit}）")
             right.markdown(f"**分母**：{item.denominator}（{item.unit}）")
-            st.markdown(f"**政策依据**：{item.clause}")
+            st.markdown("**政策依据**")
+            st.text(item.quote.cited)
+            if item.practice:
+                st.caption(practice(item.practice))
             st.caption(f"目标值 {item.target * 100:.0f}%　·　统计层级：{'、'.join(GRAIN_NAMES[g] for g in item.grains)}"
                        f"　·　代码 {item.code}")

@@ -12,9 +12,12 @@ from metrics import api, enterprise, supervision
 from metrics.indicators import BY_CODE, INDICATORS
 from core.quarters import quarter_range
 from ui import data, filters as flt, layout
-from ui.charts import log_calendar, show_chart, trend_lines
+from ui import stationing as stationing_ui
+from ui.charts import SMALL_N_NOTE, log_calendar, show_chart, trend_lines
+from ui.indicators import drawable_trend, unscored
 from ui.style import facts_html, fmt_count, fmt_date, fmt_rate
 from ui.text import chart_text, plain
+from ui.timeline import escalation_section, retrofit_section
 
 ENT_KEY, SECTION_KEY, HAZARD_KEY, LIST_KEY = "ent", "ent_view", "ent_hazard", "ent_list"
 
@@ -39,21 +42,24 @@ def show_figures(code: str, info: dict) -> None:
     if mine.empty:
         layout.no_data("该企业不在统计范围内（已关闭或不在所选区市）。")
         return
+    mine = unscored(mine, f)
     table = pd.DataFrame({
         "指标": mine["indicator_name"], "比率": mine["rate"].map(fmt_rate),
         "分子": mine["numerator"].astype("Int64"), "分母": mine["denominator"].astype("Int64"),
         "单位": mine["indicator"].map(lambda c: BY_CODE[c].unit), "评定": mine["level"], "等级": mine["level"],
     })
+    exported = table.drop(columns=["等级"]).assign(比率=mine["rate"].astype(float).round(4).to_numpy())
     layout.table(table, f"{f.quarter.cn}指标", info["企业名称"], f.quarter.label, key="ent_figures",
-                 levels={"比率": "等级", "评定": "等级"})
+                 levels={"比率": "等级", "评定": "等级"}, export=exported, percent_columns=("比率",))
     names = {i.code: i.name for i in INDICATORS}
     chosen = st.multiselect("走势图显示的指标", list(names), default=list(names)[:4], key="ent_trend_pick",
                             format_func=names.get)
     history = data.query(api.trend, quarter_range(f.quarter, 8), by="enterprise", districts=[info["区市"]],
                          indicators=chosen or list(names)[:1])
-    history = history[history["group"] == code]
+    history = drawable_trend(history[history["group"] == code], f)
     fig = trend_lines(history, series="indicator_name", title=f"{chart_text(info['企业名称'])}：近八个季度指标走势")
     show_chart(fig, info["企业名称"], "指标走势", f.quarter.label, key="ent_trend")
+    st.caption("一家企业的分母往往很小：" + SMALL_N_NOTE)
 
 
 def show_staff(code: str, info: dict) -> None:
@@ -61,10 +67,12 @@ def show_staff(code: str, info: dict) -> None:
     states = staff["证书状态"].value_counts()
     on_duty = int((staff["在岗状态"] == "在岗").sum())
     expiry_days = setting("watch.certificate_expiry_days")
-    counts = [("在岗人员", on_duty), ("证书已过期", states.get("已过期", 0)), ("关键岗位无证书", states.get("无证书", 0)),
-              (f"{expiry_days}天内到期", states.get("即将到期", 0))]
-    for column, (label, value) in zip(st.columns(len(counts)), counts):
-        column.metric(label, f"{int(value):,}", border=True)
+    day = f"截至{f.as_of_short}"
+    counts = [("在岗人员", on_duty, day), ("证书已过期", states.get("已过期", 0), day),
+              ("关键岗位无证书", states.get("无证书", 0), day),
+              (f"{expiry_days}天内到期", states.get("即将到期", 0), f"{day}起")]
+    for column, (label, value, period) in zip(st.columns(len(counts)), counts):
+        layout.count_card(column, label, int(value), period)
     layout.table(staff, "人员台账（含证书）", info["企业名称"], key="ent_staff", state_columns=("证书状态",),
                  empty="该企业尚无人员台账。",
                  caption=f"证书状态按截至日期 {f.as_of_label} 判断；红色为已过期或关键岗位无证书，黄色为 {expiry_days} 天内到期。")
@@ -111,8 +119,21 @@ def show_checklists(code: str, info: dict) -> None:
                  key="ent_checklists", empty="该企业尚未报送季度检查表。")
 
 
+def show_direct_line(code: str, info: dict) -> None:
+    escalation_section(f, key="ent_direct", credit_code=code, districts=[info["区市"]], history=True)
+
+
+def show_retrofit(code: str, info: dict) -> None:
+    retrofit_section(f, key="ent_retrofit", credit_code=code, districts=[info["区市"]], name=info["企业名称"])
+
+
+def show_stationing(code: str, info: dict) -> None:
+    stationing_ui.enterprise_section(f, code, info)
+
+
 SECTIONS = {"指标": show_figures, "人员与证书": show_staff, "培训": show_training, "演练": show_drills,
-            "隐患台账": show_hazards, "驻点日志": show_logs, "季度检查表": show_checklists}
+            "隐患台账": show_hazards, "直通车": show_direct_line, "驻点日志": show_logs, "季度检查表": show_checklists,
+            "一企一策": show_retrofit, "驻点与交接": show_stationing}
 
 
 def show_profile(code: str) -> None:

@@ -5,35 +5,46 @@ require_page()
 
 import streamlit as st
 
-from metrics.api import WATCH_TITLES
+from metrics.api import WATCH_LISTS
 from metrics.indicators import BY_CODE, INDICATORS, SUPERVISION, TARGETS
 from ui import filters as flt, layout
-from ui.indicators import cards, figures, grain, matrix, matrix_view, shortfall_section
+from ui.filters import BENCHMARK
+from ui.indicators import cards, figures, grain, matrix, matrix_numbers, matrix_view, shortfall_section
+from ui.meetings import figures_caption
 from ui.style import legend_html
+from ui.text import plain
 
 MATRIX_KEY, IND_KEY, GROUP_KEY = "ov_matrix", "ov_ind", "ov_grp"
 
 f = flt.current()
 layout.page_header("总览", f, missing_reports=True)
+figures_caption(f)
 
 both = figures(f)
 city = grain(both, "city")
-st.subheader("八项目标指标（目标值均为 100%）")
-cards(city, TARGETS)
-st.subheader("驻点监督工作指标")
-cards(city, SUPERVISION, per_row=3)
+# a district user and a selection see the real 全市 figure beside their own (rates, no records)
+benchmark = grain(figures(f, by=("city",), districts=None), "city") if f.benchmark else None
+st.subheader(f"八项目标指标（{f.quarter.cn}，目标值均为 100%）")
+cards(city, TARGETS, f)
+st.subheader(f"驻点监督工作指标（{f.quarter.cn}）")
+cards(city, SUPERVISION, f, per_row=3)
 
 st.subheader("需要关注")
 watch = layout.watch(f)
-for column, (key, title) in zip(st.columns(len(WATCH_TITLES)), WATCH_TITLES.items()):
-    with column:
-        st.metric(title, f"{len(watch[key]):,}", border=True, help=f"截至 {f.as_of_label}；明细见页面下方「需要关注清单」。")
+WATCH_PER_ROW = 5
+for start in range(0, len(WATCH_LISTS), WATCH_PER_ROW):
+    row = WATCH_LISTS[start:start + WATCH_PER_ROW]
+    for column, item in zip(st.columns(WATCH_PER_ROW), row):
+        with column:
+            layout.count_card(st, item.title, len(watch[item.code]), layout.watch_period(f, item.code),
+                              help=plain(f"截至 {f.as_of_label}。{item.help}明细见页面下方「需要关注清单」。"))
 
 st.subheader("指标 × 区市评定矩阵")
 st.html(legend_html())
-st.caption("点击任一单元格，下方即列出该指标、该区市的未达标明细。")
+st.caption("点击任一单元格，下方即列出该指标、该区市的未达标明细。"
+           + (f"“{BENCHMARK}”列为全市的比率，只作对照，不列明细。" if benchmark is not None else ""))
 groups = f.groups
-table = matrix(both, groups)
+table = matrix(both, groups, benchmark)
 
 
 def pick_cell() -> None:
@@ -49,8 +60,10 @@ def pick_cell() -> None:
 
 
 matrix_view(table, groups, MATRIX_KEY, pick_cell)
-layout.downloads(table.drop(columns=[f"{g}等级" for g in groups]), "指标区市评定矩阵", f.scope_label, f.quarter.label,
-                 key="ov_matrix_dl")
+numbers = matrix_numbers(both, groups, benchmark)
+layout.downloads(numbers, "指标区市评定矩阵", f.scope_label, f.quarter.label, key="ov_matrix_dl",
+                 percent_columns=tuple(c for c in numbers.columns if c != "指标"))
+st.caption("下载的表格中比率为数值（Excel 中显示为百分数，CSV 中为小数，如 0.9444），空白为无数据。")
 
 st.subheader("未达标明细")
 left, right = st.columns(2)
@@ -62,8 +75,6 @@ with right:
 shortfall_section(f, code, group, key="ov_shortfall")
 
 st.subheader("需要关注清单")
-for tab, (key, title) in zip(st.tabs([f"{t}（{len(watch[k])}）" for k, t in WATCH_TITLES.items()]),
-                             WATCH_TITLES.items()):
+for tab, item in zip(st.tabs([f"{w.title}（{len(watch[w.code])}）" for w in WATCH_LISTS]), WATCH_LISTS):
     with tab:
-        layout.table(watch[key], title, f.scope_label, f.as_of, key=f"ov_watch_{key}",
-                     empty=f"截至 {f.as_of_label}，没有{title}。")
+        layout.watch_table(f, watch[item.code], item, key=f"ov_watch_{item.code}")

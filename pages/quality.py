@@ -30,12 +30,12 @@ st.html(facts_html({
     "统计季度": f.quarter.cn,
     "统计范围": f.scope_label,
 }))
-counts = [("已导入文件", len(live), "仍有效（未撤销）的导入批次。"),
-          ("隔离行数", len(quarantine), "格式或取值有误、未入库的数据行。"),
-          ("拒收文件", len(rejected), "无法识别为任何模板的文件。"),
-          ("有缺报的企业", len(missing), f"{f.quarter.cn}缺少季度检查表、工作日志、人员台账或演练记录之一的企业。")]
-for column, (label, value, help_text) in zip(st.columns(len(counts)), counts):
-    column.metric(label, f"{value:,}", border=True, help=help_text)
+counts = [("已导入文件", len(live), "历次导入累计", "仍有效（未撤销）的导入批次。"),
+          ("隔离行数", len(quarantine), "历次导入累计", "格式或取值有误、未入库的数据行。"),
+          ("拒收文件", len(rejected), "历次导入累计", "无法识别为任何模板的文件。"),
+          ("有缺报的企业", len(missing), "本季度", f"{f.quarter.cn}缺少季度检查表、工作日志、人员台账或演练记录之一的企业。")]
+for column, (label, value, period, help_text) in zip(st.columns(len(counts)), counts):
+    layout.count_card(column, label, value, period, help=help_text)
 
 st.subheader("报送完整性")
 st.caption(f"{f.quarter.cn}：季度检查表、本季度工作日志（有驻点人员的企业）、人员台账、"

@@ -60,6 +60,7 @@ TRAINING = [
 ]
 
 # Drills in (2025-09-30, 2026-09-30]: A 8 / 10 (the 2025-08-01 drill is outside), B 4 / 4; city 12 / 14 = 85.7 %
+# (both enterprises in scope drilled in the window, so no headcount is added for an enterprise without a drill)
 DRILLS = [
     ["统一社会信用代码", "演练日期", "演练名称", "演练类型", "应参加人数", "实际参加人数"],
     [CODE_A, "2026-06-15", "泄漏处置演练", "专项演练", 10, 8],
@@ -80,9 +81,11 @@ HAZARDS_V1 = [
      "2026-07-20", None, "未整改", None, None, None, None],
 ]
 # Second ledger (loaded later): H-A1 rectified; H-A0 is not repeated, so its first version stays current.
-# Rectification, hazards found in Q3: A: H-A1 done, H-A2 open, H-A3 open -> 1 / 3; B: H-B1 done -> 1 / 1;
-#   city 2 / 4 = 50.0 %.  Overdue on 2026-09-30: H-A0 (deadline 06-01), H-A2 (deadline 09-10) -> 2.
-# Major hazards found in Q3: H-A2 reported, H-B1 not -> 1 / 2 = 50.0 %; unreported: 1.
+# Rectification, hazards due (整改期限) in Q3: A: H-A1 done, H-A2 open -> 1 / 2 (H-A0 was due 06-01, in Q2;
+#   H-A3 found in Q3 is due 10-20, still within its deadline); B: H-B1 done -> 1 / 1; city 2 / 3 = 66.7 %.
+#   Overdue on 2026-09-30: H-A0 (deadline 06-01), H-A2 (deadline 09-10) -> 2.
+# Major hazards found in Q3: H-A2 reported 08-11, the day after it was found (within 1 day), H-B1 not
+#   -> 1 / 2 = 50.0 %; unreported: 1.
 HAZARDS_V2 = [
     HAZARD_HEADER,
     ["H-A1", CODE_A, "文登区", "2026-07-05", "驻点检查", "设备设施", "一般隐患", "法兰泄漏", "更换垫片", "陈工",
@@ -98,10 +101,11 @@ HAZARDS_V2 = [
 CHECKLISTS = [
     ["统一社会信用代码", "季度", "安全生产责任制落实", "安全管理机构健全", "安全总监配备", "应建规章制度数",
      "已建规章制度数", "应发奖励笔数", "已发奖励笔数"],
-    # 2026Q3, A only (B has no checklist: a missing report):
-    #   responsibility 1 / 1 = 100.0 %, organization 0 / 1 = 0.0 %, rules 8 / 10 = 80.0 %, reward 3 / 4 = 75.0 %
+    # 2026Q3, A only (B has no checklist: a missing report, counted as not met for responsibility and
+    #   organization): responsibility A 是 -> 1 / 2 = 50.0 %, organization A 安全总监 否 -> 0 / 2 = 0.0 %;
+    #   rules 8 / 10 = 80.0 %, reward 3 / 4 = 75.0 % over the checklists sent (缺报 1 家, at best 关注)
     [CODE_A, "2026Q3", "是", "是", "否", 10, 8, 4, 3],
-    # 2026Q2: responsibility 0 / 1 -> the Q3 card shows +100.0 个百分点
+    # 2026Q2: responsibility A 否, B none -> 0 / 2; the Q3 card shows +50.0 个百分点
     [CODE_A, "2026年第二季度", "否", "是", "是", 10, 10, 2, 2],
 ]
 
@@ -114,8 +118,9 @@ def _weekdays(first: dt.date, last: dt.date) -> list[dt.date]:
 def log_rows() -> list[list]:
     """王强 logs every weekday of July 2026 (23 days); 李明 logs 09-01 … 09-04 and Saturday 09-05.
 
-    Log fill, 2026Q3: weekdays July 23 + August 21 + September 22 = 66.
-      王强 (stationed 2026-01-05): 23 / 66; 李明 (stationed 2026-09-01): due 22 September weekdays, 4 filed
+    Log fill, 2026Q3, official working days: July 23 + August 21 + September 22 (22 weekdays, less 中秋
+    Friday 09-25, plus the 调休 Sunday 09-20) = 66.
+      王强 (stationed 2026-01-05): 23 / 66; 李明 (stationed 2026-09-01): due 22 September working days, 4 filed
       (the Saturday is not due) -> city (23 + 4) / (66 + 22) = 27 / 88 = 30.7 %.
     Special operations: A 07-06 动火作业 2 (2 on site), 07-07 高处作业 3 (1 on site); B 09-02 设备检维修 1 (1)
       -> city (2 + 1 + 1) / (2 + 3 + 1) = 4 / 6 = 66.7 %.

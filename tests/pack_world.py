@@ -7,8 +7,8 @@ by hand in the comments; the workbook is also compared figure by figure with `me
 Enterprises (roster):
     A 威海环翠甲化工有限公司 环翠区, supervisor 王强 stationed 2026-01-05 (6 months on 2026-07-05: rotation due)
     B 文登乙化工有限公司   文登区, supervisor 李明 stationed 2026-09-21 (a Monday)
-    C 文登丙化工有限公司   文登区, no supervisor
-    D 荣成丁化工有限公司   荣成市, no supervisor; sends no 2026Q3 checklist
+    C 文登丙化工有限公司   文登区, no supervisor; no drill in 12 months (its 15 employees count as not taking part)
+    D 荣成丁化工有限公司   荣成市, no supervisor; sends no 2026Q3 checklist (not met for 责任制 and 机构)
 The other five districts have no enterprise: every rate there is 无数据.
 """
 from __future__ import annotations
@@ -79,16 +79,19 @@ def build_pack_world(folder: Path) -> Path:
                ["H2", CODE_A, "2026-08-05", "驻点检查", "现场作业", "一般隐患", "通道堵塞", "2026-08-31", None,
                 "整改中", FORMULA_OWNER, None],  # 30 days overdue on 09-30
                ["H3", CODE_B, "2026-09-10", "执法检查", "特殊作业", "重大隐患", "动火未审批", "2026-10-31", None,
-                "整改中", "乙一", "2026-09-11"],  # reported, within its deadline
+                "整改中", "乙一", "2026-09-11"],  # reported the next day; due 10-31, so not due in Q3
                ["H4", CODE_D, "2026-08-20", "驻点检查", "设备设施", "重大隐患", "储罐腐蚀", "2026-09-20", None,
                 "未整改", MINUS_OWNER, None],  # 10 days overdue, never reported
                ["H5", CODE_C, "2026-07-15", "企业自查", "安全培训", "一般隐患", "培训档案缺失", "2026-08-15", "2026-08-10",
                 "已整改", "丙一", None]]
     logs = [LOGS]
-    for day in weekdays("2026-09-01", "2026-09-30"):  # 王强 logs every weekday of September only: 22 days
+    # 王强 logs every weekday of September only: 22 days, 21 of them working days (中秋 09-25 is not; he
+    # misses the 调休 Sunday 09-20)
+    for day in weekdays("2026-09-01", "2026-09-30"):
         ops = ("动火作业", 3, 2) if day == "2026-09-01" else (None, None, None)
         logs.append([day, "王强", CODE_A, "巡查", *ops])
-    for day in weekdays("2026-09-21", "2026-09-30"):  # 李明 logs every due day: 8 days
+    # 李明 logs every weekday from 09-21: 8 days, of which the 7 working days (not 09-25) are all his due days
+    for day in weekdays("2026-09-21", "2026-09-30"):
         ops = ("高处作业", 2, 2) if day == "2026-09-21" else (None, None, None)
         logs.append([day, "李明", CODE_B, "巡查", *ops])
     checklists = [CHECKLIST,

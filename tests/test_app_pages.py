@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from access.users import User
 from metrics import api
 from tests.filemaker import CODE_A
+from tests.policy_quotes import misquoted, quoted_clauses
 from tests.app_warehouse import HAZARDS_V2, NAME_A, Q3, build_empty_warehouse
 from ui.style import fmt_rate
 
@@ -63,6 +64,11 @@ def metrics_of(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+def periods_of(app: AppTest) -> dict[str, str]:
+    """The period a count card states under its number (本季度 / 截至9月30日累计 …)."""
+    return {m.label: m.delta for m in app.metric if m.delta and m.proto.color == 2}  # grey: delta_color "off"
+
+
 def frame_with(app: AppTest, *columns: str):
     """The first table on the page that has all of `columns` (plain tables carry no key in AppTest)."""
     for table in app.dataframe:
@@ -73,7 +79,7 @@ def frame_with(app: AppTest, *columns: str):
 
 def page_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [w.value for w in app.warning]
-    parts += [i.value for i in app.info] + [t.value for t in app.title]
+    parts += [i.value for i in app.info] + [t.value for t in app.title] + [t.value for t in app.text]
     parts += [h.proto.body for h in app.get("html")]
     return "\n".join(str(p) for p in parts)
 
@@ -97,11 +103,18 @@ def metrics_report(db: Path, **kwargs):
 
 # --- 总览 -----------------------------------------------------------------------------------------
 
-CITY_Q3 = {  # hand calculations in tests/test_app_data.py
-    "持证上岗率": "60.0%", "全员安全教育培训合格率": "42.9%", "隐患整改率": "50.0%", "全员参与演练率": "85.7%",
-    "安全生产责任制落实率": "100.0%", "安全管理机构健全率": "0.0%", "规章制度健全率": "80.0%",
-    "隐患举报奖金落实率": "75.0%", "特殊作业现场监督率": "66.7%", "工作日志填报率": "30.7%", "重大隐患直报率": "50.0%",
+CITY_Q3 = {  # hand calculations in tests/app_warehouse.py
+    "持证上岗率": "60.0%", "全员安全教育培训合格率": "42.9%", "隐患整改率": "66.7%", "全员参与演练率": "85.7%",
+    "安全生产责任制落实率": "50.0%", "安全管理机构健全率": "0.0%", "规章制度健全率": "80.0%",
+    "奖金落实率": "75.0%", "特殊作业现场监督率": "66.7%", "工作日志填报率": "30.7%", "重大隐患直报率": "50.0%",
 }
+
+
+WATCH_TITLES = ["超期未整改隐患", "整改中·未到期隐患", "逾期整改隐患", "已整改未销号隐患", "未上报重大隐患",
+                "超期重大隐患（挂牌督办候选）", "移交满30天未办结", "90天内到期证书", "未报季度检查表企业", "驻点满6个月待轮换"]
+CUMULATIVE = "截至9月30日累计"
+WATCH_PERIODS = [CUMULATIVE, CUMULATIVE, "本季度", CUMULATIVE, CUMULATIVE, CUMULATIVE, CUMULATIVE, "截至9月30日",
+                 "本季度", "截至9月30日"]
 
 
 def test_overview_cards_equal_hand_figures_and_metrics(monkeypatch, small_db):
@@ -111,10 +124,14 @@ def test_overview_cards_equal_hand_figures_and_metrics(monkeypatch, small_db):
     expected = metrics_report(small_db, by="city")
     assert {name: shown[name] for name in expected["indicator_name"]} == \
         dict(zip(expected["indicator_name"], expected["rate"].map(fmt_rate)))
-    # responsibility 2026Q2 0 / 1 -> 2026Q3 1 / 1
-    assert next(m for m in app.metric if m.label == "安全生产责任制落实率").delta == "+100.0 个百分点"
-    # watch counts: overdue H-A0, H-A2; unreported H-B1; A006 expires 11-15; B without checklist; 王强 since 01-05
-    assert [shown[t] for t in api.WATCH_TITLES.values()] == ["2", "1", "1", "1", "1"]
+    # responsibility 2026Q2 A 否, B none: 0 / 2 -> 2026Q3 A 是, B none: 1 / 2
+    assert next(m for m in app.metric if m.label == "安全生产责任制落实率").delta == "+50.0 个百分点"
+    # watch counts: overdue H-A0, H-A2; within deadline H-A3; none rectified late; rectified, not 销号 H-A1, H-B1;
+    # unreported H-B1; overdue major H-A2; H-A2 handed over (no 移交日期) since 08-10; A006 expires 11-15;
+    # B without checklist; 王强 since 01-05
+    assert [shown[t] for t in WATCH_TITLES] == ["2", "1", "0", "2", "1", "1", "1", "1", "1", "1"]
+    # each card says its period: this quarter, counted over every quarter up to 9月30日, or that day
+    assert [periods_of(app)[t] for t in WATCH_TITLES] == WATCH_PERIODS
     text = page_text(app)
     # latest event date: logs 09-05, trainings 09-10, hazards found 09-20 / rectified 09-24, drills 09-20
     assert "数据截至 2026年9月24日" in text
@@ -129,7 +146,7 @@ def test_overview_matrix_and_drill_down(monkeypatch, small_db):
     assert matrix.loc["持证上岗率", "文登区"] == "50.0%"  # A: 2 / 4
     assert matrix.loc["持证上岗率", "荣成市"] == "100.0%"  # B: 1 / 1
     assert matrix.loc["持证上岗率", "乳山市"] == "无数据"  # only the closed C: denominator 0
-    assert matrix.loc["安全生产责任制落实率", "荣成市"] == "无数据"  # B sent no checklist
+    assert matrix.loc["安全生产责任制落实率", "荣成市"] == "0.0%"  # B sent no checklist: not met, 0 / 1
     app.selectbox(key="ov_ind").set_value("certification")
     app.selectbox(key="ov_grp").set_value("文登区").run()
     assert_clean(app)
@@ -146,8 +163,9 @@ def test_overview_follows_the_district_filter(monkeypatch, small_db):
     # 荣成市 alone: certification B001 1 / 1; training 1 / 2; rectification H-B1 1 / 1; majors 0 / 1
     assert (shown["持证上岗率"], shown["全员安全教育培训合格率"], shown["隐患整改率"], shown["重大隐患直报率"]) == \
         ("100.0%", "50.0%", "100.0%", "0.0%")
-    # no checklist from B: the checklist indicators have no data, never 100 %
-    assert shown["安全生产责任制落实率"] == "无数据"
+    # no checklist from B: responsibility counts B as not met (0 / 1); rules sums the checklists sent (0 / 0,
+    # 缺报 1 家) and has no data. Never 100 %.
+    assert (shown["安全生产责任制落实率"], shown["规章制度健全率"]) == ("0.0%", "无数据")
     # the quarantined ledger row concerns 文登区, so 荣成市's view warns only about B's missing checklist
     text = page_text(app)
     assert "隐患台账 1 行" not in text and "1 家企业未报季度检查表" in text
@@ -172,6 +190,7 @@ def test_as_of_date_moves_the_watch_lists(monkeypatch, small_db):
     assert_clean(app)
     # on 2026-09-05 only H-A0 is overdue (H-A2's deadline is 09-10)
     assert metrics_of(app)["超期未整改隐患"] == "1"
+    assert periods_of(app)["超期未整改隐患"] == "截至9月5日累计"
     assert "截至日期 2026年9月5日" in page_text(app)
 
 
@@ -208,11 +227,13 @@ def test_enterprise_profile(monkeypatch, small_db):
     assert_clean(app)
     assert any(s.value == NAME_A for s in app.subheader)
     figures = frame_with(app, "比率", "分子").set_index("指标")
-    assert figures.loc["持证上岗率", "比率"] == "50.0%" and figures.loc["隐患整改率", "比率"] == "33.3%"
+    # rectification, A's hazards due in Q3: H-A1 done, H-A2 open (H-A3 due 10-20 is not due yet) -> 1 / 2
+    assert figures.loc["持证上岗率", "比率"] == "50.0%" and figures.loc["隐患整改率", "比率"] == "50.0%"
     app.segmented_control(key="ent_view").set_value("人员与证书").run()
     shown = metrics_of(app)
     # on duty A001 A002 A003 A004 A006; expired A002; key role without certificate A003; expiring A006
     assert (shown["在岗人员"], shown["证书已过期"], shown["关键岗位无证书"], shown["90天内到期"]) == ("5", "1", "1", "1")
+    assert (periods_of(app)["在岗人员"], periods_of(app)["90天内到期"]) == ("截至9月30日", "截至9月30日起")
     app.segmented_control(key="ent_view").set_value("隐患台账").run()
     assert_clean(app)
     app.selectbox(key="ent_hazard").set_value("H-A1").run()
@@ -224,13 +245,18 @@ def test_enterprise_profile(monkeypatch, small_db):
 def test_hazards_page(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/hazards.py")
     shown = metrics_of(app)
-    assert (shown["本季度发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"],
-            shown["本季度重大隐患"], shown["重大隐患未上报"]) == ("4", "2", "50.0%", "2", "2", "1")
+    # found in Q3: H-A1 H-A2 H-A3 H-B1; due in Q3: H-A1 H-A2 H-B1, rectified H-A1 H-B1 -> 2 / 3;
+    # overdue H-A0 H-A2; majors H-A2 H-B1, H-B1 unreported
+    assert (shown["发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"], shown["发现重大隐患"],
+            shown["重大隐患未上报"]) == ("4", "2", "66.7%", "2", "2", "1")
+    # this quarter's counts beside counts over every quarter: each says which
+    assert periods_of(app) == {"发现隐患": "本季度", "已整改": "本季度到期", "隐患整改率": "本季度到期",
+                               "超期未整改": CUMULATIVE, "发现重大隐患": "本季度", "重大隐患未上报": CUMULATIVE}
     overdue = frame_with(app, "超期天数")
     assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
     app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
     shown = metrics_of(app)
-    assert (shown["本季度发现隐患"], shown["隐患整改率"], shown["超期未整改"]) == ("1", "100.0%", "0")
+    assert (shown["发现隐患"], shown["隐患整改率"], shown["超期未整改"]) == ("1", "100.0%", "0")
 
 
 # --- 驻点工作 --------------------------------------------------------------------------------------
@@ -239,7 +265,8 @@ def test_supervision_page(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/supervision.py")
     shown = metrics_of(app)
     assert (shown["特殊作业现场监督率"], shown["工作日志填报率"], shown["重大隐患直报率"]) == ("66.7%", "30.7%", "50.0%")
-    assert (shown["驻点监督人员（人次）"], shown["驻点满6个月应轮换"]) == ("2", "1")
+    # 王强 at A, 李明 at B: two people, two stationings
+    assert (shown["驻点监督人员（人）"], shown["驻点（人次）"], shown["驻点满6个月应轮换（人次）"]) == ("2", "2", "1")
     fill = frame_with(app, "应填报天数").set_index("驻点人员")
     assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
     app.selectbox(key="sv_who").set_value("王强").run()
@@ -254,6 +281,7 @@ def test_quality_page(monkeypatch, small_db):
     # 7 files in the first load + the September ledger; the unrelated CSV is rejected; one bad hazard row
     # A sent everything; B has logs, staff and a drill but no 2026Q3 checklist; C is closed
     assert (shown["已导入文件"], shown["隔离行数"], shown["拒收文件"], shown["有缺报的企业"]) == ("8", "1", "1", "1")
+    assert (periods_of(app)["已导入文件"], periods_of(app)["有缺报的企业"]) == ("历次导入累计", "本季度")
     assert "2026年9月24日" in page_text(app)  # H-B1 rectified on 09-24, the latest event
     missing = frame_with(app, "缺报项数")
     assert "荣成市海达化工有限公司" in set(missing["企业名称"])
@@ -266,7 +294,10 @@ def test_definitions_page_lists_every_indicator(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/definitions.py")
     text = page_text(app)
     for item in INDICATORS:
-        assert item.name in text and item.definition in text and item.clause in text
+        assert item.name in text and item.definition in text and item.quote.cited in text
+    # Every clause on the page is the notice's own words, with its section.
+    assert len(quoted_clauses(text)) == len(INDICATORS) and misquoted(text) == []
+    assert "本办做法：安全总监按安全管理人员计入。" in text
 
 
 # --- an empty warehouse ----------------------------------------------------------------------------
@@ -279,7 +310,8 @@ PAGES = ["pages/overview.py", "pages/compare.py", "pages/enterprise.py", "pages/
 def test_empty_warehouse_shows_no_data_instead_of_errors(monkeypatch, empty_db, page):
     app = open_app(monkeypatch, empty_db, page)
     text = page_text(app)
-    assert "数据截至 —（尚无数据）" in text
+    if page != "pages/definitions.py":  # the same for every quarter: no filters, no data date
+        assert "数据截至 —（尚无数据）" in text
     if page == "pages/overview.py":
         shown = metrics_of(app)
         assert all(shown[name] == "无数据" for name in CITY_Q3)
@@ -293,15 +325,15 @@ def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path, small_wa
 
     db = small_warehouse(tmp_path / "live")
     app = open_app(monkeypatch, db)
-    assert metrics_of(app)["隐患整改率"] == "50.0%"  # 2 / 4
-    # a third ledger rectifies H-A2 on 09-28: 3 / 4 = 75.0 %, and nothing is overdue any more but H-A0
+    assert metrics_of(app)["隐患整改率"] == "66.7%"  # due in Q3 H-A1 H-A2 H-B1, rectified H-A1 H-B1: 2 / 3
+    # a third ledger rectifies H-A2 on 09-28: 3 / 3 = 100.0 %, and nothing is overdue any more but H-A0
     update = [row[:] for row in HAZARDS_V2[:3]]
     update[2][11], update[2][12] = "2026-09-28", "已整改"
     load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
     app.run()
     assert_clean(app)
     shown = metrics_of(app)
-    assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("75.0%", "1")
+    assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("100.0%", "1")
 
 
 def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path, small_warehouse):
@@ -313,7 +345,7 @@ def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypat
     db = small_warehouse(tmp_path / "rewarm")
     app = open_app(monkeypatch, db, "pages/hazards.py")  # remembers the hazard page's queries
     update = [row[:] for row in HAZARDS_V2[:3]]
-    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 4 found in Q3
+    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 3 due in Q3
     load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
     app.switch_page("pages/overview.py").run()  # the first view of the new version starts the rewarm
     data._recent.worker.join(timeout=60)
@@ -374,7 +406,7 @@ def test_nothing_is_shown_before_sign_in(monkeypatch, small_db):
                    display_name="市化工办 张三")
     for page in (None, "pages/hazards.py"):
         app = open_app(monkeypatch, small_db, page, user=None)
-        assert [t.value for t in app.title] == ["化工专项行动数据看板"]
+        assert [t.value for t in app.title] == ["威海市化工专项行动数据看板"]
         assert app.text_input(key="login_username") and app.text_input(key="login_password")
         assert not app.metric and not app.dataframe and not app.get("plotly_chart")  # no figure leaks
     # (signing in through the form is driven in tests/test_browser.py)
@@ -386,7 +418,9 @@ def test_a_district_user_sees_their_district_and_every_districts_rates(monkeypat
     assert not app.sidebar.multiselect
     assert metrics_of(app)["持证上岗率"] == "50.0%"
     matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
-    assert [c for c in matrix.columns if not c.endswith("等级")] == ["文登区"]  # no 全市: it would be 文登区 again
+    # their district, and the real 全市 rate beside it as a benchmark (no 全市 records: see the drill-down options)
+    assert [c for c in matrix.columns if not c.endswith("等级")] == ["文登区", "全市（基准）"]
+    assert (matrix.loc["持证上岗率", "文登区"], matrix.loc["持证上岗率", "全市（基准）"]) == ("50.0%", "60.0%")
     assert app.selectbox(key="ov_grp").options == ["文登区"]
     app.switch_page("pages/compare.py").run()
     assert_clean(app)

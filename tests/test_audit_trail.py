@@ -8,17 +8,18 @@ and newlines, so a file name could recolour the terminal or forge lines of the r
 from __future__ import annotations
 
 import getpass
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from access import users
+from cli.etl_commands import main
 from warehouse.store import WarehouseBusy
 from access.users import User
+from tests.cli_runner import run_in_process
 from tests.filemaker import CODE_A, roster_rows, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,9 +27,12 @@ APP = str(ROOT / "dashboard.py")
 OPERATOR = f"命令行:{getpass.getuser()}"
 
 
-def etl(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, input=stdin, capture_output=True,
-                          text=True, env={**os.environ})
+@pytest.fixture
+def etl(capsys, monkeypatch):
+    """`python -m etl args`, run in this process (the audit log names the same system user)."""
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
+        return run_in_process(main, capsys, monkeypatch, *args, stdin=stdin)
+    return run
 
 
 def entries(db: Path) -> list[tuple[str, str, str]]:
@@ -36,7 +40,7 @@ def entries(db: Path) -> list[tuple[str, str, str]]:
     return [e[1:] for e in reversed(users.audit_entries(db.with_name("access.sqlite3")))]
 
 
-def test_command_line_changes_are_audited_under_the_system_user(tmp_path):
+def test_command_line_changes_are_audited_under_the_system_user(tmp_path, etl):
     db = tmp_path / "warehouse.duckdb"
     roster = write_xlsx(tmp_path / "名册.xlsx", {"名册": roster_rows()})
     loaded = etl("load", str(roster), "--db", str(db), "--user", "市办 张三")
@@ -68,7 +72,7 @@ def test_command_line_changes_are_audited_under_the_system_user(tmp_path):
     assert not any("s3cret" in str(e) for e in entries(db))
 
 
-def test_the_command_line_prints_hostile_file_names_escaped(tmp_path):
+def test_the_command_line_prints_hostile_file_names_escaped(tmp_path, etl):
     folder = tmp_path / "files"
     folder.mkdir()
     evil = write_csv(folder / "名册\x1b[31m红字\n伪造的一行.csv", roster_rows())

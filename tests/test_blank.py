@@ -26,7 +26,7 @@ def validations_by_column(sheet) -> dict[str, object]:
 
 
 def test_all_writes_one_workbook_per_template(all_blanks):
-    assert len(all_blanks) == 7
+    assert len(all_blanks) == len(TEMPLATES) == 9
     assert sorted(p.name for p in all_blanks) == sorted(f"{t.title}_空白模板.xlsx" for t in TEMPLATES)
 
 
@@ -60,8 +60,8 @@ def test_coded_columns_have_drop_down_lists(all_blanks):
 def test_yes_no_columns_offer_yes_and_no(all_blanks):
     workbook = openpyxl.load_workbook(next(p for p in all_blanks if p.name.startswith("季度检查表")))
     lists = validations_by_column(workbook["季度检查表"])
-    # D 安全生产责任制落实, E 安全管理机构健全, F 安全总监配备
-    assert [lists[c].formula1 for c in "DEF"] == ['"是,否"'] * 3
+    # D 安全生产责任制落实, E 安全管理机构健全; F 安全总监配备 may also be 不适用 (contract revision 2)
+    assert [lists[c].formula1 for c in "DEF"] == ['"是,否"', '"是,否"', '"是,否,不适用"']
 
 
 def test_instructions_sheet_explains_every_column(all_blanks):

@@ -106,7 +106,8 @@ def test_every_db_option_names_the_environment_variable():
     pack_commands._arguments(pack_parser)
     options += list(_db_options(pack_parser))
     assert "WEIHAI_DB" in DB_HELP
-    assert len(options) == 5 + 4 + 5  # etl load…ensure-demo, users add…list; metrics report…pack; python -m pack
+    # etl load…ensure-demo, users add…list; metrics report…reconcile, meeting, pack, handover; python -m pack
+    assert len(options) == 5 + 4 + 8
     assert all(help_text.startswith(DB_HELP) for _, help_text in options), options
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,8 +24,20 @@ from demo.span import make_span
 from etl.readers import read_file
 from warehouse.templates import TEMPLATES
 
+ROOT = Path(__file__).resolve().parent.parent
 DISTRICTS = {"环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "南海新区"}
 END = "2026Q3"
+# The reproducibility checks run the generator on a world of SMALL_WORLD enterprises per district (the
+# demo set has 26–52): the same code writes the same files, in a tenth of the time.
+SMALL_WORLD = 4
+SMALL_GENERATE = f"""
+import sys
+import demo.world
+from demo.generate import generate
+demo.world.ENTERPRISES_PER_DISTRICT = dict.fromkeys(demo.world.ENTERPRISES_PER_DISTRICT, {SMALL_WORLD})
+demo.world.DEFAULT_ENTERPRISES_PER_DISTRICT = {SMALL_WORLD}
+generate(sys.argv[1], end_quarter=sys.argv[2])
+"""
 
 GB32100_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 GB32100_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -39,6 +55,25 @@ def credit_code_valid(code: str) -> bool:
 def demo_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     generate(out, end_quarter=END)
+    return out
+
+
+@contextmanager
+def small_world():
+    import demo.world
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo.world, "ENTERPRISES_PER_DISTRICT",
+                      dict.fromkeys(demo.world.ENTERPRISES_PER_DISTRICT, SMALL_WORLD))
+        patch.setattr(demo.world, "DEFAULT_ENTERPRISES_PER_DISTRICT", SMALL_WORLD)
+        yield
+
+
+@pytest.fixture(scope="module")
+def small_demo_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("small_demo")
+    with small_world():
+        generate(out, end_quarter=END)
     return out
 
 
@@ -79,15 +114,21 @@ def roster_rows(raw_sheets, recognised) -> list[dict]:
     return rows
 
 
-def test_same_seed_and_arguments_give_identical_bytes(demo_dir, tmp_path):
-    again = generate(tmp_path, end_quarter=END)
-    first = sorted(demo_dir.iterdir())
-    assert [p.name for p in first] == [p.name for p in again]
-    for a, b in zip(first, again):
-        assert a.read_bytes() == b.read_bytes(), a.name
+def test_same_seed_and_arguments_give_identical_bytes(demo_dir, small_demo_dir, tmp_path):
+    # the second run is another process, with other string hashes and so another order of any set
+    hash_seed = "1" if os.environ.get("PYTHONHASHSEED") == "0" else "0"
+    again = subprocess.run([sys.executable, "-c", SMALL_GENERATE, str(tmp_path), END], cwd=ROOT, capture_output=True,
+                           text=True, env={**os.environ, "PYTHONHASHSEED": hash_seed}, timeout=300)
+    assert again.returncode == 0, again.stderr
+    first = sorted(small_demo_dir.iterdir())
+    names = [p.name for p in first]
+    assert names == sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted(p.name for p in demo_dir.iterdir())  # the small world writes every file the demo set has
+    for a in first:
+        assert a.read_bytes() == (tmp_path / a.name).read_bytes(), a.name
 
 
-def test_another_seed_gives_other_data(demo_dir, tmp_path, monkeypatch):
+def test_another_seed_gives_other_data(small_demo_dir, tmp_path, monkeypatch):
     import demo.generate
 
     roster = "文登区_企业名册_2026Q3.xlsx"
@@ -95,14 +136,15 @@ def test_another_seed_gives_other_data(demo_dir, tmp_path, monkeypatch):
     # all the data is drawn as usual; only the file compared is written to disk
     monkeypatch.setattr(demo.generate, "write_file",
                         lambda out, file: write_file(out, file) if file.name == roster else out / file.name)
-    other = {p.name: p for p in generate(tmp_path, seed=7, end_quarter=END)}
+    with small_world():
+        other = {p.name: p for p in generate(tmp_path, seed=7, end_quarter=END)}
     assert [p.name for p in tmp_path.iterdir()] == [roster]
-    assert other[roster].read_bytes() != (demo_dir / roster).read_bytes()
+    assert other[roster].read_bytes() != (small_demo_dir / roster).read_bytes()
 
 
 def test_every_district_sends_every_template(recognised):
-    # 8 districts × (roster, staff, training, drills, 8 ledgers, logs, checklists) = 8 × 14 files.
-    assert len(recognised) == 8 * 14
+    # 8 districts × (roster, staff, training, drills, 8 ledgers, logs, checklists, stationings, retrofits) = 8 × 16.
+    assert len(recognised) == 8 * 16
     templates_by_district: dict[str, set[str]] = {}
     for file_name, sheets in recognised.items():
         district = file_name.split("_")[0]
@@ -222,8 +264,8 @@ def test_dates_in_every_contract_form(raw_sheets, recognised):
 
 
 def test_yes_no_variants_numbers_as_text_and_full_width_digits(raw_sheets, recognised):
-    answers = set(map(str, cells_of(raw_sheets, recognised, "yesno")))
-    assert {"是", "否", "√", "×", "Y", "N", "有", "无", "已", "未"} <= answers
+    answers = set(map(str, cells_of(raw_sheets, recognised, "yesno") + cells_of(raw_sheets, recognised, "yesno_na")))
+    assert {"是", "否", "√", "×", "Y", "N", "有", "无", "已", "未", "不适用"} <= answers
     counts = cells_of(raw_sheets, recognised, "int")
     assert any(isinstance(c, str) and c.isascii() and c.isdigit() for c in counts if isinstance(c, str))
     xlsx_counts = [c for c in counts if not isinstance(c, str)]
@@ -277,13 +319,169 @@ def test_demo_span_is_eight_quarters_ending_with_the_asked_one():
     assert make_span(None).quarters[-1] == latest_complete_quarter(dt.date.today())
 
 
+FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+Q_END = dt.date(2026, 9, 30)
+
+
+def rows_of(raw_sheets, recognised, template: str, anchor: str) -> list[dict]:
+    """Data rows of every sheet of `template` whose `anchor` cell is filled (so not a note or 合计 row)."""
+    rows = []
+    for file_name, sheets in recognised.items():
+        for sheet_name, match in sheets.items():
+            if match and match.template.name == template:
+                for row in raw_sheets[file_name][sheet_name][match.header_index + 1:]:
+                    cells = {k: (row[i] if i < len(row) and row[i] not in ("", None) else None)
+                             for k, i in match.positions.items()}
+                    if cells[anchor] is not None:
+                        rows.append(cells | {"file": file_name, "sheet": sheet_name})
+    return rows
+
+
+def as_date(value) -> dt.date | None:
+    """A date cell in any of the contract's forms (written out here independently of the loader)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).translate(FULLWIDTH).strip()
+    if re.fullmatch(r"\d{8}", text):
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    year, month, day = re.split(r"[-/.年月]", text.rstrip("日"))
+    return dt.date(int(year), int(month), int(day))
+
+
+def name_norm(name) -> str:
+    return "".join(str(name).split()).replace("（", "(").replace("）", ")")
+
+
+def enterprise_codes(raw_sheets, recognised) -> tuple[dict[str, str], dict[str, dict]]:
+    """(normalised roster name -> credit code, credit code -> roster row) over the valid roster rows."""
+    roster = {str(r["credit_code"]): r for r in roster_rows(raw_sheets, recognised)
+              if credit_code_valid(str(r["credit_code"]))}
+    return {name_norm(r["enterprise_name"]): code for code, r in roster.items()}, roster
+
+
+def code_of(row: dict, by_name: dict[str, str]) -> str:
+    return str(row["credit_code"]) if row.get("credit_code") else by_name[name_norm(row["enterprise_name"])]
+
+
+def test_stationing_history_agrees_with_the_roster_and_the_logs(raw_sheets, recognised):
+    by_name, roster = enterprise_codes(raw_sheets, recognised)
+    stationings: dict[str, list[tuple[str, dt.date, dt.date | None, dict]]] = {}
+    for row in rows_of(raw_sheets, recognised, "stationing_records", "stationed_on"):
+        stationings.setdefault(code_of(row, by_name), []).append(
+            (name_norm(row["supervisor"]), as_date(row["stationed_on"]), as_date(row["withdrawn_on"]), row))
+    assert set(stationings) == set(roster)
+    # The roster's current supervisor and 进驻日期 are the one open stationing; a closed enterprise has none.
+    for code, r in roster.items():
+        still_there = [(name, start) for name, start, end, _ in stationings[code] if end is None]
+        if r["status"] == "关闭":
+            assert still_there == [], code
+        else:
+            assert still_there == [(name_norm(r["supervisor"]), as_date(r["stationed_on"]))], code
+    # Every log was written by someone stationed at that enterprise that day (days before 撤离日期).
+    logs = rows_of(raw_sheets, recognised, "work_logs", "log_date")
+    assert len(logs) > 100_000
+    strays = []
+    for log in logs:
+        day, name = as_date(log["log_date"]), name_norm(log["supervisor"])
+        if not any(n == name and start <= day and (end is None or day < end)
+                   for n, start, end, _ in stationings[code_of(log, by_name)]):
+            strays.append(log)
+    assert strays == []
+    # Rotations about every six months, with a few gaps, handover weeks, late rotations and missing dates.
+    rotations = gaps = overlaps = late = no_handover = 0
+    for history in stationings.values():
+        history.sort(key=lambda s: s[1])
+        for (_, start, end, row), (_, next_start, _, _) in zip(history, history[1:]):
+            rotations += 1
+            gaps += next_start > end
+            overlaps += next_start < end
+            late += (end - start).days > 235
+            no_handover += row["handover_on"] is None
+            assert row["handover_on"] is None or start <= as_date(row["handover_on"]) <= end
+    no_training = sum(row["pretraining_on"] is None for history in stationings.values() for *_, row in history)
+    assert rotations > 800
+    for count in (gaps, overlaps, late, no_handover, no_training):
+        assert 10 <= count <= rotations * 0.15
+    sheets = {r["sheet"] for r in rows_of(raw_sheets, recognised, "stationing_records", "stationed_on")
+              if r["file"].startswith("高区_")}
+    assert sheets == {"现任驻点人员", "历任驻点人员"}
+
+
+def test_hazard_ledgers_old_and_new_forms_and_the_direct_report_loop(raw_sheets, recognised):
+    new_form = {f for f, sheets in recognised.items() for m in sheets.values()
+                if m and m.template.name == "hazards" and "report_unit" in m.positions}
+    old_form = {f for f, sheets in recognised.items() for m in sheets.values()
+                if m and m.template.name == "hazards" and "report_unit" not in m.positions}
+    # 乳山市 and 临港区 still send the older form; 文登区 adopted the new one in 2026Q2; the others have it throughout.
+    assert {f.split("_")[0] for f in old_form} == {"乳山市", "临港区", "文登区"}
+    assert "文登区_隐患台账_2026Q1.xlsx" in old_form and "文登区_隐患台账_2026Q2.xlsx" in new_form
+    assert len(new_form) == 5 * 8 + 2
+    # Each hazard's latest version (files sort by quarter); 上报日期 is in both forms.
+    latest = {}
+    for row in sorted(rows_of(raw_sheets, recognised, "hazards", "found_on"), key=lambda r: r["file"]):
+        latest[(row["file"].split("_")[0], row["hazard_id"])] = row
+    majors = [r for r in latest.values() if str(r["level"]).startswith("重大")]
+    delays = Counter(None if r["reported_on"] is None else
+                     (as_date(r["reported_on"]) - as_date(r["found_on"])).days for r in majors)
+    within_a_day, late = delays[0] + delays[1], sum(delays[d] for d in (2, 3, 4, 5))
+    assert within_a_day > 5 * late and late >= 3 and delays[None] >= 2
+    assert set(delays) <= {None, 0, 1, 2, 3, 4, 5}
+    latest = {key: row for key, row in latest.items() if row["file"] in new_form}
+    majors = [r for r in latest.values() if str(r["level"]).startswith("重大")]
+    assert all((r["report_unit"] is None) == (r["reported_on"] is None) for r in majors)
+    assert any(r["enforcement_case"] for r in majors)
+    handed = [r for r in latest.values() if r["transferred_to"]]
+    assert all(r["transferred_on"] for r in handed)
+    answered = [r for r in handed if r["transfer_closed_on"]]
+    waiting = [r for r in handed if not r["transfer_closed_on"] and (Q_END - as_date(r["transferred_on"])).days > 30]
+    assert answered and waiting
+    assert all(as_date(r["transfer_closed_on"]) >= as_date(r["transferred_on"]) for r in answered)
+    levels = Counter(r["supervision_level"] for r in latest.values() if r["supervision_level"])
+    assert set(levels) <= {"市级挂牌督办", "区市级挂牌督办", "无"} and levels["无"] and len(levels) >= 2
+
+
+def test_retrofit_projects_planned_done_late_and_open(raw_sheets, recognised):
+    rows = rows_of(raw_sheets, recognised, "retrofit_projects", "planned_on")
+    assert {r["file"].split("_")[0] for r in rows} == DISTRICTS
+    assert {r["retrofit_type"] for r in rows} == {"机器换人", "自动化减人", "智能化改造", "其他"}
+    outcomes = Counter()
+    for r in rows:
+        planned, done = as_date(r["planned_on"]), as_date(r["completed_on"])
+        assert as_date(r["plan_on"]) < planned
+        assert r["diagnosed_on"] is None or as_date(r["diagnosed_on"]) < as_date(r["plan_on"])
+        assert float(str(r["investment"]).translate(FULLWIDTH)) > 0
+        outcomes["open, due later" if done is None and planned > Q_END else "open, overdue" if done is None
+                 else "late" if done > planned else "on time"] += 1
+    assert min(outcomes.values()) >= 5 and len(outcomes) == 4
+    assert outcomes["on time"] > outcomes["late"]
+
+
+def test_checklists_not_applicable_missing_ones_and_other_special_operations(raw_sheets, recognised):
+    by_name, roster = enterprise_codes(raw_sheets, recognised)
+    checklists = rows_of(raw_sheets, recognised, "checklists", "quarter")
+    sent = {code_of(r, by_name) for r in checklists if parse_quarter(r["quarter"]) == Quarter(2026, 3)}
+    in_scope = {code for code, r in roster.items() if r["status"] != "关闭"}
+    assert 3 <= len(in_scope - sent) <= 0.1 * len(in_scope)
+    assert sum(r["director"] == "不适用" for r in checklists) >= 50
+    logs = [r for r in rows_of(raw_sheets, recognised, "work_logs", "log_date")
+            if int(str(r["special_ops"]).translate(FULLWIDTH)) > 0]
+    types = Counter(r["special_op_type"] for r in logs)
+    assert {"受限空间作业", "吊装作业", "临时用电", "其他", None} <= set(types)
+    assert types["动火作业"] + types["设备检维修"] + types["高处作业"] > 2 * (
+        types["受限空间作业"] + types["吊装作业"] + types["临时用电"] + types["其他"])
+
+
 def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, tmp_path):
     from etl.load import load_paths
     from warehouse.store import open_reader
 
     db = tmp_path / "demo.duckdb"
     results = load_paths([demo_dir], db)
-    assert len(results) == 8 * 14
+    assert len(results) == 8 * 16
     assert {r.status for r in results} == {"loaded"}
     for r in results:
         assert r.rows_read == r.rows_loaded + r.rows_quarantined + r.rows_skipped, r.file_name

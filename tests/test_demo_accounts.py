@@ -6,6 +6,7 @@ passwords, the banner still said 演示数据, and the demo city account still s
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -23,19 +24,35 @@ CITY_NAME, _, _, _, CITY_PASSWORD = users.DEMO_USERS[0]
 REAL_CLERK = User("clerk", "市化工办 录入员", "市级", None)
 
 
-@pytest.fixture
-def demo_warehouse(tmp_path, monkeypatch) -> Path:
-    """What `make run` leaves on first start: the demo warehouse and its demo accounts (a small demo)."""
+def small_demo(folder, **_):
+    return [write_xlsx(Path(folder) / "企业名册.xlsx", {"名册": roster_rows()})]
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory) -> Path:
+    """What `make run` leaves on first start: the demo warehouse and its demo accounts (a small demo), in a folder."""
     import demo.generate
 
-    def small_demo(folder, **_):
-        return [write_xlsx(Path(folder) / "企业名册.xlsx", {"名册": roster_rows()})]
+    folder = tmp_path_factory.mktemp("demo_build")
+    db = folder / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo.generate, "generate", small_demo)
+        patch.setenv("WEIHAI_DB", str(db))
+        patch.setenv("WEIHAI_USERS_DB", str(folder / "access.sqlite3"))
+        assert bootstrap.ensure_demo_database(db)
+    return folder
+
+
+@pytest.fixture
+def demo_warehouse(demo_build, tmp_path, monkeypatch) -> Path:
+    """A private copy of the demo build, set as the dashboard's database and users store."""
+    import demo.generate
 
     monkeypatch.setattr(demo.generate, "generate", small_demo)
-    db = tmp_path / "warehouse.duckdb"
+    folder = Path(shutil.copytree(demo_build, tmp_path / "demo"))
+    db = folder / "warehouse.duckdb"
     monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
-    assert bootstrap.ensure_demo_database(db)
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(folder / "access.sqlite3"))
     return db
 
 

@@ -8,11 +8,8 @@ good file sent with the hostile one must still load.
 from __future__ import annotations
 
 import io
-import os
-import resource
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -27,15 +24,12 @@ from etl.resend import resend_workbook
 from warehouse.store import open_reader
 from etl.uploads import display_name, load_uploads
 from tests import hostile_files as hostile
+from tests.cli_runner import run_module_in_child
 from tests.filemaker import CODE_A, CODE_B, CODE_C, CODE_D, CODE_E, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY_CAP = 6 << 30  # far above a load within the budgets, far below what the attacks ask for
 CORRUPT = "文件已损坏或不完整，无法作为 Excel 工作簿打开。请重新导出或另存为 .xlsx 后再发送。"
-
-
-def _cap_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
 def config_with(tmp_path: Path, **values) -> Path:
@@ -49,12 +43,9 @@ def config_with(tmp_path: Path, **values) -> Path:
 
 def load_in_child(tmp_path: Path, hostile_file: Path, config: Path | None = None) -> subprocess.CompletedProcess:
     good = write_xlsx(tmp_path / "good.xlsx", {"名册": roster_rows()})
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    if config:
-        env["WEIHAI_CONFIG_DIR"] = str(config)
-    return subprocess.run(
-        [sys.executable, "-m", "etl", "load", str(hostile_file), str(good), "--db", str(tmp_path / "w.duckdb")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, preexec_fn=_cap_memory)
+    env = {"WEIHAI_CONFIG_DIR": str(config)} if config else {}
+    return run_module_in_child("etl", "load", hostile_file, good, "--db", tmp_path / "w.duckdb", env=env,
+                               memory_cap=MEMORY_CAP)
 
 
 def rejected_in_child(tmp_path: Path, hostile_file: Path, config: Path | None = None) -> str:

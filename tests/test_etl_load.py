@@ -218,7 +218,7 @@ def test_drill_logs_and_checklist_rules(tmp_path, db, roster):
     assert [(r.rows_loaded, r.rows_quarantined) for r in results] == [(1, 2), (1, 2), (2, 3)]
     assert query(db, "SELECT log_date, special_ops, onsite FROM work_logs") == [(dt.date(2026, 7, 2), 0, None)]
     assert query(db, "SELECT credit_code, quarter, responsibility, org_sound, director, rules_built FROM checklists "
-                     "ORDER BY source_row") == [(CODE_A, "2026Q3", True, True, True, 10), (CODE_B, "2026Q3", False, True, True, 7)]
+                     "ORDER BY source_row") == [(CODE_A, "2026Q3", True, True, "是", 10), (CODE_B, "2026Q3", False, True, "是", 7)]
     reasons = [(file, row, column, reason) for file, _, row, column, _, reason in quarantined(db)]
     assert sorted(reasons) == sorted([
         ("d.xlsx", 2, "实际参加人数", "实际参加人数（11）多于应参加人数（10）"),

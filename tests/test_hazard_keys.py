@@ -6,13 +6,16 @@ number alone, the row silently replaced 文登区's hazard and the 荣成市 use
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.batches import rollback
 from etl.load import load_paths
+from warehouse.schema import SCHEMA_VERSION
 from warehouse.store import open_reader, writing
 from access.users import User
 from metrics import api, enterprise
@@ -25,9 +28,10 @@ HEADER = ["隐患编号", "统一社会信用代码", "所属区市", "发现日
           "整改完成日期", "整改状态"]
 
 
-@pytest.fixture
-def db(tmp_path) -> Path:
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory) -> Path:
     """文登区's ledger, then 荣成市's reusing its number YH-001, then 文登区's next snapshot."""
+    tmp_path = tmp_path_factory.mktemp("hazard_keys")
     path = tmp_path / "w.duckdb"
     load_paths([write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})], path)
     load_paths([write_xlsx(tmp_path / "文登区_隐患台账_7月.xlsx", {"台账": [
@@ -40,6 +44,12 @@ def db(tmp_path) -> Path:
         HEADER, ["YH-001", CODE_A, "文登区", "2026-07-01", "设备设施", "一般隐患", "泵体泄漏", "2026-07-20", "2026-07-18",
                  "已整改"]]})], path)
     return path
+
+
+@pytest.fixture
+def db(loaded, tmp_path) -> Path:
+    """A private copy of the loaded warehouse: tests roll it back and rewrite it."""
+    return Path(shutil.copy(loaded, tmp_path / loaded.name))
 
 
 def read(db: Path, sql: str) -> list[tuple]:
@@ -96,12 +106,13 @@ def test_an_older_warehouse_gets_its_latest_versions_rebuilt_on_the_new_key(db):
                     "QUALIFY row_number() OVER (PARTITION BY hazard_id ORDER BY batch_id DESC) = 1 "
                     "AND credit_code = ?", [CODE_B])
         con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    assert read(db, "SELECT credit_code FROM hazards_current") == []
+    with duckdb.connect(str(db), read_only=True) as con:  # the file as left (open_reader would upgrade it)
+        assert con.execute("SELECT credit_code FROM hazards_current").fetchall() == []
     with writing(db):  # any later write brings the warehouse to the current schema
         pass
     assert read(db, "SELECT credit_code, status FROM hazards_current ORDER BY credit_code") == sorted(
         [(CODE_A, "已整改"), (CODE_B, "整改中")])
-    assert read(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
+    assert read(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(SCHEMA_VERSION,)]
 
 
 def test_the_enterprise_profile_of_a_rongcheng_user_shows_only_its_own_trail(db, monkeypatch):

@@ -35,12 +35,15 @@ def test_report_csv_by_district(capsys, db):
     code, out, err = run(capsys, "report", "--db", db, "--quarter", "2026Q3", "--by", "district", "--format", "csv")
     assert code == 0 and err == ""
     rows = csv_rows(out)
-    assert rows[0] == ["indicator", "group", "numerator", "denominator", "rate"]
+    assert rows[0] == ["indicator", "group", "numerator", "denominator", "rate", "note"]
     assert len(rows) == 1 + 11 * 8
     # 文登区 certification 4/7 = 0.571428… → 0.5714; 乳山市 has no data → empty rate.
-    assert ["certification", "文登区", "4", "7", "0.5714"] in rows
-    assert ["certification", "乳山市", "0", "0", ""] in rows
-    assert ["reward_payout", "文登区", "4", "4", "1.0000"] in rows
+    assert ["certification", "文登区", "4", "7", "0.5714", ""] in rows
+    assert ["certification", "乳山市", "0", "0", "", ""] in rows
+    assert ["reward_payout", "文登区", "4", "4", "1.0000", ""] in rows
+    # 环翠区's enterprise sent no Q3 checklist; 文登区's 吊装 and 受限空间 operations stand beside the rate.
+    assert ["reward_payout", "环翠区", "0", "0", "", "缺报 1 家"] in rows
+    assert ["special_ops_onsite", "文登区", "6", "7", "0.8571", "另有其他类型特殊作业 2 次（现场监督 1 次），不计入本率"] in rows
 
 
 def test_report_csv_city_with_district_alias(capsys, db):
@@ -48,8 +51,23 @@ def test_report_csv_city_with_district_alias(capsys, db):
                        "--format", "csv")
     assert code == 0
     rows = csv_rows(out)
-    assert rows[1] == ["certification", "全市", "4", "7", "0.5714"]
-    assert ["log_fill", "全市", "30", "99", "0.3030"] in rows
+    # one district's total is not the city's: it is never labelled 全市
+    assert rows[1] == ["certification", "所选区市合计", "4", "7", "0.5714", ""]
+    assert ["log_fill", "所选区市合计", "30", "99", "0.3030", ""] in rows
+
+
+def test_report_csv_of_some_districts_labels_their_total_as_the_selection(capsys, db):
+    """Before: `--by city --district 文登区 --district 荣成市` labelled the two districts' total 全市."""
+    code, out, _ = run(capsys, "report", "--db", db, "--quarter", "2026Q3", "--by", "city", "--district", "文登区",
+                       "--district", "荣成市", "--format", "csv")
+    assert code == 0
+    rows = csv_rows(out)
+    assert {row[1] for row in rows[1:]} == {"所选区市合计"} and len(rows) == 1 + 11
+    every = ["report", "--db", db, "--quarter", "2026Q3", "--by", "city", "--format", "csv"]
+    for district in ("环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "南海新区"):
+        every += ["--district", district]
+    code, out, _ = run(capsys, *every)  # every configured district named: that is the city
+    assert {row[1] for row in csv_rows(out)[1:]} == {"全市"}
 
 
 def test_report_csv_by_enterprise_uses_credit_codes(capsys, db):
@@ -58,14 +76,15 @@ def test_report_csv_by_enterprise_uses_credit_codes(capsys, db):
     assert code == 0
     # Enterprises in configured district order, then by name: 环翠区 C, then 文登区 甲 (A) and 乙 (B).
     assert [row[1] for row in csv_rows(out)[1:]] == ["91371000MA3C00003Y", CODE_A, CODE_B]
-    assert ["certification", CODE_A, "2", "5", "0.4000"] in csv_rows(out)
+    assert ["certification", CODE_A, "2", "5", "0.4000", ""] in csv_rows(out)
 
 
 def test_report_as_of(capsys, db):
     code, out, _ = run(capsys, "report", "--db", db, "--quarter", "2026Q3", "--as-of", "2026年8月31日",
                        "--format", "csv", "--indicator", "rectification")
     assert code == 0
-    assert csv_rows(out)[1] == ["rectification", "全市", "3", "5", "0.6000"]
+    # due 07-01…08-31: A's H1 ✓, H3 ✗, H4 ✗; B's H7 ✓; C's H8 ✓ → 3/5
+    assert csv_rows(out)[1] == ["rectification", "全市", "3", "5", "0.6000", ""]
 
 
 def test_report_json(capsys, db):
@@ -76,9 +95,12 @@ def test_report_json(capsys, db):
     first = payload["results"][0]
     assert first == {"indicator": "certification", "indicator_name": "持证上岗率", "group": "全市",
                      "group_name": "全市", "district": None, "numerator": 5, "denominator": 8,
-                     "rate": 0.625, "level": "整改"}
-    responsibility = next(r for r in payload["results"] if r["indicator"] == "reward_payout")
-    assert responsibility["rate"] == 1.0 and responsibility["level"] == "达标"
+                     "rate": 0.625, "level": "整改", "note": ""}
+    # 4/4 paid, but C sent no Q3 checklist: at best 关注, with the count beside it.
+    reward = next(r for r in payload["results"] if r["indicator"] == "reward_payout")
+    assert (reward["rate"], reward["level"], reward["note"]) == (1.0, "关注", "缺报 1 家")
+    assert reward["indicator_name"] == "奖金落实率"
+    assert payload["calendar_note"] is None
 
 
 def test_report_table(capsys, db):
@@ -102,7 +124,7 @@ def test_shortfall_csv_and_table(capsys, db):
     code, out, _ = run(capsys, "shortfall", "--db", db, "--quarter", "2026Q3", "--indicator", "rectification",
                        "--group", CODE_B)
     assert code == 0
-    assert "隐患整改率（rectification）— 未整改隐患：1 条" in out and "H6" in out and "H3" not in out
+    assert "隐患整改率（rectification）— 到期未整改隐患：1 条" in out and "H6" in out and "H3" not in out
 
 
 def test_watch(capsys, db):
@@ -162,8 +184,8 @@ def test_default_database_from_environment_and_module_entry(db):
                            "--indicator", "major_hazard_reported"],
                           cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["indicator,group,numerator,denominator,rate",
-                                        "major_hazard_reported,全市,1,3,0.3333"]
+    assert done.stdout.splitlines() == ["indicator,group,numerator,denominator,rate,note",
+                                        "major_hazard_reported,全市,1,3,0.3333,"]
     bad = subprocess.run([sys.executable, "-m", "metrics", "report", "--quarter", "2026Q9"],
                          cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "无法识别的季度" in bad.stderr and "Traceback" not in bad.stderr

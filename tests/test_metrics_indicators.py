@@ -43,30 +43,34 @@ def figures(frame, group=None):
 #   A: on duty A01 A02 A03 A04 A07 A08 A09 = 7; A01 (2025-10-01 ✓), A02 (2025-09-30, open end ✗),
 #      A03 (2026-09-30, closed end ✓), A04 (不合格 ✗), A07 (score 60 ✓), A08 (score 59 ✗), A09 (10-01 ✗) → 3/7
 #   B: B01 ✓ B02 ✓ B03 ✗ (B04 has left) → 2/3;  C: C01 (matched by name) ✓, C02–C04 ✗ → 1/4
-# rectification — latest ledger version, found 07-01…09-30, rectified ≤ 09-30:
-#   A: H1 ✓, H2 (found and rectified on the last day) ✓, H3 (rectified 10-02) ✗; H4 found in Q2 → 2/3
-#   B: H5 (second ledger: rectified 09-20) ✓, H6 ✗, H7 ✓ → 2/3;  C: H8 ✓; H10 found in Q4 → 1/1
-# drill_participation — drills in (2025-09-30, 2026-09-30]:
+# rectification — latest ledger version, 整改期限 07-01…09-30 and found ≤ 09-30, rectified ≤ 09-30:
+#   A: H1 (due 07-15) ✓, H3 (due 08-31, rectified 10-02) ✗, H4 (found in Q2, due 07-31, open) ✗;
+#      H2 is due 10-15, still inside its deadline → 1/3
+#   B: H5 (due 09-30; second ledger: rectified 09-20) ✓, H6 (due 09-15) ✗, H7 ✓ → 2/3;
+#   C: H8 (due 08-05) ✓; H10 found in Q4 → 1/1
+# drill_participation — drills in (2025-09-30, 2026-09-30] (every enterprise held one):
 #   A: 2025-10-01 (19/20) + 2026-09-30 (10/10); 2025-09-30 and 2026-10-01 out → 29/30;  B: 8/8;  C: 6/12
-# responsibility / organization / rules / reward_payout — Q3 checklists (C sent none):
-#   A: 是 → 1/1; director 否 → 0/1; rules 18/20; rewards 4/4
-#   B: 否 → 0/1; 是 是 → 1/1; rules 15/15; rewards empty → 0/0
-# special_ops_onsite — logs dated in Q3 with special operations:
-#   A: 07-02 3/3, 07-03 1/2, 07-04 (a Saturday) 2/2; the 06-30 log is in Q2 → 6/7
-#   B: 08-14 1/1, 09-30 onsite empty → 0/1 → 1/2
-# log_fill — Monday–Friday dates from max(07-01, 进驻日期) to 09-30 (July 23, August 21, September 22):
+# responsibility / organization — every enterprise in scope; C sent no Q3 checklist → not met:
+#   A: 是 → 1/1; director 否 → 0/1;  B: 否 → 0/1; 是 是 → 1/1;  C: 0/1 and 0/1
+# rules / reward_payout — sums over the Q3 checklists sent (C sent none: 缺报 1 家 where C is counted):
+#   A: rules 18/20; rewards 4/4;  B: rules 15/15; rewards empty → 0/0
+# special_ops_onsite — logs dated in Q3 with 动火作业, 设备检维修 or 高处作业:
+#   A: 07-02 动火 3/3, 07-03 高处 1/2, 07-04 (a Saturday) 检维修 2/2; the 06-30 log is in Q2 → 6/7
+#   B: 08-14 吊装 1/1 and 09-30 受限空间 0/1 are other types, shown beside the rate → 0/0
+# log_fill — official working days from max(07-01, 进驻日期) to 09-30: July 23, August 21, September
+#   22 − 09-25 (中秋) + 09-20 (a Sunday worked, 调休) = 22; the sums happen to equal Monday–Friday's:
 #   A 张三 since 01-05: 66 dates; logged every July weekday (23) + 08-03 as "张 三" → 24; 赵六 is not the
 #     roster supervisor, the Saturday does not count, two logs on 07-01 count once → 24/66
 #   B 李四 since 08-17 (Monday): 11 + 22 = 33 dates; logged 08-17…08-21 and 09-30 → 6; 08-14 precedes → 6/33
 #   C 王五 since 04-01: 66 dates, no logs → 0/66
 # major_hazard_reported — 重大隐患 found in Q3 with 上报日期 ≤ 09-30:
 #   B: H5 (08-11) ✓, H6 ✗ → 1/2;  C: H8 (reported 10-05) ✗ → 0/1
-ENTERPRISE_A = dict(zip(CODES, [(2, 5), (3, 7), (2, 3), (29, 30), (1, 1), (0, 1), (18, 20), (4, 4), (6, 7), (24, 66), (0, 0)]))
-ENTERPRISE_B = dict(zip(CODES, [(2, 2), (2, 3), (2, 3), (8, 8), (0, 1), (1, 1), (15, 15), (0, 0), (1, 2), (6, 33), (1, 2)]))
-ENTERPRISE_C = dict(zip(CODES, [(1, 1), (1, 4), (1, 1), (6, 12), (0, 0), (0, 0), (0, 0), (0, 0), (0, 0), (0, 66), (0, 1)]))
+ENTERPRISE_A = dict(zip(CODES, [(2, 5), (3, 7), (1, 3), (29, 30), (1, 1), (0, 1), (18, 20), (4, 4), (6, 7), (24, 66), (0, 0)]))
+ENTERPRISE_B = dict(zip(CODES, [(2, 2), (2, 3), (2, 3), (8, 8), (0, 1), (1, 1), (15, 15), (0, 0), (0, 0), (6, 33), (1, 2)]))
+ENTERPRISE_C = dict(zip(CODES, [(1, 1), (1, 4), (1, 1), (6, 12), (0, 1), (0, 1), (0, 0), (0, 0), (0, 0), (0, 66), (0, 1)]))
 # 文登区 = A + B pooled; 环翠区 = C; the city = 文登区 + 环翠区 (D is 关闭 and left out everywhere).
-WENDENG = dict(zip(CODES, [(4, 7), (5, 10), (4, 6), (37, 38), (1, 2), (1, 2), (33, 35), (4, 4), (7, 9), (30, 99), (1, 2)]))
-CITY = dict(zip(CODES, [(5, 8), (6, 14), (5, 7), (43, 50), (1, 2), (1, 2), (33, 35), (4, 4), (7, 9), (30, 165), (1, 3)]))
+WENDENG = dict(zip(CODES, [(4, 7), (5, 10), (3, 6), (37, 38), (1, 2), (1, 2), (33, 35), (4, 4), (6, 7), (30, 99), (1, 2)]))
+CITY = dict(zip(CODES, [(5, 8), (6, 14), (4, 7), (43, 50), (1, 3), (1, 3), (33, 35), (4, 4), (6, 7), (30, 165), (1, 3)]))
 NO_DATA = dict.fromkeys(CODES, (0, 0))
 
 
@@ -107,15 +111,21 @@ def test_rates_and_levels(con):
     assert pick.loc[("certification", "文登区"), "level"] == "整改"
     assert pick.loc[("drill_participation", "文登区"), "level"] == "关注"
     assert pick.loc[("reward_payout", "文登区"), "level"] == "达标"
-    assert math.isnan(pick.loc[("responsibility", "环翠区"), "rate"])
-    assert pick.loc[("responsibility", "环翠区"), "level"] == "无数据"
+    # 环翠区's only enterprise sent no Q3 checklist: 责任制 0/1 (not left out); rules has nothing to sum.
+    assert pick.loc[("responsibility", "环翠区"), "rate"] == 0.0
+    assert pick.loc[("responsibility", "环翠区"), "level"] == "整改"
+    assert math.isnan(pick.loc[("rules", "环翠区"), "rate"])
+    assert (pick.loc[("rules", "环翠区"), "level"], pick.loc[("rules", "环翠区"), "note"]) == ("无数据", "缺报 1 家")
+    assert pick.loc[("reward_payout", "文登区"), "note"] == ""
     assert pick.loc[("certification", "乳山市"), "level"] == "无数据"
 
 
 def test_district_scope_and_indicator_choice(con):
     frame = api.report(con, "2026Q3", districts=["文登"], indicators=["log_fill", "certification"])
-    # Contract order, whatever order they were asked in; the 全市 row covers only the chosen district.
-    assert figures(frame, "全市") == {"certification": (4, 7), "log_fill": (30, 99)}
+    # Contract order, whatever order they were asked in; the total row covers only the chosen district, so it is
+    # 所选区市合计, never 全市.
+    assert figures(frame, "所选区市合计") == {"certification": (4, 7), "log_fill": (30, 99)}
+    assert figures(frame, "全市") == {}
     frame = api.report(con, "2026Q3", by="district", districts=["环翠区", "高新区"])
     assert list(dict.fromkeys(frame["group"])) == ["环翠区", "高区"]
 
@@ -127,10 +137,11 @@ def test_as_of_mid_quarter(con):
     #   C 1/1 → city 7/10
     # training: A: on duty A01 A02 A03 A04 A06 A07 A09; A01 ✓, A02 (2025-09-30 now inside) ✓, A03 (09-30 after) ✗,
     #   A04 ✗, A06 ✓, A07 ✓, A09 ✗ → 4/7; B: B01 ✓ B02 ✓ B03 ✗ B04 ✗ → 2/4; C 1/4 → city 7/15
-    # rectification: A: H1 ✓ H3 ✗ (H2 not yet found) → 1/2; B: H5 (rectified 09-20) ✗ H7 ✓ → 1/2; C: H8 ✓ → 3/5
+    # rectification, due 07-01…08-31 and found by then: A: H1 ✓, H3 (due 08-31) ✗, H4 (due 07-31) ✗ → 1/3;
+    #   B: H7 ✓ (H5 is due 09-30, H6 found 09-01) → 1/1; C: H8 ✓ → 3/5
     # drill_participation: A: 2025-09-30 10/10 + 2025-10-01 19/20 → 29/30; B 8/8; C 6/12 → 43/50
-    # special_ops_onsite: A 6/7 (July); B: 08-14 1/1 → 7/8
-    # log_fill: A: 44 weekdays in July–August, 24 logged; B: 11, 5 logged; C: 44, 0 → 29/99
+    # special_ops_onsite: A 6/7 (July); B's 08-14 吊装 is beside the rate → 6/7
+    # log_fill: A: 44 working days in July–August (no holiday), 24 logged; B: 11, 5 logged; C: 44, 0 → 29/99
     # major_hazard_reported: B: H5 ✓ (H6 not yet found); C: H8 ✗ → 1/2
     frame = api.report(con, "2026Q3", as_of="2026-08-31")
     got = figures(frame, "全市")
@@ -138,22 +149,23 @@ def test_as_of_mid_quarter(con):
     assert got["training"] == (7, 15)
     assert got["rectification"] == (3, 5)
     assert got["drill_participation"] == (43, 50)
-    assert got["special_ops_onsite"] == (7, 8)
+    assert got["special_ops_onsite"] == (6, 7)
     assert got["log_fill"] == (29, 99)
     assert got["major_hazard_reported"] == (1, 2)
-    assert got["responsibility"] == (1, 2)  # the quarter's checklists do not depend on the date
+    assert got["responsibility"] == (1, 3)  # the quarter's checklists do not depend on the date
     by_enterprise = figures(api.report(con, "2026Q3", by="enterprise", as_of="2026-08-31"))
     assert by_enterprise[("certification", CODE_A)] == (4, 6)
     assert by_enterprise[("log_fill", CODE_B)] == (5, 11)
 
 
 def test_as_of_after_quarter_end(con):
-    # As of 2026-10-05: H3 (rectified 10-02) now counts → A 3/3, city 6/7; H8 reported 10-05 → city 2/3.
+    # As of 2026-10-05: the hazards due in Q3 stay those due by 09-30; H3 (rectified 10-02) now counts → A 2/3,
+    #   city 5/7; H8 (found 07-05) reported 10-05, 92 days after finding, is 迟报 91 天, not 直报 → city 1/3.
     # certification at 10-05: A: A01 ✓, A02 (09-30) ✗, A03 ✗, A04 ✗, A05 (hired 10-01, valid 2028) ✓, A09 ✗;
     #   A06 left 09-30 → 2/6; B: B01 ✓, B02 (10-15) ✓; C: C01 ✓ → city 5/9
     got = figures(api.report(con, "2026Q3", as_of="2026-10-05"), "全市")
-    assert got["rectification"] == (6, 7)
-    assert got["major_hazard_reported"] == (2, 3)
+    assert got["rectification"] == (5, 7)
+    assert got["major_hazard_reported"] == (1, 3)
     assert got["certification"] == (5, 9)
 
 
@@ -171,19 +183,20 @@ def test_trend_with_change_against_previous_quarter(con):
     assert (pick.loc[("2026Q2", "certification"), "numerator"], pick.loc[("2026Q2", "certification"), "denominator"]) == (7, 10)
     assert pick.loc[("2026Q2", "certification"), "change"] == pytest.approx(0.0)
     assert pick.loc[("2026Q3", "certification"), "change"] == pytest.approx(5 / 8 - 7 / 10)
-    # responsibility: Q1 no checklists (no data), Q2 C's 是 → 1/1, Q3 1/2.
-    assert math.isnan(pick.loc[("2026Q2", "responsibility"), "change"])
-    assert pick.loc[("2026Q3", "responsibility"), "change"] == pytest.approx(0.5 - 1.0)
-    # rectification: Q2 only H4 (found 06-30, open) → 0/1; Q3 5/7.
-    assert pick.loc[("2026Q2", "rectification"), "rate"] == 0.0
-    assert pick.loc[("2026Q3", "rectification"), "change"] == pytest.approx(5 / 7)
+    # responsibility over A, B, C: Q1 no checklists → 0/3, Q2 only C's 是 → 1/3, Q3 A's 是 → 1/3.
+    assert pick.loc[("2026Q2", "responsibility"), "change"] == pytest.approx(1 / 3)
+    assert pick.loc[("2026Q3", "responsibility"), "change"] == pytest.approx(0.0)
+    # rectification: no hazard is due in Q2 (H4 found 06-30 is due 07-31) → no data, so Q3 (4/7) has no change.
+    assert (pick.loc[("2026Q2", "rectification"), "numerator"], pick.loc[("2026Q2", "rectification"), "denominator"]) == (0, 0)
+    assert math.isnan(pick.loc[("2026Q3", "rectification"), "change"])
 
 
 def test_trend_by_district_change_needs_both_rates(con):
     frame = api.trend(con, ["2026Q3"], by="district", indicators=["responsibility"])
     pick = frame.set_index("group")
-    # 环翠区: Q2 1/1, Q3 no checklist → no change; 文登区: Q2 none → no change.
-    assert math.isnan(pick.loc["环翠区", "change"]) and math.isnan(pick.loc["文登区", "change"])
+    # 环翠区: Q2 1/1, Q3 no checklist → 0/1, change −1; 文登区: Q2 none sent → 0/2, Q3 1/2 → +0.5.
+    assert pick.loc["环翠区", "change"] == pytest.approx(-1.0)
+    assert pick.loc["文登区", "change"] == pytest.approx(0.5)
     assert list(frame["quarter"].unique()) == ["2026Q3"]
 
 

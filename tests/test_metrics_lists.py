@@ -55,8 +55,10 @@ def test_training_shortfall(con):
 
 def test_hazard_shortfalls_use_the_latest_ledger_version(con):
     rectification = api.shortfall(con, "2026Q3", "rectification")
-    # H3 (rectified 10-02) and H6 (整改中); H5 was rectified in the second ledger.
-    assert column(rectification, "隐患编号", "统一社会信用代码") == [("H3", CODE_A), ("H6", CODE_B)]
+    # Due in Q3 and not rectified by 09-30, by deadline: H4 (due 07-31, open), H3 (due 08-31, rectified 10-02),
+    # H6 (due 09-15, 整改中); H5 was rectified in the second ledger; H2 is due only on 10-15.
+    assert column(rectification, "隐患编号", "统一社会信用代码", "问题") == [
+        ("H4", CODE_A, "到期未整改"), ("H3", CODE_A, "截至日期后才整改"), ("H6", CODE_B, "到期未整改")]
     major = api.shortfall(con, "2026Q3", "major_hazard_reported")
     # 环翠区 first (configured order): H8 reported only on 10-05; then H6, never reported.
     assert column(major, "隐患编号", "上报日期") == [("H8", date(2026, 10, 5)), ("H6", None)]
@@ -67,16 +69,19 @@ def test_sum_type_shortfalls(con):
     assert column(drills, "统一社会信用代码", "演练日期", "缺少人数") == [
         (CODE_C, date(2026, 6, 1), 6), (CODE_A, date(2025, 10, 1), 1)]
     special = api.shortfall(con, "2026Q3", "special_ops_onsite")
-    assert column(special, "统一社会信用代码", "日期", "未监督数") == [
-        (CODE_A, date(2026, 7, 3), 1), (CODE_B, date(2026, 9, 30), 1)]
+    # B's 09-30 受限空间作业 is not one of the three: shown beside the rate, not in this list.
+    assert column(special, "统一社会信用代码", "日期", "未监督数") == [(CODE_A, date(2026, 7, 3), 1)]
     rules = api.shortfall(con, "2026Q3", "rules")
     assert column(rules, "统一社会信用代码", "缺少制度数") == [(CODE_A, 2)]
     assert api.shortfall(con, "2026Q3", "reward_payout").empty  # 4/4
 
 
 def test_checklist_shortfalls(con):
-    assert column(api.shortfall(con, "2026Q3", "responsibility"), "统一社会信用代码", "安全生产责任制落实") == [(CODE_B, "否")]
-    assert column(api.shortfall(con, "2026Q3", "organization"), "统一社会信用代码", "安全总监配备") == [(CODE_A, "否")]
+    # 环翠区 (configured first): C sent no Q3 checklist; 文登区: B answered 否 / A has no 安全总监.
+    assert column(api.shortfall(con, "2026Q3", "responsibility"), "统一社会信用代码", "安全生产责任制落实", "问题") == [
+        (CODE_C, "未报送", "未报送本季度检查表"), (CODE_B, "否", "责任制未落实")]
+    assert column(api.shortfall(con, "2026Q3", "organization"), "统一社会信用代码", "安全总监配备", "问题") == [
+        (CODE_C, "未报送", "未报送本季度检查表"), (CODE_A, "否", "未配备安全总监")]
 
 
 def test_log_fill_shortfall_lists_missing_days(con):
@@ -118,7 +123,10 @@ def test_every_shortfall_accounts_for_its_gap(con):
 def test_watch_lists_at_quarter_end(con):
     lists = api.watch(con, "2026Q3")
     assert list(lists) == list(api.WATCH_TITLES) == [
-        "overdue_hazards", "unreported_major_hazards", "expiring_certificates", "missing_checklists", "rotation_due"]
+        "overdue_hazards", "open_within_deadline", "rectified_late", "rectified_not_closed", "unreported_major_hazards",
+        "overdue_major_hazards", "transfer_unanswered", "expiring_certificates", "missing_checklists", "rotation_due",
+        "late_retrofit_projects", "rotation_upcoming", "rotation_overdue", "supervision_gaps", "successor_untrained",
+        "handover_undated", "work_plan_missing"]
     # Deadline < 09-30 and not rectified by 09-30: H4 (07-31, 61 days), H3 (08-31, 30 days; rectified only 10-02),
     # H6 (09-15, 15 days); H9 belongs to the closed D; H5's deadline is 09-30 itself.
     assert column(lists["overdue_hazards"], "隐患编号", "超期天数") == [("H4", 61), ("H3", 30), ("H6", 15)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -22,11 +23,14 @@ from metrics import api
 from cli import pack_commands as cli
 from pack.brief import build_brief
 from pack.content import gather
-from pack.draft import SECTION_TITLES, common_tasks, draft_sections
+from pack.draft import draft_common_tasks, draft_sections, section_titles
 from pack.report_html import build_html
 from pack.workbook import build_workbook
+from tests.policy_quotes import misquoted, quoted_clauses
 from tests.filemaker import roster_rows, write_xlsx
 from tests.pack_world import FORMULA_OWNER, MINUS_OWNER, NAME_A, NAME_B, NAME_D, Q3
+
+MEETING = date(2026, 10, 15)  # the meeting on 2026Q3's figures (the paper's date and season)
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +47,7 @@ def con(world):
 
 @pytest.fixture(scope="module")
 def content(con):
-    return gather(con, Q3)
+    return gather(con, Q3, meeting_date=MEETING)
 
 
 @pytest.fixture(scope="module")
@@ -88,37 +92,54 @@ def test_content_hand_figures(content):
     assert (rows.loc["环翠区", "numerator"], rows.loc["环翠区", "denominator"]) == (1, 2)
     assert rows.loc["环翠区", "change"] == pytest.approx(-0.5)
     assert rows.loc["乳山市", "level"] == "无数据"
-    # log fill: 王强 due every weekday of Q3 (23 + 21 + 22 = 66), logged 22; 李明 due 09-21…09-30 (8), logged 8
+    # log fill, official working days: 王强 due every working day of Q3 (23 + 21 + 22 = 66; September's 22
+    # weekdays less 中秋 09-25 plus the 调休 Sunday 09-20), logged September's weekdays: 22 less 09-25 -> 21;
+    # 李明 due 09-21…09-30 (8 weekdays less 09-25 -> 7), logged 7; city (21 + 7) / (66 + 7) = 28 / 73
     logs = content.city_row("log_fill")
-    assert (logs["numerator"], logs["denominator"]) == (30, 74)
-    # watch lists: overdue H2 (环翠区) and H4 (荣成市); unreported H4; expiring Q1; missing D; rotation 王强
+    assert (logs["numerator"], logs["denominator"]) == (28, 73)
+    # watch lists: overdue H2 (环翠区) and H4 (荣成市); within deadline H3; rectified late none (H1 and H5 on
+    # time); rectified, not 销号 H1 and H5; unreported H4; overdue major H4; no handovers; expiring Q1;
+    # missing D; rotation 王强 (due 07-05, 87 days past: also overdue); nobody stationed at B before 李明's 09-21,
+    # nor ever at C and D; no stationing records, so nothing about training, handover dates or work plans
     assert {k: len(v) for k, v in content.watch.items()} == {
-        "overdue_hazards": 2, "unreported_major_hazards": 1, "expiring_certificates": 1,
-        "missing_checklists": 1, "rotation_due": 1}
-    # shortfall records: certification P2 Q2; training P2; rectification H2 H3 H4; drill A's; responsibility C;
-    # organization A; rules A; reward C; special ops A's 09-01 log; log fill 66 − 22 = 44 days; majors H4
+        "overdue_hazards": 2, "open_within_deadline": 1, "rectified_late": 0, "rectified_not_closed": 2,
+        "unreported_major_hazards": 1, "overdue_major_hazards": 1, "transfer_unanswered": 0,
+        "expiring_certificates": 1, "missing_checklists": 1, "rotation_due": 1, "late_retrofit_projects": 0,
+        "rotation_upcoming": 0, "rotation_overdue": 1, "supervision_gaps": 3, "successor_untrained": 0,
+        "handover_undated": 0, "work_plan_missing": 0}
+    # shortfall records: certification P2 Q2; training P2; rectification, due in Q3 and not done: H2 H4 (H3 is
+    # due 10-31); drill A's and C (no drill in 12 months); responsibility C (否) and D (no checklist);
+    # organization A (no 安全总监) and D (no checklist); rules A; reward C; special ops A's 09-01 log;
+    # log fill 73 − 28 = 45 days (王强: July 23 + August 21 + Sunday 09-20); majors H4
     assert {k: len(v) for k, v in content.shortfalls.items()} == {
-        "certification": 2, "training": 1, "rectification": 3, "drill_participation": 1, "responsibility": 1,
-        "organization": 1, "rules": 1, "reward_payout": 1, "special_ops_onsite": 1, "log_fill": 44,
+        "certification": 2, "training": 1, "rectification": 2, "drill_participation": 2, "responsibility": 2,
+        "organization": 2, "rules": 1, "reward_payout": 1, "special_ops_onsite": 1, "log_fill": 45,
         "major_hazard_reported": 1}
 
 
-def test_common_tasks_are_problems_shared_by_two_or_more_districts(content):
-    # certification misses in 环翠区 and 文登区; rectification in all three districts with hazards;
-    # overdue hazards in 环翠区 and 荣成市. Every other shortfall is in one district only.
-    tasks = [(task.key, task.districts) for task in common_tasks(content)]
-    assert tasks == [("certification", ["环翠区", "文登区"]), ("rectification", ["环翠区", "文登区", "荣成市"]),
-                     ("overdue_hazards", ["环翠区", "荣成市"])]
+def test_common_tasks_answer_the_problems_most_pressing_first(content):
+    # H4 is an overdue, unreported major hazard (荣成市); H2 is overdue (环翠区); 王强 is due for rotation
+    # (环翠区); D sent no checklist (荣成市), A has no 安全总监 and 8 of 10 rules (环翠区), C said 否 and paid 1 of 3
+    # rewards (文登区); certification misses in 环翠区 (1 / 2) and 文登区 (3 / 4). Full data in test_pack_paper.py.
+    tasks = [(task.title, task.owners, task.link_kind, task.link_code) for task in draft_common_tasks(content)]
+    assert tasks == [("重大隐患整改和直报", ("荣成市",), "watch", "overdue_major_hazards"),
+                     ("超期隐患清零", ("环翠区",), "watch", "overdue_hazards"),
+                     ("驻点监督人员到期轮换", ("环翠区",), "watch", "rotation_due"),
+                     ("落实企业安全主体责任", ("环翠区", "文登区", "荣成市"), "indicator", "organization"),
+                     ("关键岗位人员持证上岗", ("环翠区", "文登区"), "indicator", "certification")]
 
 
 # --- workbook ------------------------------------------------------------------------------------
 
 def test_workbook_sheets(workbook):
     names = ["持证上岗率", "全员安全教育培训合格率", "隐患整改率", "全员参与演练率", "安全生产责任制落实率",
-             "安全管理机构健全率", "规章制度健全率", "隐患举报奖金落实率", "特殊作业现场监督率", "工作日志填报率",
+             "安全管理机构健全率", "规章制度健全率", "奖金落实率", "特殊作业现场监督率", "工作日志填报率",
              "重大隐患直报率"]
-    assert workbook.sheetnames == ["说明", "指标总表", *names, "短板清单", "超期隐患", "重大隐患", "证书到期预警",
-                                   "未报检查表", "轮换到期", "驻点工作"]
+    assert workbook.sheetnames == ["说明", "指标总表", *names, "短板清单", "重大隐患", "超期隐患", "整改中·未到期",
+                                   "逾期整改", "已整改未销号", "未上报重大隐患", "超期重大隐患", "移交未办结",
+                                   "证书到期预警", "未报检查表", "轮换到期", "改造项目逾期", "轮换即将到期",
+                                   "超期未轮换", "无驻点人员时段", "接任未见岗前培训", "轮换未见交接日期", "未见工作计划",
+                                   "驻点工作"]
 
 
 def test_summary_sheet_equals_metrics(con, workbook):
@@ -139,8 +160,9 @@ def test_summary_sheet_equals_metrics(con, workbook):
             assert cells[6] is None
         else:
             assert cells[6] == pytest.approx(row.change * 100)
-    # by hand: 隐患整改率 全市 H1 H5 rectified of H1…H5 -> 2 / 5; 荣成市 H4 open -> 0 / 1
-    assert shown[("隐患整改率", "全市")][2:6] == (2, 5, "项", pytest.approx(0.4))
+    # by hand: 隐患整改率 全市 H1 H5 rectified of those due in Q3, H1 H2 H4 H5 (H3 due 10-31) -> 2 / 4;
+    # 荣成市 H4 open -> 0 / 1
+    assert shown[("隐患整改率", "全市")][2:6] == (2, 4, "项", pytest.approx(0.5))
     assert shown[("隐患整改率", "荣成市")][2:4] == (0, 1)
     # 安全生产责任制落实率 环翠区: 2026Q2 A 否 (0 / 1) -> 2026Q3 是 (1 / 1): +100 points
     assert shown[("安全生产责任制落实率", "环翠区")][6] == pytest.approx(100.0)
@@ -185,8 +207,8 @@ def test_bar_chart_has_the_target_line(tmp_path, content):
 
 def test_list_sheets(workbook):
     shortfalls = sheet_rows(workbook["短板清单"])
-    # 2 + 1 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 44 + 1 records (see test_content_hand_figures)
-    assert len(shortfalls) == 57
+    # 2 + 1 + 2 + 2 + 2 + 2 + 1 + 1 + 1 + 45 + 1 records (see test_content_hand_figures)
+    assert len(shortfalls) == 60
     header = [c.value for c in workbook["短板清单"][3]]
     assert header == ["序号", "指标", "短板类型", "区市", "企业名称", "统一社会信用代码", "明细", "来源文件", "工作表", "行号"]
     certification = [r for r in shortfalls if r[1] == "持证上岗率"]
@@ -209,7 +231,8 @@ def test_list_sheets(workbook):
     assert sorted((r[header.index("隐患编号")], r[header.index("上报状态")]) for r in sheet_rows(majors)) == \
         [("H3", "已上报"), ("H4", "未上报")]
     supervision = sheet_rows(workbook["驻点工作"])
-    assert sorted((r[0], r[3], r[4]) for r in supervision if r[0]) == [("李明", 8, 8), ("王强", 66, 22)]
+    # (驻点人员, 应填报天数, 已填报天数): working days, see test_content_hand_figures
+    assert sorted((r[0], r[3], r[4]) for r in supervision if r[0]) == [("李明", 7, 7), ("王强", 66, 21)]
 
 
 def test_about_sheet(workbook):
@@ -218,51 +241,45 @@ def test_about_sheet(workbook):
     assert "1 家企业未报送2026年第三季度的季度检查表" in text
     assert "企业名册" in text and "隐患台账" in text and "导入时间" in text  # data sources and load times
     assert "持证上岗率" in text and "威化安转办发〔2021〕26号" in text  # definitions and the policy
+    assert len(quoted_clauses(text)) == 11 and misquoted(text) == []  # each clause word for word
 
 
 # --- brief ---------------------------------------------------------------------------------------
 
-def test_brief_sections_in_order(brief):
+def test_brief_sections_in_order(brief, content):
     texts = brief_text(brief)
-    positions = [texts.index(title) for title in SECTION_TITLES.values()]
+    positions = [texts.index(title) for title in section_titles(content).values()]
     assert positions == sorted(positions)
-    assert texts[0].endswith("2026年第三季度研究会商材料")
-    assert len(brief.tables) == 3
+    assert texts[0] == "威海市2026年第三季度非危险化学品化工生产企业驻点监督工作情况汇报"
+    assert len(brief.tables) == 4  # 附件1 … 附件4
 
 
 def test_brief_drafted_from_the_data(brief):
     text = "\n".join(brief_text(brief))
-    # section 一: 4 enterprises, 2 supervisors; logs 30 of 74 due days; special ops 4 of 5 (A 2/3, B 2/2);
-    # hazards 5 found, 3 by the resident supervisors (H1 H2 H4), 2 rectified; majors H3 H4, H3 reported
-    assert "全市纳入驻点监督的非危险化学品化工生产企业4家，派驻驻点监督人员2人。" in text
-    assert "应填报工作日志74个工作日（按人计），实际填报30个，工作日志填报率40.5%" in text
-    assert "特殊作业5次，驻点监督人员现场监督4次，现场监督率80.0%" in text
-    assert "共排查发现隐患5项（其中驻点检查发现3项），已整改2项，隐患整改率40.0%；发现重大隐患2项，已直报执法部门1项，直报率50.0%" in text
-    # section 三: certification 5 / 7 = 71.4 %, 28.6 points short, 2 people; 环翠区 1 / 2, 文登区 3 / 4
-    assert ("1. 持证上岗率：全市71.4%，低于目标28.6个百分点（关键岗位在岗人员7人，缺口2人）。"
-            "未达标区市：环翠区50.0%（缺口1人）、文登区75.0%（缺口1人）。") in text
-    # rectification 2 / 5; 荣成市 0 / 1 first (worst), then 环翠区 and 文登区 at 1 / 2
-    assert "隐患整改率：全市40.0%，低于目标60.0个百分点（季度内发现的隐患5项，缺口3项）。" \
-           "未达标区市：荣成市0.0%（缺口1项）、环翠区50.0%（缺口1项）、文登区50.0%（缺口1项）。" in text
-    assert ("超期未整改隐患2项（环翠区1项、荣成市1项），其中重大隐患1项；"
-            "超期最长的是威海环翠甲化工有限公司的H2（通道堵塞），已超期30天。") in text
-    assert "未直报执法部门的重大隐患1项（荣成市1项）：荣成丁化工有限公司H4。" in text
-    assert "1家企业未报送2026年第三季度的季度检查表（荣成市1家）：荣成丁化工有限公司" in text
-    assert "驻点满6个月尚未轮换的驻点监督人员1人次（环翠区1人次）。" in text
-    assert "1名在岗人员的证书将在90天内到期（文登区1人）" in text
-    # section 四: the three common tasks, then each district's own shortfalls
-    assert "1. 提高持证上岗率（环翠区、文登区）：" in text
-    assert "2. 提高隐患整改率（环翠区、文登区、荣成市）：" in text
-    assert "3. 开展超期隐患清零（环翠区、荣成市）：" in text
-    assert "文登区：安全生产责任制落实率50.0%、隐患举报奖金落实率33.3%未达标" in text  # 1 / 2 and 1 / 3
-    assert "荣成市：重大隐患直报率0.0%未达标" in text
-    # the coming quarter is 2026Q4: winter, not the flood season
-    assert "结合2026年第四季度季节特点" in text and "冬季防火、防冻防凝和电气安全" in text
-    assert "遇水反应" not in text
+    # section 一: 4 enterprises, 2 supervisors; logs 28 of 73 due working days (see test_content_hand_figures);
+    # special ops 4 of 5 (A 2/3, B 2/2); hazards 5 found (H1…H5), 3 by the resident supervisors (H1 H2 H4),
+    # rectified H1 H5; majors H3 H4, H3 reported the day after it was found (within 1 day), H4 never
+    assert "全市纳入驻点监督的非危险化学品化工生产企业4家，其中2家已派驻驻点监督人员，共2人。" in text
+    assert "驻点监督人员填报工作日志28人日，填报率38.4%" in text
+    assert "到场监督动火、设备检维修、高处作业4次，现场监督率80.0%" in text
+    assert "排查发现隐患5项（驻点检查发现3项），已整改2项；发现重大隐患2项，按时直报执法部门1项，未上报1项（见附件3）" in text
+    # section 二: certification 5 / 7; due in Q3 H1 H2 H4 H5, rectified H1 H5 -> 2 / 4 = 50.0 %; responsibility
+    # B C of A B C D -> 50.0 %; organization B C -> 50.0 %: the three largest gaps (ties in indicator order)
+    assert "差距较大的是隐患整改率（50.0%）、安全生产责任制落实率（50.0%）、安全管理机构健全率（50.0%）" in text
+    # section 三: named enterprises and causes (each point checked in full in test_pack_paper.py)
+    assert "一是重大隐患闭环管理不到位。荣成市荣成丁化工有限公司“储罐腐蚀”重大隐患超期10天未整改" in text
+    assert "二是隐患整改不及时。环翠区威海环翠甲化工有限公司“通道堵塞”一般隐患超期30天未整改。" in text
+    assert "荣成市荣成丁化工有限公司未报送本季度检查表、按未落实计" in text
+    assert "环翠区威海环翠甲化工有限公司王强已驻点268天、满6个月未轮换" in text
+    assert "持证上岗率71.4%（环翠区50.0%最低），1人证书过期、1人无证" in text
+    # section 四: the common tasks, then the season of the meeting (October: the fourth quarter, not the flood season)
+    assert "1. 重大隐患整改和直报。荣成市督促企业10月31日前完成1项超期重大隐患整改" in text
+    assert "2. 超期隐患清零。环翠区12月31日前完成1项超期隐患整改。" in text
+    assert "冬季防火和防冻防凝" in text and "遇水反应" not in text
 
 
 def test_brief_indicator_table(brief):
-    table = brief.tables[1]
+    table = brief.tables[0]  # 附件1
     header = [cell.text for cell in table.rows[0].cells]
     assert header == ["指标", "全市", *configured_districts().names]
     certification = [cell.text for cell in table.rows[1].cells]
@@ -274,20 +291,19 @@ def test_brief_is_built_from_edited_text(content):
     edited = {"tasks": "（一）共性任务。\n1. 各区市十月底前完成超期隐患清零。"}
     text = "\n".join(brief_text(Document(io.BytesIO(build_brief(content, edited)))))
     assert "1. 各区市十月底前完成超期隐患清零。" in text
-    assert "开展超期隐患清零（环翠区、荣成市）" not in text
-    assert "1. 持证上岗率：全市71.4%" in text  # the other sections keep their drafts
+    assert "2. 超期隐患清零。环翠区12月31日前完成1项超期隐患整改。" not in text
+    assert "持证上岗率71.4%（环翠区50.0%最低）" in text  # the other sections keep their drafts
 
 
-def test_flood_season_tasks_when_the_coming_quarter_is_the_third(con):
-    drafts = draft_sections(gather(con, "2026Q2"))
-    assert "结合2026年第三季度季节特点" in drafts["tasks"]
-    assert "遇水反应" in drafts["tasks"] and "高温" in drafts["tasks"]
+def test_flood_season_tasks_when_the_meeting_is_in_the_third_quarter(con):
+    drafts = draft_sections(gather(con, "2026Q2", meeting_date=date(2026, 7, 10)))
+    assert "主汛期防范遇水反应化学品" in drafts["tasks"] and "夏季高温和防雷" in drafts["tasks"]
 
 
 def test_pack_for_one_district(con):
     scoped = gather(con, Q3, districts=["文登"])
     assert scoped.districts == ["文登区"] and scoped.total_label == "合计"
-    assert set(scoped.figures["group"]) == {"全市", "文登区"}
+    assert set(scoped.figures["group"]) == {"所选区市合计", "文登区"}  # one district is not the city
     # 文登区 certification: Q1, R1, R2 valid, Q2 without a certificate -> 3 / 4
     assert tuple(scoped.city_row("certification")[["numerator", "denominator"]]) == (3, 4)
     for records in [*scoped.shortfalls.values(), *scoped.watch.values()]:
@@ -296,7 +312,7 @@ def test_pack_for_one_district(con):
     document = Document(io.BytesIO(build_brief(scoped)))
     text = "\n".join(brief_text(document)) + "".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "环翠区" not in text and "荣成市" not in text
-    assert "（一）重点任务。" in text and "1. 提高持证上岗率：" in text
+    assert "（一）重点任务。" in text and "2. 关键岗位人员持证上岗。督促文登乙化工有限公司" in text
     summary = openpyxl.load_workbook(io.BytesIO(build_workbook(scoped)))["指标总表"]
     assert {r[1] for r in sheet_rows(summary)} == {"合计", "文登区"}
 
@@ -337,7 +353,9 @@ def test_command_line_errors_are_chinese(world, tmp_path, capsys):
 
 def test_pack_of_a_quarter_without_records(tmp_path):
     # Only a roster (tests/filemaker.py): 文登区 王强 stationed 2026-01-05, 荣成市 李明 stationed Saturday
-    # 2026-08-15, the third enterprise 关闭. No record of any kind: every target indicator is 无数据.
+    # 2026-08-15, the third enterprise 关闭. No record of any kind: five target indicators are 无数据; drills
+    # count each enterprise's headcount as not taking part (0 / 120 + 45), and responsibility and organization
+    # count both enterprises as not met (no checklist: 0 / 2). 2026Q2 had the same 0 / 165 and 0 / 2: 较上季度持平.
     roster = write_xlsx(tmp_path / "名册.xlsx", {"名册": roster_rows()})
     load_paths([roster], tmp_path / "w.duckdb")
     connection = open_reader(tmp_path / "w.duckdb")
@@ -346,12 +364,18 @@ def test_pack_of_a_quarter_without_records(tmp_path):
     finally:
         connection.close()
     drafts = draft_sections(empty)
-    assert "八项目标指标本季度均无数据。" in drafts["indicators"]
-    assert "本季度隐患台账中没有新发现的隐患。" in drafts["work"]
-    # logs due: 王强 every Q3 weekday (66), 李明 from Monday 08-17 (11 in August + 22 in September): 99, none filed
-    assert "1. 工作日志填报率：全市0.0%，低于目标100.0个百分点（应填报日志的工作日99天，缺口99天）" in drafts["problems"]
+    assert ("八项目标指标全市有数据的各项均未达到100%，差距较大的是全员参与演练率（0.0%）、安全生产责任制落实率（0.0%）、"
+            "安全管理机构健全率（0.0%）；持证上岗率、全员安全教育培训合格率、隐患整改率、规章制度健全率、奖金落实率"
+            "本季度无数据。") in drafts["indicators"]
+    assert "排查发现隐患" not in drafts["work"] and "重大隐患" not in drafts["work"]
+    # logs due: 王强 every Q3 working day (66), 李明 from Monday 08-17 (11 in August + 22 in September: 22
+    # weekdays less 中秋 09-25 plus the 调休 Sunday 09-20): 99, none filed; both districts at 0.0%, so neither
+    # is named the lowest.
+    assert "驻点监督人员填报工作日志0人日，填报率0.0%。" in drafts["work"]
+    assert "二是驻点监督履职不够到位。工作日志填报率0.0%；" in drafts["problems"]
     summary = openpyxl.load_workbook(io.BytesIO(build_workbook(empty)))["指标总表"]
     levels = {(r[0], r[1]): r[7] for r in sheet_rows(summary)}
     assert levels[("持证上岗率", "全市")] == "无数据" and levels[("工作日志填报率", "全市")] == "整改"
+    assert levels[("全员参与演练率", "全市")] == levels[("安全生产责任制落实率", "全市")] == "整改"
     assert "Plotly.newPlot(" in build_html(empty)
     assert Document(io.BytesIO(build_brief(empty))).paragraphs

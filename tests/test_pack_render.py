@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from access import meetings
+from access.users import User
 from warehouse.store import open_reader
 from pack import images
 from pack.brief import build_brief
@@ -136,6 +138,11 @@ st.navigation([st.Page({page!r}, title="会商材料", url_path="pack", default=
 def open_page(monkeypatch, world: Path, tmp_path: Path, district: str | None = None) -> AppTest:
     """The page on its own, signed in as a city user (or a user of `district`)."""
     monkeypatch.setenv("WEIHAI_DB", str(world))
+    # the page writes the meeting records and the audit log: beside this test, never beside the shared warehouse
+    monkeypatch.setenv("WEIHAI_MEETINGS_DB", str(tmp_path / "meetings.sqlite3"))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
+    # held on a fixed day, so the drafted deadlines and seasons do not move with the day the test runs
+    meetings.save_meeting(User("setup", "测试", "市级", None), world, Q3, held_on="2026-10-15")
     app_file = tmp_path / "app.py"
     user = {"user": "district_tester", "role": "区市", "district": district} if district else \
         {"user": "city_tester", "role": "市级", "district": None}
@@ -147,16 +154,26 @@ def open_page(monkeypatch, world: Path, tmp_path: Path, district: str | None = N
     return app
 
 
+def paper_areas(app: AppTest) -> dict:
+    """The text boxes of the paper's sections (the page has task and matter forms too), by label."""
+    return {area.label: area for area in app.text_area if (area.key or "").startswith("pack_text_")}
+
+
 def test_page_drafts_the_paper_and_offers_the_downloads(monkeypatch, world, tmp_path):
     app = open_page(monkeypatch, world, tmp_path)
     shown = {m.label: m.value for m in app.metric}
-    # targets at 100 % in 2026Q3: none (see tests/pack_world.py); overdue H2 H4; missing D; 3 common tasks
-    assert shown == {"目标指标达标": "0 / 8 项", "超期未整改隐患": "2", "未报季度检查表": "1 家", "建议共性任务": "3 项"}
-    areas = {area.label: area for area in app.text_area}
-    assert list(areas) == list(SECTION_TITLES.values())
-    assert "1. 提高持证上岗率（环翠区、文登区）" in areas["四、下步工作建议（下季度共性任务）"].value
-    labels = [button.label for button in app.get("download_button")]
-    assert labels[:3] == ["会商材料（Word）", "数据工作簿（Excel）", "打印版报告（HTML）"]
+    # targets at 100 % in 2026Q3: none (see tests/pack_world.py); overdue H2 H4; missing D; 5 common tasks:
+    # major hazards, overdue hazards, rotation, 主体责任, certification (see tests/test_pack.py)
+    assert shown == {"目标指标达标": "0 / 8 项", "超期未整改隐患": "2", "未报季度检查表": "1 家", "建议共性任务": "5 项"}
+    areas = paper_areas(app)
+    assert list(areas) == ["开头", *SECTION_TITLES.values()]  # no meeting record yet: no 上季度共性任务
+    assert "2. 超期隐患清零。环翠区" in areas["四、下步工作"].value
+    labels = {button.key: button.label for button in app.get("download_button")}
+    assert [labels.get(k) for k in ("pack_docx", "pack_xlsx", "pack_html")] == \
+        ["会商材料（Word）", "数据工作簿（Excel）", "打印版报告（HTML）"]
+    # the drafted common tasks were handed to the meeting records: the page lists the five, as drafted
+    tasks = next(t.value for t in app.dataframe if "责任区市" in t.value.columns)
+    assert tasks["序号"].nunique() == 5 and set(tasks["来源"]) == {"系统起草"}
     if images.chromium_path() is None:
         assert any("apt-get install chromium fonts-noto-cjk" in w.value for w in app.warning)
 
@@ -164,11 +181,10 @@ def test_page_drafts_the_paper_and_offers_the_downloads(monkeypatch, world, tmp_
 def test_page_keeps_edits_and_restores_the_draft(monkeypatch, world, tmp_path):
     app = open_page(monkeypatch, world, tmp_path)
     title = SECTION_TITLES["tasks"]
-    area = next(a for a in app.text_area if a.label == title)
-    area.set_value("（一）共性任务。\n1. 会议商定的任务。").run()
-    assert next(a for a in app.text_area if a.label == title).value.endswith("会议商定的任务。")
+    paper_areas(app)[title].set_value("（一）共性任务。\n1. 会议商定的任务。").run()
+    assert paper_areas(app)[title].value.endswith("会议商定的任务。")
     app.button(key="pack_restore").click().run()
-    assert "开展超期隐患清零" in next(a for a in app.text_area if a.label == title).value
+    assert "2. 超期隐患清零。环翠区" in paper_areas(app)[title].value
 
 
 def test_a_district_users_pack_covers_their_district_only(monkeypatch, world, tmp_path):
@@ -176,7 +192,7 @@ def test_a_district_users_pack_covers_their_district_only(monkeypatch, world, tm
     shown = {m.label: m.value for m in app.metric}
     # 文登区: H3 within its deadline, H5 rectified -> no overdue hazard; B and C sent checklists
     assert (shown["超期未整改隐患"], shown["未报季度检查表"]) == ("0", "0 家")
-    text = "\n".join(area.value for area in app.text_area)
+    text = "\n".join(area.value for area in paper_areas(app).values())
     assert "环翠区" not in text and "荣成市" not in text
     # 文登区 certification 3 / 4 (Q2 has no certificate)
-    assert "1. 持证上岗率：文登区75.0%" in text and "（一）重点任务。" in text
+    assert "持证上岗率75.0%，1人无证（文登乙化工有限公司）" in text and "（一）重点任务。" in text

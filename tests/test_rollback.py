@@ -116,4 +116,6 @@ def test_fix_and_resend_workbook_round_trip(tmp_path, db):
     assert (again.template, again.rows_loaded, again.rows_quarantined) == ("演练记录", 2, 0)
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT drill_date, expected, actual FROM drills ORDER BY drill_date").fetchall()[0][1:] == (8, 8)
-    assert figures(db, "drill_participation") == [("文登区", 8 + 10 + 8, 8 + 10 + 8)]
+    # 文登区 A: the three drills; 荣成市 B (停产, in scope) held no drill in the 12 months: its 45 employees count
+    # as not taking part
+    assert figures(db, "drill_participation") == [("文登区", 8 + 10 + 8, 8 + 10 + 8), ("荣成市", 0, 45)]

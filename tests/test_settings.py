@@ -37,12 +37,19 @@ PACKAGES = ("core", "warehouse", "etl", "metrics", "access", "demo", "pack", "cl
 # The values config/settings.toml held before the settings were declared in code; the defaults keep them.
 TODAY = {
     "findings": {"pass_rate": 1.0, "watch_rate": 0.95},
-    "watch": {"certificate_expiry_days": 90, "rotation_months": 6},
-    "indicators": {"window_months": 12},
+    "watch": {"certificate_expiry_days": 90, "rotation_months": 6, "rotation_notice_days": 30, "rotation_grace_days": 30,
+              "work_plan_days": 30, "transfer_reply_days": 30},
+    "indicators": {"window_months": 12, "major_hazard_report_days": 1},
     "import": {"max_upload_mb": 50, "max_rows": 200000, "max_cells": 2000000, "max_unpacked_mb": 100,
                "max_cell_chars": 32767, "database_memory_mb": 512},
     "access": {"session_idle_minutes": 30, "max_failed_logins": 5, "lockout_minutes": 15,
                "max_failed_logins_per_address": 20},
+    "reconcile": {"problem_count_tolerance": 0, "headcount_tolerance_pct": 10, "repeat_months": 12,
+                  "repeat_similarity": 0.8, "log_gap_days": 5, "perfect_onsite_min_days": 20},
+    "escalation": {"close_days": 15},
+    "scorecard": {"weight_log_fill": 25, "weight_onsite": 20, "weight_hazards_found": 10, "weight_on_time": 15,
+                  "weight_major_reported": 10, "weight_weekly": 10, "weight_handover": 10, "hazards_per_month": 1,
+                  "min_days": 30, "candidates": 2},
 }
 CHANGED = "[watch]\nrotation_months = 5\ncertificate_expiry_days = 60\n\n[indicators]\nwindow_months = 6\n"
 # What the texts said with today's values: none of it may remain once the settings change.
@@ -133,7 +140,7 @@ def test_no_text_states_a_setting_value_as_a_literal():
      "s.toml 中设置项 findings.watch_rate（0.9）大于 findings.pass_rate（0.8），“关注”的下限不能高于“达标”的下限，"
      "请改小 watch_rate。"),
     ("[wach]\nrotation_months = 5\n",
-     "s.toml 中有未知的设置分组 [wach]，可用的分组：findings、watch、indicators、import、access。"
+     "s.toml 中有未知的设置分组 [wach]，可用的分组：findings、watch、indicators、import、access、reconcile、escalation、scorecard。"
      "可用的设置项见 `python -m etl settings`。"),
     ("rotation_months = 5\n",
      "s.toml 中的 rotation_months 不在任何分组之下；每项设置须写在它的 [分组] 之下，例如 [watch] 下一行写 "
@@ -214,7 +221,8 @@ def test_settings_command_lists_value_default_and_help(changed, capsys):
     assert etl_commands.main(["settings", "--format", "csv"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == "key,value,default,range,help" and len(csv_lines) == 1 + len(declared.SETTINGS)
-    assert "indicators.window_months,6,12,1–60," in csv_lines[5]
+    assert next(line for line in csv_lines if line.startswith("indicators.window_months,")).startswith(
+        "indicators.window_months,6,12,1–60,")
 
 
 # --- texts follow the settings -----------------------------------------------------------------------
@@ -222,9 +230,15 @@ def test_settings_command_lists_value_default_and_help(changed, capsys):
 def test_list_titles_and_indicator_wording_follow_the_settings(changed):
     assert setting("watch.rotation_months") == 5
     assert dict(api.WATCH_TITLES) == {
-        "overdue_hazards": "超期未整改隐患", "unreported_major_hazards": "未上报重大隐患",
-        "expiring_certificates": "60天内到期证书", "missing_checklists": "未报季度检查表企业",
-        "rotation_due": "驻点满5个月待轮换"}
+        "overdue_hazards": "超期未整改隐患", "open_within_deadline": "整改中·未到期隐患",
+        "rectified_late": "逾期整改隐患", "rectified_not_closed": "已整改未销号隐患",
+        "unreported_major_hazards": "未上报重大隐患", "overdue_major_hazards": "超期重大隐患（挂牌督办候选）",
+        "transfer_unanswered": "移交满30天未办结", "expiring_certificates": "60天内到期证书",
+        "missing_checklists": "未报季度检查表企业", "rotation_due": "驻点满5个月待轮换",
+        "late_retrofit_projects": "逾期未完成的智能化改造项目", "rotation_upcoming": "30天内满5个月待轮换",
+        "rotation_overdue": "超期未轮换驻点人员", "supervision_gaps": "无驻点人员时段",
+        "successor_untrained": "接任驻点人员未见岗前培训", "handover_undated": "轮换未见交接日期",
+        "work_plan_missing": "进驻后未见工作计划"}
     assert TRAINING.definition == ("截至日期在岗的全部从业人员中，在截至日期前6个月内（不含起点当日，含截至日期）"
                                    "至少有一次考核合格培训记录的人数占比。")
     assert (TRAINING.numerator, TRAINING.shortfall_title) == ("近6个月有合格培训的在岗人员", "近6个月无合格培训人员")
@@ -250,15 +264,17 @@ def test_the_pack_states_the_changed_settings(changed, pack_world):
     assert "近6个月演练次数" in content.coverage.columns
     drafts = draft_sections(content)
     paper = "\n".join(drafts.values())
-    assert "驻点满5个月尚未轮换的驻点监督人员" in drafts["problems"]
+    assert "王强已驻点268天、满5个月未轮换" in drafts["problems"]
+    assert "驻点满5个月驻点监督人员的轮换" in drafts["tasks"]
     # Q1's certificate runs to 2026-12-01, 62 days after 09-30: in the 90-day list, not in the 60-day one
-    assert content.watch["expiring_certificates"].empty and "证书将在" not in drafts["problems"]
-    assert "建立证书到期台账，到期前60天提醒复审。" in drafts["tasks"]
+    assert content.watch["expiring_certificates"].empty and "天内到期" not in drafts["problems"]
+    # training in (03-31, 09-30]: P3 05-01, Q1 Q2 08-01, S1 04-01; not P1 (03-01), R1 R2 (02-01), P2 (none)
+    assert "4人近6个月没有培训记录" in drafts["problems"]
     assert not OLD_TEXTS.search(paper), OLD_TEXTS.findall(paper)
     workbook = openpyxl.load_workbook(io.BytesIO(build_workbook(content)))
     cells = [str(c.value) for ws in workbook.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     text = "\n".join(cells)
-    assert "近6个月没有演练记录的企业" in text and "驻点满5个月应轮换并做好交接。" in text and "60天内到期证书" in text
+    assert "近6个月没有演练记录的企业" in text and "进驻日期加5个月不晚于截至日期" in text and "60天内到期证书" in text
     assert not OLD_TEXTS.search(text), OLD_TEXTS.findall(text)
 
 
@@ -290,7 +306,7 @@ def test_pages_state_the_changed_settings(changed, monkeypatch, tmp_path, small_
 
     supervision = open_page(monkeypatch, db, "pages/supervision.py")
     labels = [m.label for m in supervision.metric]
-    assert "驻点满5个月应轮换" in labels and "30天内满5个月" in labels
+    assert "驻点满5个月应轮换（人次）" in labels and "30天内满5个月（人次）" in labels
     assert any("进驻满 5 个月应轮换并做好交接。" in c.value for c in supervision.caption)
 
     quality_page = open_page(monkeypatch, db, "pages/quality.py")

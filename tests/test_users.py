@@ -3,10 +3,7 @@ enumeration, demo accounts, the audit log, and the `etl users` command."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -14,8 +11,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from access import users
+from cli.etl_commands import main
+from tests.cli_runner import run_in_process
 
-ROOT = Path(__file__).resolve().parent.parent
 WRONG = "用户名或密码不正确。"
 LOCKED = "登录失败次数过多，已暂停登录 15 分钟。请稍后再试，或联系市级管理员。"  # setting access.lockout_minutes, default 15
 
@@ -29,7 +27,8 @@ def store(tmp_path):
 
 @pytest.fixture
 def light_hashes(monkeypatch):
-    """Argon2 with little memory, so dozens of verifications can run at once in a test; same code path."""
+    """Argon2 with little memory and time, where the test is about locks, accounts or many verifications at once
+    rather than the hash; same code path. Ask for it before `store` so the stored hash is a light one too."""
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     monkeypatch.setattr(users, "_dummy_hash", None)
 
@@ -59,7 +58,7 @@ def test_passwords_are_stored_only_as_argon2_hashes(store):
         "zhang", "文登区 张三", "区市", "文登区")
 
 
-def test_wrong_passwords_slow_down_then_lock(store):
+def test_wrong_passwords_slow_down_then_lock(light_hashes, store):
     waits = []
     for _ in range(4):
         with pytest.raises(users.AccessError, match=f"^{WRONG}$"):
@@ -76,7 +75,7 @@ def test_wrong_passwords_slow_down_then_lock(store):
     assert users.authenticate(store, "zhang", "correct-horse", sleep=waits.append).username == "zhang"
 
 
-def test_an_ended_lock_starts_the_count_again(store):
+def test_an_ended_lock_starts_the_count_again(light_hashes, store):
     """Before: after a lock ended, one wrong password locked the account again, so one try every
     15 minutes kept it locked for ever."""
     for _ in range(5):
@@ -90,7 +89,7 @@ def test_an_ended_lock_starts_the_count_again(store):
     assert attempt(store, "zhang", "correct-horse") == "ok"
 
 
-def test_a_new_password_lifts_the_lock(store, light_hashes):
+def test_a_new_password_lifts_the_lock(light_hashes, store):
     for _ in range(5):
         attempt(store, "zhang", "nope")
     assert attempt(store, "zhang", "correct-horse") == LOCKED
@@ -190,7 +189,7 @@ def test_unknown_and_known_names_cannot_be_told_apart(store, monkeypatch):
     assert set(known[2]) == set(unknown[2]) == {"$argon2id$v=19$m=65536,t=3,p=4"}
 
 
-def test_demo_accounts_only_sign_in_on_a_demo_warehouse(tmp_path):
+def test_demo_accounts_only_sign_in_on_a_demo_warehouse(tmp_path, light_hashes):
     path = tmp_path / "access.sqlite3"
     users.ensure_demo_users(path)
     users.add_user(path, "wang", "real-secret-1", role="市级", display_name="市办 王五")
@@ -202,7 +201,7 @@ def test_demo_accounts_only_sign_in_on_a_demo_warehouse(tmp_path):
     assert [u.username for u in users.list_users(path)] == ["wang"]
 
 
-def test_demo_accounts_made_before_the_demo_mark_are_recognised(tmp_path):
+def test_demo_accounts_made_before_the_demo_mark_are_recognised(tmp_path, light_hashes):
     path = tmp_path / "access.sqlite3"
     for username, display, role, district, password in users.DEMO_USERS:
         users.add_user(path, username, password, role=role, display_name=display, district=district)
@@ -245,12 +244,15 @@ def test_role_district_and_name_are_checked(tmp_path):
             users.add_user(path, bad, "long-enough", role="分析", display_name="李四")
 
 
-def run_users(*args, stdin=""):
-    return subprocess.run([sys.executable, "-m", "etl", "users", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, env={**os.environ})
+@pytest.fixture
+def run_users(capsys, monkeypatch):
+    """`python -m etl users args`, run in this process."""
+    def run(*args, stdin=""):
+        return run_in_process(main, capsys, monkeypatch, "users", *args, stdin=stdin)
+    return run
 
 
-def test_users_command(tmp_path):
+def test_users_command(tmp_path, run_users, light_hashes):
     db = str(tmp_path / "w.duckdb")
     added = run_users("add", "wang", "--role", "市级", "--name", "市办 王五", "--db", db, "--password-stdin",
                       stdin="s3cret-pass\n")

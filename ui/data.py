@@ -66,6 +66,18 @@ def _cursor(path: str, version: str) -> Iterator[Any]:
         cursor.close()
 
 
+@contextmanager
+def reader() -> Iterator[Any]:
+    """A cursor on the current warehouse, for the reads that do not go through `query` (the meeting records'
+    functions in `access.meetings`, which take the connection and apply the user's scope themselves)."""
+    path = str(db_path())
+    version = db_version(path)
+    if version is None:
+        raise NoDatabase(f"没有找到数据库文件：{path}")
+    with _cursor(path, version) as con:
+        yield con
+
+
 def _resolve(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 

@@ -13,7 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 # The product's one rule for formula-looking text, and its one table writer.
-from core.spreadsheet import neutralise_formulas, write_table
+from core.spreadsheet import PERCENT, neutralise_formulas, write_table
 
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -32,11 +32,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return plain
 
 
-def to_xlsx(frame: pd.DataFrame, title: str = "数据") -> bytes:
+def to_xlsx(frame: pd.DataFrame, title: str = "数据", percent_columns: tuple[str, ...] = ()) -> bytes:
+    """The table as a workbook; `percent_columns` hold rates as numbers (0.944) shown as percentages (94.4%)."""
     workbook = Workbook()
     worksheet = workbook.active
     worksheet.title = _sheet_name(title)
-    write_table(worksheet, _plain(frame))
+    write_table(worksheet, _plain(frame), formats={column: PERCENT for column in percent_columns})
     worksheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)

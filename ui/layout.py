@@ -7,15 +7,19 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
+from warehouse.templates import TEMPLATES
+
 from metrics import api, quality
+from metrics.indicators import BY_CODE
+from metrics.overview import QUARTERLY_INPUTS
 from ui import data, session
 from ui.export import file_stem, to_csv, to_xlsx
-from ui.filters import Filters
+from ui.filters import INPUT_NAMES, Filters
 from ui.style import fmt_date, style_levels, style_states
 from ui.text import plain
 
 MAX_STYLED_ROWS = 1500
-ALL_TEMPLATES = ("企业名册", "人员台账", "培训记录", "演练记录", "隐患台账", "驻点工作日志", "季度检查表")
+ALL_TEMPLATES = tuple(template.title for template in TEMPLATES)
 
 
 def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = ALL_TEMPLATES,
@@ -30,7 +34,22 @@ def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = AL
     )
     if note:
         st.caption(note)
+    calendar = api.calendar_note(filters.quarter)
+    if calendar:
+        st.info(calendar, icon=":material/calendar_month:")
+    incomplete_warning(filters)
     _data_warnings(filters, templates, missing_reports)
+
+
+def incomplete_warning(filters: Filters) -> None:
+    """A quarter lacking a whole kind of quarterly report is marked, not scored (docs/indicators.md)."""
+    if not filters.lacking:
+        return
+    feeds = {key: codes for key, _, codes in QUARTERLY_INPUTS}
+    names = "、".join(INPUT_NAMES[key] for key in filters.lacking)
+    affected = "、".join(BY_CODE[code].name for key in filters.lacking for code in feeds[key])
+    st.warning(f"{filters.quarter.cn}数据不完整：尚未收到任何{names}。{affected}只列数字、标“不评定”，"
+               f"也不与上季度比较；收到报送后即正常评定。", icon=":material/rule:")
 
 
 def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool) -> None:
@@ -43,13 +62,40 @@ def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports
     if missing_reports:
         missing = watch(filters)["missing_checklists"]
         if len(missing):
-            messages.append(f"{filters.quarter.cn}有 {len(missing)} 家企业未报季度检查表，相关指标只按已报企业计算。")
+            messages.append(f"{filters.quarter.cn}有 {len(missing)} 家企业未报季度检查表：责任制、机构两项按未达标计入，"
+                            f"规章制度、奖金两项只按已报企业合计且评定最高为关注。")
     if messages:
         st.warning(" ".join(messages) + " 详见「数据质量」页。", icon=":material/warning:")
 
 
+# The watch lists that count this quarter only; the others count every quarter up to the as-of date,
+# except the two that describe the as-of date itself.
+_QUARTER_WATCH = {"rectified_late", "missing_checklists", "supervision_gaps", "successor_untrained", "handover_undated",
+                  "work_plan_missing"}
+_DATE_WATCH = {"expiring_certificates", "rotation_due", "rotation_upcoming", "rotation_overdue"}
+
+
+def watch_period(filters: Filters, code: str) -> str:
+    """What a watch list's count covers, as its card says it: 本季度 / 截至9月30日累计 / 截至9月30日."""
+    if code in _QUARTER_WATCH:
+        return "本季度"
+    return f"截至{filters.as_of_short}" if code in _DATE_WATCH else filters.cumulative
+
+
+def count_card(column, label: str, value: int, period: str, help: str | None = None) -> None:
+    """A count with the period it covers written under it (本季度 / 截至9月30日累计 / 截至9月30日)."""
+    column.metric(label, f"{value:,}", delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
+
+
 def watch(filters: Filters) -> dict[str, pd.DataFrame]:
     return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
+
+
+def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> None:
+    """One watch list (a `metrics.watch.WatchList`) with what it lists, its basis and its downloads."""
+    table(frame, item.title, filters.scope_label, filters.as_of, key=key,
+          caption=plain(f"{item.help} 依据：{item.basis}"),
+          empty=f"截至 {filters.as_of_label}，没有{item.title}。")
 
 
 def _column_config(frame: pd.DataFrame) -> dict:
@@ -66,11 +112,16 @@ def _column_config(frame: pd.DataFrame) -> dict:
     return config
 
 
-def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) -> None:
-    """The two export buttons for a table: .xlsx and CSV (UTF-8 with BOM); each download is audited."""
+def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str,
+              percent_columns: tuple[str, ...] = ()) -> None:
+    """The two export buttons for a table: .xlsx and CSV (UTF-8 with BOM); each download is audited.
+
+    `percent_columns` hold rates as numbers: a percentage-formatted number in the workbook, a decimal in the CSV.
+    """
     stem = file_stem(title, *file_parts)
     with st.container(horizontal=True, gap="small"):
-        st.download_button("下载 Excel", data=session.audited(lambda: to_xlsx(frame, title), "导出表格", f"{stem}.xlsx"),
+        st.download_button("下载 Excel", data=session.audited(lambda: to_xlsx(frame, title, percent_columns), "导出表格",
+                                                              f"{stem}.xlsx"),
                            file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            icon=":material/download:")
@@ -81,11 +132,13 @@ def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str) ->
 
 def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),
           levels: dict[str, str] | None = None, empty: str = "无数据", height: int | str = "auto",
-          on_select: Callable | str | None = None, selection_mode: str = "single-row", caption: str | None = None):
+          on_select: Callable | str | None = None, selection_mode: str = "single-row", caption: str | None = None,
+          export: pd.DataFrame | None = None, percent_columns: tuple[str, ...] = ()):
     """A titled table with its downloads; shows `empty` instead when there are no rows.
 
     `state_columns` highlight rows in a warning state (已过期, 超期未整改 …); `levels` colours a
     column by the finding level held in another column (which is then not shown or exported).
+    `export` is what the downloads hold instead of the shown table (rates as numbers in `percent_columns`).
     """
     if title:
         count = f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""
@@ -107,7 +160,8 @@ def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_
     if on_select is not None:
         kwargs.update(on_select=on_select, selection_mode=selection_mode)
     result = st.dataframe(body if len(frame) <= MAX_STYLED_ROWS else exported, **kwargs)
-    downloads(exported, title or "数据", *file_parts, key=key)
+    downloads(exported if export is None else export, title or "数据", *file_parts, key=key,
+              percent_columns=percent_columns)
     return result
 
 

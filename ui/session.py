@@ -1,14 +1,26 @@
 """Who is signed in: the login form, the guard every page runs first, idle expiry, sign-out,
-the upload gate, and the audit trail of what users do."""
+the session cookie that keeps a sign-in across reloads, the upload gate, and the audit trail of what users do.
+
+Sign-in across reloads: a successful sign-in starts a session (`access.sessions`) and hands this tab a
+one-time ticket; a script on the next page run trades the ticket at `POST /_weihai/session` for the signed
+session cookie, set HttpOnly by that response (a Streamlit run cannot set a header itself). A new browser
+session (reload, a copied link in another tab) reads the cookie from its connection (`st.context.cookies`)
+and is signed in again if the session is still active. Every run of a signed-in tab checks its session, so
+sign-out and idle expiry in one tab end every tab at its next run. No secret ever appears in a URL.
+"""
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+import threading
 import time
 
 import pandas as pd
 import streamlit as st
 
-from access import users
+from access import sessions, users
+from core.config import districts as configured_districts
 from core.settings import setting
 from metrics import overview
 from ui import data
@@ -16,7 +28,11 @@ from ui.identity import USER_KEY, current_user
 
 LAST_SEEN_KEY = "_last_seen"
 NOTICE_KEY = "_login_notice"
+SESSION_KEY = "_web_session"  # this tab's session cookie value (server memory only)
+TICKET_KEY = "_cookie_ticket"
+FORGET_KEY = "_forget_cookie"  # after sign-out: the ended cookie's digest, for the browser to drop it
 NOT_SIGNED_IN = "（未登录）"
+COOKIE_ROUTE = "/_weihai/session"
 
 
 def users_path():
@@ -69,29 +85,197 @@ def _drop_session_files() -> None:
 
 def _end_session(notice: str | None = None) -> None:
     """Everything the session held goes: the user, their widgets' values, their uploads and download files."""
+    cookie = st.session_state.get(SESSION_KEY)
     st.session_state.clear()
     if notice:
         st.session_state[NOTICE_KEY] = notice
+    if cookie:
+        st.session_state[FORGET_KEY] = _digest(cookie)
     _drop_session_files()
 
 
-def _expire_if_idle() -> None:
+IDLE_NOTICE = "长时间未操作，会话已过期，请重新登录。"
+ENDED_NOTICE = "已在其他窗口退出登录，或会话已失效，请重新登录。"
+
+
+def _check_session() -> None:
+    """A signed-in tab: still signed in? (its session may have been ended in another tab, or gone idle)."""
     user = current_user()
     if user is None:
         return
     now = time.time()
-    if now - st.session_state.get(LAST_SEEN_KEY, now) > _idle_limit_seconds():
-        users.record(users_path(), user.username, "会话超时", "")
-        _end_session("长时间未操作，会话已过期，请重新登录。")
-        return
+    cookie = st.session_state.get(SESSION_KEY)
+    if cookie is None:  # signed in without a session cookie: this tab's own idle clock
+        if now - st.session_state.get(LAST_SEEN_KEY, now) > _idle_limit_seconds():
+            users.record(users_path(), user.username, "会话超时", "")
+            _end_session(IDLE_NOTICE)
+            return
+    else:
+        check = sessions.check(users_path(), cookie, idle_seconds=_idle_limit_seconds())
+        if check.state != sessions.ACTIVE:
+            if check.state == sessions.IDLE:
+                users.record(users_path(), user.username, "会话超时", "")
+            idle = check.state == sessions.IDLE or check.reason == "会话超时"
+            _end_session(IDLE_NOTICE if idle else ENDED_NOTICE)
+            return
     st.session_state[LAST_SEEN_KEY] = now
+
+
+def _browser_cookie() -> str | None:
+    """The session cookie this browser sent when the tab connected (bounded; None when there is none)."""
+    try:
+        value = st.context.cookies.get(sessions.COOKIE_NAME)
+    except Exception:  # no browser connection (a test harness): no cookie
+        return None
+    return value if isinstance(value, str) and len(value) <= sessions.MAX_COOKIE_LENGTH else None
+
+
+def _resume() -> None:
+    """A new tab (a reload, a copied link) of a browser with an active session cookie is signed in again."""
+    if current_user() is not None or st.session_state.get(FORGET_KEY):
+        return
+    cookie = _browser_cookie()
+    if cookie is None:
+        return
+    check = sessions.check(users_path(), cookie, idle_seconds=_idle_limit_seconds())
+    if check.state == sessions.ACTIVE and check.user is not None:
+        st.session_state[USER_KEY] = check.user
+        st.session_state[SESSION_KEY] = cookie
+        st.session_state[LAST_SEEN_KEY] = time.time()
+        users.record(users_path(), check.user.username, "恢复会话", "刷新页面或在新标签页打开")
+    elif check.state == sessions.IDLE:
+        if check.user is not None:
+            users.record(users_path(), check.user.username, "会话超时", "")
+        st.session_state[NOTICE_KEY] = IDLE_NOTICE
 
 
 def sign_out() -> None:
     user = current_user()
     if user:
         users.record(users_path(), user.username, "退出登录", "")
+    cookie = st.session_state.get(SESSION_KEY)
+    if cookie:
+        sessions.end(users_path(), cookie)
     _end_session()
+
+
+# --- the session cookie ------------------------------------------------------------------------------
+
+def _digest(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+class _Tickets:
+    """One-time tickets a tab trades for its session cookie, kept in this process for a short while."""
+
+    LIFETIME = 120.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, tuple[str, float]] = {}
+
+    def offer(self, cookie: str) -> str:
+        ticket = secrets.token_urlsafe(32)
+        now = time.monotonic()
+        with self._lock:
+            self._open = {t: v for t, v in self._open.items() if v[1] > now}
+            self._open[ticket] = (cookie, now + self.LIFETIME)
+        return ticket
+
+    def is_open(self, ticket: str) -> bool:
+        with self._lock:
+            entry = self._open.get(ticket)
+        return entry is not None and entry[1] > time.monotonic()
+
+    def claim(self, ticket: str) -> str | None:
+        with self._lock:
+            cookie, until = self._open.pop(ticket, (None, 0.0))
+        return cookie if until > time.monotonic() else None
+
+
+_tickets = _Tickets()
+
+
+def _start_session(user: users.User) -> None:
+    cookie = sessions.start(users_path(), user.username)
+    st.session_state[SESSION_KEY] = cookie
+    st.session_state[TICKET_KEY] = _tickets.offer(cookie)
+
+
+def _script(code: str = "") -> None:
+    """A script run by the browser; drawn on every run, empty when there is nothing to do, so the elements
+    after it keep their places (a disappearing element would make the browser redraw all that follow)."""
+    st.html(f"<script>{code}</script>", unsafe_allow_javascript=True)
+
+
+def _send(method: str, body: str) -> str:
+    return (f'fetch("{COOKIE_ROUTE}", {{method: "{method}", credentials: "same-origin", '
+            f'headers: {{"Content-Type": "text/plain"}}, body: "{body}"}});')
+
+
+def hand_over_cookie() -> None:
+    """On a signed-in tab's runs until the browser has traded its ticket for the session cookie."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if ticket and not _tickets.is_open(ticket):
+        del st.session_state[TICKET_KEY]
+        ticket = None
+    _script(_send("POST", ticket) if ticket else "")
+
+
+def _forget_cookie() -> None:
+    """After sign-out or expiry in this tab: the browser drops the cookie of the ended session (only that one)."""
+    digest = st.session_state.pop(FORGET_KEY, None)
+    _script(_send("DELETE", digest) if digest else "")
+
+
+def _is_https(request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+def _cookie_header(value: str, request, *, clear: bool = False) -> str:
+    attributes = ["Path=/", "HttpOnly", "SameSite=Strict"] + (["Secure"] if _is_https(request) else [])
+    if clear:
+        attributes.append("Max-Age=0")
+    return "; ".join([f"{sessions.COOKIE_NAME}={value}", *attributes])
+
+
+MAX_COOKIE_REQUEST = 256
+
+
+async def _small_body(request) -> str | None:
+    """The request body as text, or None when it is longer than any ticket or digest (read no further)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_COOKIE_REQUEST):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_COOKIE_REQUEST:
+            return None
+    try:
+        return body.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+
+
+async def cookie_endpoint(request):
+    """`POST /_weihai/session` with a ticket: the session cookie (HttpOnly); `DELETE` with the digest of an
+    ended session's cookie: that cookie is dropped. Anything else: 403, nothing set."""
+    from starlette.responses import Response
+
+    body = await _small_body(request)
+    response = Response(status_code=204)
+    if request.method == "POST":
+        cookie = _tickets.claim(body) if body else None
+        if cookie is None:
+            return Response("会话凭据无效或已过期，请重新登录。", status_code=403, media_type="text/plain")
+        response.headers.append("set-cookie", _cookie_header(cookie, request))
+        response.headers["cache-control"] = "no-store"
+        return response
+    held = request.cookies.get(sessions.COOKIE_NAME, "")
+    if body and held and len(held) <= sessions.MAX_COOKIE_LENGTH and secrets.compare_digest(_digest(held), body):
+        response.headers.append("set-cookie", _cookie_header("", request, clear=True))
+    return response
 
 
 def _demo_accounts() -> None:
@@ -114,13 +298,19 @@ def client_address() -> str | None:
     return address if isinstance(address, str) else None
 
 
+def app_title() -> str:
+    """威海市化工专项行动数据看板 (the city from config/districts.toml)."""
+    return f"{configured_districts().city}化工专项行动数据看板"
+
+
 def login_page() -> None:
     """The sign-in form; on success the user is kept in the session and the app reruns."""
-    st.title("化工专项行动数据看板")
+    st.title(app_title())
     st.caption("请使用市、区市化工专项行动办公室分配的账号登录。")
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.warning(notice)
+    _forget_cookie()
     if not users.has_users(users_path()):
         st.error("系统尚未设置任何用户。请管理员在服务器上运行 `python -m etl users add 用户名 --role 市级 --name 显示名称` 后再登录。")
         return
@@ -140,14 +330,16 @@ def login_page() -> None:
         else:
             st.session_state[USER_KEY] = user
             st.session_state[LAST_SEEN_KEY] = time.time()
+            _start_session(user)
             st.rerun()
     if demo:
         _demo_accounts()
 
 
 def require_user() -> users.User | None:
-    """The signed-in user after the idle check; None when the login page must be shown."""
-    _expire_if_idle()
+    """The signed-in user after the session check; None when the login page must be shown."""
+    _check_session()
+    _resume()
     return current_user()
 
 

@@ -2,25 +2,28 @@
 from __future__ import annotations
 
 import html
+import json
 
 import pandas as pd
 import streamlit as st
 
 # One set of colours and number formats for the dashboard and the meeting pack.
-from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, NO_DATA, PRIMARY, is_missing  # noqa: F401
+from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, NO_DATA, NOT_SCORED, PRIMARY, \
+    is_missing  # noqa: F401
 from core.presentation import count_text as fmt_count  # noqa: F401
 from core.presentation import date_text as fmt_date  # noqa: F401
 from core.presentation import points_delta as fmt_change  # noqa: F401
 from core.presentation import rate_text as fmt_rate  # noqa: F401
 
-LEVELS = ("达标", "关注", "整改", "无数据")
-LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray"}
+LEVELS = ("达标", "关注", "整改", "无数据", NOT_SCORED)
+LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "无数据": "gray", NOT_SCORED: "gray"}
 
 # Highlight colours for record states in tables (expired certificates, overdue hazards ...).
 STATE_BACKGROUNDS = {
     "已过期": LEVEL_BACKGROUNDS["整改"], "无证书": LEVEL_BACKGROUNDS["整改"], "超期未整改": LEVEL_BACKGROUNDS["整改"],
     "是": None, "即将到期": LEVEL_BACKGROUNDS["关注"], "有效期未填": LEVEL_BACKGROUNDS["关注"],
     "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"], "30天内到期": LEVEL_BACKGROUNDS["关注"],
+    "超期未轮换": LEVEL_BACKGROUNDS["整改"],
     "未报": LEVEL_BACKGROUNDS["整改"],
 }
 
@@ -39,14 +42,63 @@ CSS = f"""
   .facts b {{ font-size: 1.05rem; color: #1F2937; }}
   .asof {{ color: #555; font-size: 0.9rem; margin-top: -0.6rem; margin-bottom: 0.4rem; }}
   [data-testid="stSidebarNav"] a span {{ font-size: 0.98rem; }}
-  /* Tables are exported only through the page's own buttons (formula-safe .xlsx and CSV with BOM). */
-  [data-testid="stTooltipHoverTarget"]:has(> button[aria-label="Download as CSV"]) {{ display: none !important; }}
+  /* English that Streamlit draws: the upload box's own limit line is hidden (the page states the limit);
+     an empty date box shows 年-月-日, not yyyy-mm-dd. The rest is relabelled by TRANSLATE_JS. */
+  [data-testid="stFileUploaderDropzoneInstructions"] {{ display: none !important; }}
+  [data-testid="stDateInput"] [data-placeholder="true"] {{ font-size: 0 !important; }}
+  [data-testid="stDateInput"] [data-placeholder="true"]::after {{ font-size: 0.95rem; color: #98A2B3; }}
+  [data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after {{ content: "年"; }}
+  [data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after {{ content: "月"; }}
+  [data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after {{ content: "日"; }}
+  /* an element that only runs a script takes no room */
+  [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {{ display: none; }}
 </style>
+"""
+
+
+# Streamlit's own English words (toolbar tooltips, the upload button, the date picker's months) in Chinese.
+# Only text inside those widgets is touched, and only when it is exactly one of these words: never data.
+_WORDS = {
+    "Search": "搜索", "Show/hide columns": "显示或隐藏列", "Fullscreen": "全屏", "Close fullscreen": "退出全屏",
+    "Upload": "选择文件", "Browse files": "选择文件", "Drag and drop files here": "将文件拖到此处",
+    "Remove file": "移除文件", "Clear": "清除", "Reset": "复原", "Hide column": "隐藏此列",
+    **{month: f"{n}月" for n, month in enumerate(("January", "February", "March", "April", "May", "June", "July",
+                                                   "August", "September", "October", "November", "December"), 1)},
+}
+TRANSLATE_JS = """
+(() => {
+  const w = window.frameElement ? window.parent : window;
+  if (w.__weihaiChinese) return;
+  w.__weihaiChinese = true;
+  const words = %s;
+  const scope = '[role="tooltip"], [data-testid="stFileUploaderDropzone"], [data-testid="stFileUploaderFile"], '
+    + '[data-baseweb="calendar"], [data-baseweb="popover"], [role="dialog"], [data-testid="stDataFrameColumnMenu"]';
+  const perFile = /^(\\d+(?:\\.\\d+)?)\\s*([KMG]B) per file$/;
+  const fix = node => {
+    const parent = node.parentElement;
+    if (!parent || !parent.closest(scope)) return;
+    const text = node.nodeValue.trim();
+    if (Object.prototype.hasOwnProperty.call(words, text)) node.nodeValue = words[text];
+    else if (perFile.test(text)) node.nodeValue = text.replace(perFile, "单个文件不超过 $1 $2");
+  };
+  const walk = root => {
+    const it = w.document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = it.nextNode(); node; node = it.nextNode()) fix(node);
+  };
+  new w.MutationObserver(changes => {
+    for (const change of changes) {
+      if (change.type === "characterData") fix(change.target);
+      change.addedNodes.forEach(node => node.nodeType === 3 ? fix(node) : walk(node));
+    }
+  }).observe(w.document.body, {subtree: true, childList: true, characterData: true});
+  walk(w.document.body);
+})();
 """
 
 
 def apply_style() -> None:
     st.html(CSS)
+    st.html(f"<script>{TRANSLATE_JS % json.dumps(_WORDS, ensure_ascii=False)}</script>", unsafe_allow_javascript=True)
 
 
 def facts_html(facts: dict[str, str]) -> str:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from warehouse.templates import TEMPLATES, Template
 
-SCHEMA_VERSION = "3"  # 3: the hazard ledger is keyed on (enterprise, 隐患编号)
+# 3: the hazard ledger is keyed on (enterprise, 隐患编号)
+# 4: contract revision 2: the ledger's 直通车 columns, 驻点派驻记录, 智能化改造台账, 安全总监配备 as 是/否/不适用 text
+SCHEMA_VERSION = "4"
 
 SQL_TYPES = {
     "text": "VARCHAR", "id": "VARCHAR", "credit_code": "VARCHAR", "district": "VARCHAR",
     "enum": "VARCHAR", "date": "DATE", "int": "INTEGER", "number": "DOUBLE",
-    "yesno": "BOOLEAN", "quarter": "VARCHAR",
+    "yesno": "BOOLEAN", "yesno_na": "VARCHAR", "quarter": "VARCHAR",
 }
 
 PROVENANCE_COLUMNS = (
@@ -32,7 +34,23 @@ PROVENANCE_COLUMNS = (
 DERIVED_COLUMNS = {
     "enterprises": (("name_norm", "VARCHAR NOT NULL"),),
     "training": (("passed", "BOOLEAN NOT NULL"),),
+    "stationing_records": (("supervisor_name", "VARCHAR NOT NULL"),),
 }
+
+# Key columns compared in a normalised form: the derived column stands in for the template's own in
+# the latest-version key, so that "王 强" and "王强" on the same 进驻日期 are one stationing.
+NORMALISED_KEYS = {"stationing_records": {"supervisor": "supervisor_name"}}
+
+
+def supervisor_name_sql(expr: str) -> str:
+    """A supervisor's name as compared: every space removed, full-width ones too ('王 强' is 王强)."""
+    return f"regexp_replace({expr}, '[\\s\\x{{3000}}]', '', 'g')"
+
+
+def current_key(template: Template) -> tuple[str, ...]:
+    """The columns the latest-version table partitions on."""
+    normalised = NORMALISED_KEYS.get(template.name, {})
+    return tuple(normalised.get(key, key) for key in template.key)
 
 
 def entity_columns(template: Template) -> list[tuple[str, str]]:
@@ -48,7 +66,7 @@ def _table_ddl(template: Template) -> str:
 
 
 def _current_table_sql(template: Template) -> str:
-    keys = ", ".join(template.key)
+    keys = ", ".join(current_key(template))
     return (
         f"CREATE OR REPLACE TABLE {template.name}_current AS\n"
         f"SELECT * FROM {template.name}\n"
@@ -129,12 +147,54 @@ def _drop_old_views(con) -> None:
         con.execute(f"DROP VIEW {view}")
 
 
+# How a column stored under an older SQL type becomes its declared kind: (stored type, kind) -> SQL over {column}.
+# Schema 4: 安全总监配备 was a yes/no (BOOLEAN); it is now 是/否/不适用 text.
+CONVERSIONS = {("BOOLEAN", "yesno_na"): "CASE WHEN {column} THEN '是' WHEN NOT {column} THEN '否' END"}
+
+
+def _upgrade_columns(con) -> bool:
+    """Bring entity tables written by an older schema to the declared columns; True when any changed.
+
+    A column added since is added (NULL in the rows loaded before it existed); a column whose
+    kind changed is converted in place.
+    """
+    stored = {(table, column): data_type for table, column, data_type in con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main'").fetchall()}
+    changed = False
+    for template in TEMPLATES:
+        kinds = {c.key: c.kind for c in template.columns}
+        for name, declared in entity_columns(template):
+            sql_type = declared.split()[0]
+            have = stored.get((template.name, name))
+            if have is None:
+                con.execute(f"ALTER TABLE {template.name} ADD COLUMN {name} {sql_type}")
+            elif have != sql_type:
+                conversion = CONVERSIONS.get((have, kinds.get(name)))
+                using = f" USING {conversion.format(column=name)}" if conversion else ""
+                con.execute(f"ALTER TABLE {template.name} ALTER COLUMN {name} SET DATA TYPE {sql_type}{using}")
+            else:
+                continue
+            changed = True
+    return changed
+
+
+def is_current(con) -> bool:
+    """Whether a warehouse was written under this schema version (one without bookkeeping counts as current)."""
+    if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = 'meta' "
+                       "AND database_name = current_database() AND schema_name = 'main'").fetchall():
+        return True
+    stored = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return bool(stored) and stored[0][0] == SCHEMA_VERSION
+
+
 def create_schema(con) -> None:
     con.execute(ddl())
     _drop_old_views(con)
+    upgraded = _upgrade_columns(con)
     stored = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
-    if stored and stored[0][0] != SCHEMA_VERSION:
-        refresh_current(con)  # an older schema built the latest versions on other keys
+    if upgraded or (stored and stored[0][0] != SCHEMA_VERSION):
+        refresh_current(con)  # an older schema built the latest versions on other keys or columns
     else:
         existing = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         refresh_current(con, [t for t in KEYED_TEMPLATES if f"{t.name}_current" not in existing])

@@ -38,7 +38,7 @@ from typing import Iterator
 
 import duckdb
 
-from warehouse.schema import create_schema
+from warehouse.schema import create_schema, is_current
 
 
 WAREHOUSE_MODE = 0o640  # owner writes, the dashboard's group reads, nobody else
@@ -110,28 +110,34 @@ def _pause_before_publish() -> None:
 def writing(db_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a private copy, published atomically on success."""
     db_path = Path(db_path)
-    with write_lock(db_path):
-        _remove_leftovers(db_path)
-        temp = db_path.with_name(f"{_temp_prefix(db_path)}{os.getpid()}")
-        if db_path.exists():
-            shutil.copyfile(db_path, temp)
-        con = duckdb.connect(str(temp))
-        try:
-            con.execute("SET enable_progress_bar = false")
-            create_schema(con)
-            yield con
-            _pause_before_publish()
-            con.execute("CHECKPOINT")
-            con.close()
-            os.chmod(temp, WAREHOUSE_MODE)  # whatever the umask; the reader links share this inode
-            _fsync(temp)
-            os.replace(temp, db_path)
-            _fsync(db_path.parent)
-        except BaseException:
-            con.close()
-            temp.unlink(missing_ok=True)
-            temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
-            raise
+    with write_lock(db_path), _writing_locked(db_path) as con:
+        yield con
+
+
+@contextmanager
+def _writing_locked(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """`writing`, for a caller that holds the write lock."""
+    _remove_leftovers(db_path)
+    temp = db_path.with_name(f"{_temp_prefix(db_path)}{os.getpid()}")
+    if db_path.exists():
+        shutil.copyfile(db_path, temp)
+    con = duckdb.connect(str(temp))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        create_schema(con)
+        yield con
+        _pause_before_publish()
+        con.execute("CHECKPOINT")
+        con.close()
+        os.chmod(temp, WAREHOUSE_MODE)  # whatever the umask; the reader links share this inode
+        _fsync(temp)
+        os.replace(temp, db_path)
+        _fsync(db_path.parent)
+    except BaseException:
+        con.close()
+        temp.unlink(missing_ok=True)
+        temp.with_name(temp.name + ".wal").unlink(missing_ok=True)
+        raise
 
 
 def db_version(db_path: str | os.PathLike) -> str | None:
@@ -180,14 +186,49 @@ def reader_snapshot(db_path: str | os.PathLike) -> tuple[Path, str]:
 
 
 def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the data as published now; it never sees a later publish."""
+    """A read-only connection to the data as published now; it never sees a later publish.
+
+    A warehouse written under an older schema is first brought to the current one (see `upgrade`).
+    """
     if not Path(db_path).exists():
         raise FileNotFoundError(f"数据库不存在：{db_path}")
     try:
         link, _ = reader_snapshot(db_path)
     except OSError:  # a folder we may not write to: read the file itself
         return duckdb.connect(str(db_path), read_only=True)
+    con = duckdb.connect(str(link), read_only=True)
+    if _is_current(con) or not upgrade(db_path):
+        return con
+    con.close()
+    link, _ = reader_snapshot(db_path)
     return duckdb.connect(str(link), read_only=True)
+
+
+def _is_current(con) -> bool:
+    try:
+        return is_current(con)
+    except duckdb.Error:  # not a warehouse of ours: leave it to the caller
+        return True
+
+
+def upgrade(db_path: str | os.PathLike) -> bool:
+    """Publish a warehouse of an older schema under the current one (new columns, converted kinds); True when done.
+
+    Readers call this when they find an older warehouse, so it never waits: when a writer holds the
+    lock, that writer publishes the current schema anyway; when the lock or the folder cannot be
+    written (a read-only account), the warehouse is read as it is.
+    """
+    db_path = Path(db_path)
+    try:
+        with write_lock(db_path, timeout=0):
+            with duckdb.connect(str(reader_snapshot(db_path)[0]), read_only=True) as con:
+                if _is_current(con):
+                    return False
+            with _writing_locked(db_path):
+                pass
+    except (WarehouseBusy, OSError):
+        return False
+    return True
 
 
 def ensure_database(db_path: str | os.PathLike) -> None:

@@ -1,4 +1,4 @@
-"""The seven input templates of the contract, declared as data.
+"""The nine input templates of the contract, declared as data.
 
 Everything that reads, validates, generates or documents a template (the loader,
 the blank-template writer, the demo generator, the dashboard's import page) reads
@@ -13,6 +13,7 @@ Column kinds:
   int         a whole number (text, full-width digits accepted)
   number      a decimal number
   yesno       是/否, √/×, Y/N, 有/无, 已/未
+  yesno_na    a yesno that may also be 不适用 (stored as the text 是 / 否 / 不适用)
   enum        one of `values` (or one of their aliases)
   quarter     2026Q3, 2026-Q3, 2026年第三季度, 2026年第3季度, 2026年三季度
 """
@@ -153,6 +154,7 @@ DRILLS = Template(
 HAZARD_CATEGORIES = ("组织机构", "管理制度", "设备设施", "现场作业", "安全培训", "安全投入",
                      "应急管理", "原材料产成品", "特殊作业", "其他")
 HAZARD_STATUSES = ("未整改", "整改中", "已整改", "已销号")
+SUPERVISION_LEVELS = ("市级挂牌督办", "区市级挂牌督办", "无")
 
 HAZARDS = Template(
     name="hazards",
@@ -180,7 +182,16 @@ HAZARDS = Template(
         Column("closed_on", "销号日期", kind="date"),
         Column("acceptor", "验收人"),
         Column("reported_on", "上报日期", kind="date", help="重大隐患报送执法部门的日期。"),
-        Column("transferred_to", "移交部门"),
+        Column("transferred_to", "移交部门", help="不属于本部门职责、移交其他部门处理时填写。"),
+        # Optional 直通车 columns (revision 2): older ledgers lack them.
+        Column("report_unit", "上报单位", aliases=("直报单位", "接报单位"),
+               help="重大隐患直报的具有执法权的单位。"),
+        Column("enforcement_case", "执法立案情况", aliases=("立案文书号", "执法文书号")),
+        Column("transferred_on", "移交日期", kind="date", help="不得早于发现日期。"),
+        Column("transfer_closed_on", "移交办结日期", kind="date", aliases=("移交回复日期", "办结日期"),
+               help="接收部门办结或回复的日期；不得早于移交日期。"),
+        Column("supervision_level", "督办级别", kind="enum", values=SUPERVISION_LEVELS,
+               help="市级挂牌督办、区市级挂牌督办 或 无。"),
     ),
 )
 
@@ -215,7 +226,8 @@ CHECKLISTS = Template(
                help="如 2026Q3、2026-Q3、2026年第三季度。"),
         Column("responsibility", "安全生产责任制落实", kind="yesno", required=True),
         Column("org_sound", "安全管理机构健全", kind="yesno", required=True),
-        Column("director", "安全总监配备", kind="yesno", required=True),
+        Column("director", "安全总监配备", kind="yesno_na", required=True,
+               help="是、否 或 不适用（按规定该企业无须配备安全总监）。"),
         Column("rules_required", "应建规章制度数", kind="int", required=True, minimum=0),
         Column("rules_built", "已建规章制度数", kind="int", required=True, minimum=0,
                help="不得多于应建规章制度数。"),
@@ -224,12 +236,58 @@ CHECKLISTS = Template(
     ),
 )
 
-TEMPLATES: tuple[Template, ...] = (ENTERPRISES, STAFF, TRAINING, DRILLS, HAZARDS, WORK_LOGS, CHECKLISTS)
+STATIONING_RECORDS = Template(
+    name="stationing_records",
+    title="驻点派驻记录",
+    # A later file supersedes per (supervisor, enterprise, 进驻日期); two overlapping stationings are allowed.
+    key=("supervisor", "credit_code", "stationed_on"),
+    load_order=30,
+    columns=(
+        Column("supervisor", "驻点人员", required=True, aliases=("驻点监督人员",)),
+        ENTERPRISE_NAME,
+        CREDIT_CODE,
+        Column("dispatch_unit", "派出单位"),
+        Column("stationed_on", "进驻日期", kind="date", required=True),
+        Column("withdrawn_on", "撤离日期", kind="date", help="不得早于进驻日期；仍在驻点的不填。"),
+        Column("pretraining_on", "岗前培训日期", kind="date", help="进驻前接受岗前培训的日期。"),
+        Column("handover_on", "交接日期", kind="date",
+               help="本人离任时向接任人员交接岗位、任务和责任的日期；不得早于进驻日期。"),
+        Column("handed_to", "交接人", help="接任的驻点人员。"),
+        Column("handover_items", "交接事项"),
+    ),
+)
+
+RETROFIT_TYPES = ("机器换人", "自动化减人", "智能化改造", "其他")
+
+RETROFIT_PROJECTS = Template(
+    name="retrofit_projects",
+    title="智能化改造台账",
+    key=("credit_code", "project_name"),
+    load_order=30,
+    columns=(
+        ENTERPRISE_NAME,
+        CREDIT_CODE,
+        Column("diagnosed_on", "诊断日期", kind="date", aliases=("智能化诊断日期",)),
+        Column("plan_on", "方案日期", kind="date", aliases=("一企一策方案日期", "方案编制日期")),
+        Column("project_name", "项目名称", required=True),
+        Column("retrofit_type", "改造类型", kind="enum", values=RETROFIT_TYPES),
+        Column("planned_on", "计划完成日期", kind="date", required=True),
+        Column("completed_on", "实际完成日期", kind="date"),
+        Column("investment", "投资金额（万元）", kind="number", minimum=0, aliases=("投资金额",)),
+        Column("posts_reduced", "减少危险岗位人数", kind="int", minimum=0),
+    ),
+)
+
+TEMPLATES: tuple[Template, ...] = (ENTERPRISES, STAFF, TRAINING, DRILLS, HAZARDS, WORK_LOGS, CHECKLISTS,
+                                   STATIONING_RECORDS, RETROFIT_PROJECTS)
 BY_NAME = {t.name: t for t in TEMPLATES}
 BY_TITLE = {t.title: t for t in TEMPLATES}
 
 YES_WORDS = ("是", "√", "✓", "✔", "Y", "YES", "有", "已", "TRUE", "1")
 NO_WORDS = ("否", "×", "✗", "✘", "X", "N", "NO", "无", "未", "FALSE", "0")
+# 不适用 of a yesno_na column. A lone dash or slash is not among them: clerks also use it for "left blank".
+NOT_APPLICABLE_WORDS = ("不适用", "无需配备", "无须配备", "不需配备", "不须配备", "无需", "无须", "不需要", "不涉及",
+                        "N/A", "NA")
 DATE_FORMS = ("Excel 日期", "2026-07-01", "2026/7/1", "2026.7.1", "2026年7月1日", "20260701")
 
 

@@ -1,0 +1,290 @@
+"""The 会商材料 page on the meeting records (issue 13), through Streamlit's AppTest and the whole app.
+
+The warehouse is the meeting world of tests/meeting_world.py (2026Q2 and 2026Q3, figures worked out there),
+copied for each test with its meeting records and users store beside it (`meeting_db`).
+
+- a city user sets the meeting 定稿 (with a confirm step): the overview then shows the figures as reported,
+  with a later restatement beside them ("会商时 33.3%，现 66.7%") and the switch to the figures of now;
+- a district user cannot set it 定稿, sees only the tasks its district owns (its own status), and marks
+  progress with a note;
+- the city edits, agrees, removes and adds tasks and decides matters; the paper's 下步工作 follows;
+- the paper's edited text survives a page switch and a new session (it is the meeting's draft text);
+- hostile text (Markdown, HTML, terminal escapes) typed into the page stays text or is refused.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from access import meetings as access
+from access import users
+from access.users import User
+from tests.filemaker import CODE_D
+from tests.meeting_world import load_checklists
+from ui.text import plain
+from warehouse.store import open_reader
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+PACK, OVERVIEW = "pages/pack.py", "pages/overview.py"
+Q3 = "2026Q3"
+CITY = User("city_tester", "市化工办 测试", "市级", None)
+WENDENG = User("wendeng_tester", "文登区 测试", "区市", "文登区")
+ANALYST = User("analyst_tester", "分析 测试", "分析", None)
+FAR_DEADLINE = "2028-06-30"  # a task still running whenever the test runs (statuses are judged as of today)
+HOSTILE = "[点我](http://evil.example/x)<img src=x onerror=alert(1)>**粗体**"
+
+
+@pytest.fixture
+def db(meeting_db, monkeypatch) -> Path:
+    monkeypatch.setenv("WEIHAI_DB", str(meeting_db))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(meeting_db.with_name("access.sqlite3")))
+    # held on a fixed day, so the drafted deadlines and seasons do not move with the day the test runs
+    access.save_meeting(CITY, meeting_db, Q3, held_on="2026-10-15")
+    return meeting_db
+
+
+def open_app(user: User, page: str = PACK) -> AppTest:
+    """A new browser session of the app on 2026Q3, signed in as `user`, on `page`."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["q"] = Q3
+    app.session_state["_user"] = user
+    app.run()
+    app.switch_page(page).run()
+    assert_clean(app)
+    return app
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+def paper(app: AppTest) -> dict:
+    """The paper's section text boxes by label."""
+    return {area.label: area for area in app.text_area if (area.key or "").startswith("pack_text_")}
+
+
+def table(app: AppTest, column: str):
+    return next(t.value for t in app.dataframe if column in t.value.columns)
+
+
+def shown_text(app: AppTest) -> list[str]:
+    """Everything drawn as (Markdown-rendered) text: markdown, captions, alerts."""
+    return [str(e.value) for kind in ("markdown", "caption", "success", "error", "warning", "info")
+            for e in getattr(app, kind)]
+
+
+def stored_tasks(db: Path, user: User = CITY):
+    con = open_reader(db)
+    try:
+        return access.tasks(user, con, db, Q3)
+    finally:
+        con.close()
+
+
+def stored_matters(db: Path):
+    con = open_reader(db)
+    try:
+        return access.matters(CITY, con, db, Q3)
+    finally:
+        con.close()
+
+
+def button_keys(app: AppTest) -> set[str]:
+    return {b.key for b in app.button}
+
+
+# --- 定稿, and the figures as reported ---------------------------------------------------------------
+
+def test_a_city_user_finalizes_after_confirming_and_the_overview_shows_the_frozen_figures(db):
+    app = open_app(CITY)
+    assert any("状态：草稿" in text for text in shown_text(app))
+    app.button(key="pack_finalize").click().run()
+    assert any("确定定稿吗" in w.value for w in app.warning)  # the confirm step; nothing is frozen yet
+    assert not access.meeting(CITY, db, Q3).is_final
+    app.button(key="pack_finalize_confirm").click().run()
+    assert_clean(app)
+    record = access.meeting(CITY, db, Q3)
+    assert record.is_final and record.has_frozen_figures
+    assert any("状态：定稿" in text for text in shown_text(app))
+    assert "pack_reopen" in button_keys(app) and "pack_finalize" not in button_keys(app)
+    assert ("city_tester", "会商定稿") in {(who, what) for _, who, what, _ in users.audit_entries(
+        users.users_db_path(db))}
+
+    # A 2026Q3 checklist of 荣成丁 arrives after the meeting: 安全管理机构健全率 was 1/3 at the meeting, 2/3 now.
+    load_checklists(db, "检查表补报.csv", [[CODE_D, Q3, "是", "是", "是", 10, 10, 0, 0]])
+    app.switch_page(OVERVIEW).run()
+    assert_clean(app)
+    cards = {m.label: m.value for m in app.metric}
+    assert cards["安全管理机构健全率"] == "33.3%"  # as reported
+    captions = [c.value for c in app.caption]
+    assert "会商时 33.3%，现 66.7%" in captions
+    assert any("会商时汇报的数字" in c and "冻结于" in c for c in captions)
+    app.toggle(key="figures_as_computed").set_value(True).run()
+    assert {m.label: m.value for m in app.metric}["安全管理机构健全率"] == "66.7%"
+    # the other pages that show the quarter's figures say the same, and draw
+    for page in ("pages/compare.py", "pages/supervision.py"):
+        app.switch_page(page).run()
+        assert_clean(app)
+        assert any("会商时汇报的数字" in c.value for c in app.caption), page
+
+
+def test_a_district_user_cannot_finalize_and_sees_its_own_tasks_only(db):
+    shared = access.add_task(CITY, db, Q3, title="督促企业补报检查表", owners=["文登区", "荣成市"], deadline=FAR_DEADLINE)
+    access.add_task(CITY, db, Q3, title="环翠区专项整治", owners=["环翠区"], deadline=FAR_DEADLINE)
+    app = open_app(WENDENG)
+    keys = button_keys(app)
+    assert not keys & {"pack_finalize", "pack_finalize_confirm", "pack_reopen", "pack_meeting_save",
+                       "pack_new_task_save"}
+    tasks = table(app, "责任区市")
+    assert tasks[["任务", "区市", "状态"]].values.tolist() == [["督促企业补报检查表", "文登区", "未开始"]]
+    assert not access.meeting(CITY, db, Q3).is_final
+
+    # marking progress on its own task, with a note
+    prefix = f"pack_mark_{shared}_0"
+    app.selectbox(key=f"{prefix}_status").set_value("推进中")
+    app.text_area(key=f"{prefix}_note").set_value("已督促文登乙化工有限公司补报")
+    app.button(key=f"{prefix}_save").click().run()
+    assert_clean(app)
+    assert any("任务进展已保存" in s.value for s in app.success)
+    row = table(app, "责任区市").iloc[0]
+    assert (row["状态"], row["进展说明"]) == ("推进中", "已督促文登乙化工有限公司补报")
+    # the city sees 文登区's mark and 荣成市 still 未开始
+    with_city = stored_tasks(db).set_index(["task_id", "district"])
+    assert with_city.loc[(shared, "文登区"), "status"] == "推进中"
+    assert with_city.loc[(shared, "荣成市"), "status"] == "未开始"
+
+
+def test_an_analyst_reads_and_changes_nothing(db):
+    app = open_app(ANALYST)
+    assert not button_keys(app) & {"pack_finalize", "pack_meeting_save", "pack_new_task_save"}
+    assert all(area.disabled for area in paper(app).values())
+    assert app.button(key="pack_restore").disabled
+
+
+# --- tasks and matters on the page, and the paper --------------------------------------------------
+
+def test_the_city_edits_agrees_removes_and_adds_tasks_and_the_paper_follows(db):
+    app = open_app(CITY)
+    drafted = table(app, "责任区市").drop_duplicates("序号")
+    assert list(drafted["来源"]) == ["系统起草"] * 3  # handed over when the city opened the page
+    tasks = stored_tasks(db).drop_duplicates("task_id")
+    first, second = (int(t) for t in tasks["task_id"][:2])
+    assert paper(app)["四、下步工作"].value.count("\n") > 3
+
+    prefix = f"pack_task_{first}"
+    app.text_input(key=f"{prefix}_title").set_value("重大隐患挂牌督办")
+    app.button(key=f"{prefix}_save").click().run()
+    app.button(key=f"{prefix}_agree").click().run()
+    app.selectbox(key="pack_task_pick").set_value(second).run()
+    app.button(key=f"pack_task_{second}_remove").click().run()
+    app.text_input(key="pack_new_task_title").set_value("汛后复产安全检查")
+    app.text_area(key="pack_new_task_content").set_value("各区市11月30日前完成汛后复产企业安全检查。")
+    app.button(key="pack_new_task_save").click().run()
+    assert_clean(app)
+
+    stored = stored_tasks(db).drop_duplicates("task_id").set_index("task_id")
+    assert stored.loc[first, ["title", "origin", "agreed"]].tolist() == ["重大隐患挂牌督办", "edited", True]
+    assert second not in stored.index
+    assert stored["title"].iloc[-1] == "汛后复产安全检查" and stored["origin"].iloc[-1] == "added"
+    text = paper(app)["四、下步工作"].value
+    assert "1. 重大隐患挂牌督办。" in text and "汛后复产安全检查。各区市11月30日前完成汛后复产企业安全检查。" in text
+    assert tasks["title"].iloc[1] not in text
+    assert {m.label: m.value for m in app.metric}["会商共性任务"] == "3 项"
+
+
+def matter_prefix(key: str) -> str:
+    return f"pack_matter_{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+
+
+def test_the_city_decides_matters_and_the_paper_puts_the_raised_ones(db):
+    app = open_app(CITY)
+    matters = stored_matters(db)
+    # H4 overdue (荣成市), H7 handed over without result (文登区), 环翠区 at 整改 two quarters (see meeting_world.py)
+    assert set(matters["kind_name"]) >= {"超期重大隐患", "移交未办结", "连续两个季度整改"}
+    overdue = matters.loc[matters["kind"] == "overdue_major_hazard", "key"].iat[0]
+    transfer = matters.loc[matters["kind"] == "transfer_unanswered", "key"].iat[0]
+
+    app.selectbox(key="pack_matter_pick").set_value(overdue).run()
+    prefix = matter_prefix(overdue)
+    app.radio(key=f"{prefix}_decision").set_value("修改")
+    app.text_area(key=f"{prefix}_text").set_value("荣成丁化工有限公司储罐腐蚀重大隐患超期，提请市安委会挂牌督办。")
+    app.button(key=f"{prefix}_save").click().run()
+    app.selectbox(key="pack_matter_pick").set_value(transfer).run()
+    prefix = matter_prefix(transfer)
+    app.radio(key=f"{prefix}_decision").set_value("不提请")
+    app.button(key=f"{prefix}_save").click().run()
+    assert_clean(app)
+
+    decided = table(app, "涉及区市").set_index("类别")
+    assert decided.loc["超期重大隐患", "处理"] == "修改" and decided.loc["移交未办结", "处理"] == "不提请"
+    text = paper(app)["四、下步工作"].value
+    assert "1. 超期重大隐患：荣成丁化工有限公司储罐腐蚀重大隐患超期，提请市安委会挂牌督办。" in text
+    assert "移交未办结" not in text and "特种设备未检验" not in text
+
+
+# --- the paper's text survives page switches and new sessions ---------------------------------------
+
+def test_paper_edits_survive_a_page_switch_and_a_new_session(db):
+    app = open_app(CITY)
+    drafted = paper(app)["开头"].value
+    assert drafted.startswith("按照季度研究会商机制要求")
+    edited = "按照市安委会要求，现将我市2026年第三季度驻点监督工作情况汇报如下（会上修改）。"
+    paper(app)["开头"].set_value(edited).run()
+    assert_clean(app)
+    app.switch_page(OVERVIEW).run()
+    app.switch_page(PACK).run()
+    assert paper(app)["开头"].value == edited
+    again = open_app(CITY)  # a reload: a new session
+    assert paper(again)["开头"].value == edited
+    assert access.draft_texts(CITY, db, Q3) == {"opening": edited}
+    # the Word paper is built from the kept text
+    assert "已修改的部分：开头。" in [c.value for c in again.caption]
+    again.button(key="pack_restore").click().run()
+    assert paper(again)["开头"].value == drafted and access.draft_texts(CITY, db, Q3) == {}
+
+
+def test_a_district_keeps_its_own_papers_text_apart_from_the_citys(db):
+    app = open_app(WENDENG)
+    area = paper(app)["开头"]
+    assert "文登区" in area.value
+    area.set_value("文登区会上修改的开头。").run()
+    assert access.draft_texts(WENDENG, db, Q3, districts=["文登区"]) == {"opening": "文登区会上修改的开头。"}
+    assert access.draft_texts(CITY, db, Q3) == {}
+    assert paper(open_app(CITY))["开头"].value.startswith("按照季度研究会商机制要求")
+
+
+# --- hostile text ------------------------------------------------------------------------------------
+
+def test_a_terminal_escape_in_the_paper_is_refused_with_where_and_nothing_is_kept(db):
+    app = open_app(CITY)
+    paper(app)["开头"].set_value("汇报如下\x1b[31m红字").run()
+    assert not app.exception
+    [error] = app.error
+    assert "第 5 个字符是控制字符" in error.value and "不能保存" in error.value
+    assert access.draft_texts(CITY, db, Q3) == {}
+
+
+def test_markdown_and_html_typed_into_tasks_and_matters_stay_text(db):
+    app = open_app(CITY)
+    first = int(stored_tasks(db)["task_id"].iat[0])
+    app.text_input(key=f"pack_task_{first}_title").set_value(HOSTILE)
+    app.button(key=f"pack_task_{first}_save").click().run()
+    # the line that quotes the title has every Markdown and HTML character escaped: no link, no image, no bold
+    assert [s.value for s in app.success] == [plain(f"任务“{HOSTILE}”已修改。")]
+    matter = stored_matters(db)["key"].iat[0]
+    app.selectbox(key="pack_matter_pick").set_value(matter).run()
+    prefix = matter_prefix(matter)
+    app.radio(key=f"{prefix}_decision").set_value("修改")
+    app.text_area(key=f"{prefix}_text").set_value(HOSTILE)
+    app.button(key=f"{prefix}_save").click().run()
+    assert_clean(app)
+    # the values reach the tables as they are (grids draw text)
+    assert HOSTILE in set(table(app, "责任区市")["任务"]) and HOSTILE in set(table(app, "涉及区市")["事项"])
+    for text in (t for t in shown_text(app) if "evil" in t):
+        assert "](http" not in text and not re.search(r"(?<!\\)<", text)
+    assert HOSTILE in paper(app)["四、下步工作"].value  # the paper's text box is plain text

@@ -1,0 +1,101 @@
+"""驻点工作 and the enterprise profile's 驻点与交接 section through Streamlit's AppTest, on the world of
+tests/stationing_world.py (2026Q3, as of its end). Figures as worked out in tests/test_stationing.py and
+tests/test_scorecard.py."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from access.users import User
+from tests.stationing_world import E1, E2, build_stationing_world
+from ui.text import plain
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+CITY = User("city_tester", "市化工办 测试", "市级", None)
+HUANCUI = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return build_stationing_world(tmp_path_factory.mktemp("stationing_pages"))
+
+
+def open_page(monkeypatch, db: Path, page: str, user: User = CITY) -> AppTest:
+    monkeypatch.setenv("WEIHAI_DB", str(db))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["_user"] = user
+    app.run()
+    app.switch_page(page).run()
+    assert_clean(app)
+    return app
+
+
+def assert_clean(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+
+
+def frame_with(app: AppTest, *columns: str):
+    """The first table on the page that has all of `columns` (a table without selection has no key in AppTest)."""
+    for table in app.dataframe:
+        if set(columns) <= set(table.value.columns):
+            return table.value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+def timeline_index(app: AppTest) -> int:
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in app.get("plotly_chart")]
+    return next(n for n, title in enumerate(titles) if "历任驻点人员" in title)
+
+
+def download_keys(app: AppTest) -> set[str]:
+    return {button.key for button in app.get("download_button")}
+
+
+def test_supervision_page_shows_rotation_history_lists_and_the_scorecard(monkeypatch, db):
+    app = open_page(monkeypatch, db, "pages/supervision.py")
+    shown = {m.label: m.value for m in app.metric}
+    # 吴九 overdue by 72 days, 郑十 due in 15 days
+    assert (shown["超期未轮换（截至9月30日，人次）"], shown["应轮换（人次）"], shown["交接中（人次）"],
+            shown["30天内到期（人次）"]) == ("1", "0", "0", "1")
+    rotation = frame_with(app, "轮换状态", "距应轮换日期天数")
+    assert list(rotation["驻点人员"]) == ["吴九", "郑十", "周八", "李四", "赵六"]
+    # the handover sheet of each rotation due (or within 30 days): 吴九's and 郑十's enterprises
+    assert len(app.selectbox(key="sv_handover_pick").options) == 2
+    assert {"sv_handover_docx", "sv_handover_xlsx"} <= download_keys(app)
+    # E2's history: 王五, then nobody 09-01 … 09-13, then 赵六, rows in order of arrival
+    app.selectbox(key="sv_history_enterprise").set_value(E2).run()
+    assert_clean(app)
+    timeline = json.loads(app.get("plotly_chart")[timeline_index(app)].proto.spec)
+    assert [trace["name"] for trace in timeline["data"]] == ["在驻", "已撤离", "无驻点人员"]
+    assert timeline["layout"]["yaxis"]["categoryarray"] == ["王五", "赵六", "无驻点人员"]
+    app.segmented_control(key="sv_score_district").set_value("文登区").run()
+    assert_clean(app)
+    card = frame_with(app, "得分", "候选").set_index("驻点人员")
+    assert card["得分"].to_dict() == {"赵六": 100.0, "李四": 95.9, "周八": 91.8, "孙七": 82.7, "张三": 82.6, "王五": 76.2}
+    lines = [m.value for m in app.markdown]
+    assert plain("李四（威海一号化工有限公司，得分 95.9）：日志填报30/33天；必到场作业现场监督2/2次；驻点检查发现隐患2项"
+                 "（驻点45天）；按期整改1/1项；重大隐患按时直报1/1项；有日志周数6/7周；离任交接无") in lines
+    assert any("约谈候选" in line for line in lines) and any("表扬候选" in line for line in lines)
+
+
+def test_enterprise_profile_shows_history_and_offers_the_handover_sheet(monkeypatch, db):
+    app = open_page(monkeypatch, db, "pages/enterprise.py")
+    app.selectbox(key="ent").set_value(E1).run()
+    app.segmented_control(key="ent_view").set_value("驻点与交接").run()
+    assert_clean(app)
+    history = frame_with(app, "与前任同驻天数")
+    assert list(history["驻点人员"]) == ["张三", "李四"] and list(history["与前任同驻天数"].fillna(0)) == [0, 0]
+    assert {"ent_handover_docx", "ent_handover_xlsx"} <= download_keys(app)
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_a_district_user_scores_only_their_own_supervisors(monkeypatch, db):
+    app = open_page(monkeypatch, db, "pages/supervision.py", user=HUANCUI)
+    assert app.segmented_control(key="sv_score_district").options == ["环翠区"]
+    assert set(frame_with(app, "得分", "候选")["驻点人员"]) == {"吴九", "郑十"}
+    assert set(frame_with(app, "轮换状态", "距应轮换日期天数")["区市"]) == {"环翠区"}

@@ -1,0 +1,219 @@
+"""The meeting's records (contract §6) as the pages read and change them, through `access.meetings`.
+
+Reads are cached on the warehouse version, the records' revision and the day, so a change by any user or a new
+load is seen at the next run. Changes run in widget callbacks (`act`); a refused or invalid change leaves its
+Chinese message for the page to show (`show_outcome`), never a traceback.
+
+The figures of a quarter whose meeting froze them are shown as reported by default (`reported_figures`), with
+any restatement beside them; a change on last quarter compares with last quarter's frozen figures when it has
+them (`with_previous_reported`). `figures_caption` says so on the page and offers the figures computed now.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from access import meetings as meeting_access
+from access.users import User
+from core.presentation import date_text
+from core.quarters import Quarter
+from metrics.meetings import Meeting
+from pack.meeting import MeetingRecords, read_records
+from ui import data
+from ui.filters import Filters
+from ui.identity import current_user
+from ui.text import plain
+from warehouse.meetings import MeetingError
+
+log = logging.getLogger(__name__)
+OUTCOME_KEY = "_meeting_outcome"
+AS_COMPUTED_KEY = "figures_as_computed"
+_HASH = {Quarter: lambda q: q.label}
+
+
+def db_path():
+    return data.db_path()
+
+
+def _versions() -> tuple[str, str | None, int]:
+    path = data.db_path()
+    return str(path), data.current_version(), meeting_access.revision(path)
+
+
+def meeting(user: User, quarter: Quarter) -> Meeting:
+    return meeting_access.meeting(user, db_path(), quarter)
+
+
+# ---------------------------------------------------------------- cached reads
+
+@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
+def _tasks(user: User, quarter: Quarter, agreed_only: bool, today: dt.date, path: str, version: str | None,
+           revision: int) -> pd.DataFrame:
+    with data.reader() as con:
+        return meeting_access.tasks(user, con, path, quarter, today=today, agreed_only=agreed_only)
+
+
+def tasks(user: User, quarter: Quarter, *, agreed_only: bool = False) -> pd.DataFrame:
+    """The quarter's tasks, one row per task and owner district with its status (a district user: its own)."""
+    return _tasks(user, quarter, agreed_only, dt.date.today(), *_versions())
+
+
+@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
+def _matters(user: User, quarter: Quarter, today: dt.date, path: str, version: str | None,
+             revision: int) -> pd.DataFrame:
+    with data.reader() as con:
+        return meeting_access.matters(user, con, path, quarter, today=today)
+
+
+def matters(user: User, quarter: Quarter) -> pd.DataFrame:
+    """The matters for the quarter's meeting with their decisions (a district user: those about its district)."""
+    return _matters(user, quarter, dt.date.today(), *_versions())
+
+
+@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
+def _records(user: User, quarter: Quarter, districts: tuple[str, ...] | None, today: dt.date, path: str,
+             version: str | None, revision: int) -> MeetingRecords:
+    with data.reader() as con:
+        return read_records(user, con, path, quarter, districts=list(districts) if districts else None, today=today)
+
+
+def pack_records(user: User, quarter: Quarter, districts: list[str] | None) -> MeetingRecords:
+    """What the paper takes from the records: the meeting's date, last quarter's tasks, the matters, its tasks."""
+    return _records(user, quarter, tuple(districts) if districts else None, dt.date.today(), *_versions())
+
+
+def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
+    """The paper's sections as last saved for this quarter and scope ({} when never edited)."""
+    return meeting_access.draft_texts(user, db_path(), quarter, districts=districts)
+
+
+# ---------------------------------------------------------------- changes
+
+def act(change: Callable, *args, done: str, where: str, **kwargs) -> bool:
+    """Run a change (an `access.meetings` function taking the user and the warehouse path first) for the signed-in
+    user; its outcome, done or the Chinese reason it was refused, is shown by `show_outcome(where)` on this run.
+    True when it was done."""
+    user = current_user()
+    if user is None:
+        st.session_state[OUTCOME_KEY] = (where, "error", "请先登录。")
+        return False
+    try:
+        change(user, db_path(), *args, **kwargs)
+    except MeetingError as problem:
+        st.session_state[OUTCOME_KEY] = (where, "error", str(problem))
+        return False
+    except Exception:  # not the user's to fix: logged; the user is told what to do, never shown a traceback
+        log.exception("a change to the meeting records failed")
+        st.session_state[OUTCOME_KEY] = (where, "error", "操作可能未完成：系统内部错误。请刷新页面查看会商记录，"
+                                                         "需要时重试；若仍出错，请把当前网址发给系统管理员。")
+        return False
+    st.session_state[OUTCOME_KEY] = (where, "success", done)
+    return True
+
+
+def act_with_reader(change: Callable, *args, done: str, where: str, **kwargs) -> bool:
+    """`act` for a change that also reads the warehouse (定稿): the connection is passed as `con`."""
+    with data.reader() as con:
+        return act(change, *args, done=done, where=where, con=con, **kwargs)
+
+
+def show_outcome(where: str) -> None:
+    """The outcome of the change made in this run's callback for the part of the page `where`, once."""
+    outcome = st.session_state.get(OUTCOME_KEY)
+    if outcome is None or outcome[0] != where:
+        return
+    del st.session_state[OUTCOME_KEY]
+    _, kind, message = outcome
+    if kind == "error":  # the message may quote what a user typed: shown as text
+        st.error(plain(message), icon=":material/error:")
+    else:
+        st.success(plain(message), icon=":material/check:")
+
+
+# ---------------------------------------------------------------- figures as reported
+
+def _frozen(user: User | None, quarter: Quarter) -> Meeting | None:
+    if user is None:
+        return None
+    record = meeting(user, quarter)
+    return record if record.has_frozen_figures else None
+
+
+def showing_reported(filters: Filters) -> Meeting | None:
+    """The meeting whose frozen figures the views of the chosen quarter show (None: figures computed now):
+    the quarter was set to 定稿, the as-of date is its end, and the user has not asked for the figures of now."""
+    if filters.as_of_input not in (None, filters.quarter.end) or st.session_state.get(AS_COMPUTED_KEY):
+        return None
+    return _frozen(current_user(), filters.quarter)
+
+
+@st.cache_data(show_spinner=False, max_entries=500, hash_funcs=_HASH)
+def _reported(user: User, quarter: Quarter, by: tuple[str, ...], districts: tuple[str, ...] | None,
+              indicators: tuple[str, ...] | None, path: str, version: str | None, revision: int) -> pd.DataFrame:
+    chosen = list(districts) if districts else None
+    with data.reader() as con:
+        frame = meeting_access.reported_with_restatements(user, con, path, quarter, by=list(by), districts=chosen,
+                                                          indicators=list(indicators) if indicators else None)
+        return meeting_access.with_reported_change(user, frame, con, path, quarter, districts=chosen)
+
+
+def reported_figures(filters: Filters, by: tuple[str, ...], indicators: list[str] | None,
+                     districts: list[str] | None) -> pd.DataFrame | None:
+    """The chosen quarter's figures as frozen at its meeting, with `restatement` (会商时 92.0%，现 93.5%) and the
+    change on last quarter (its frozen figures where it has them); None when the figures of now are shown."""
+    if showing_reported(filters) is None:
+        return None
+    return _reported(current_user(), filters.quarter, tuple(by), tuple(districts) if districts else None,
+                     tuple(indicators) if indicators else None, *_versions())
+
+
+@st.cache_data(show_spinner=False, max_entries=500, hash_funcs=_HASH)
+def _previous_reported(user: User, frame: pd.DataFrame, quarter: Quarter, districts: tuple[str, ...] | None,
+                       path: str, version: str | None, revision: int) -> pd.DataFrame:
+    with data.reader() as con:
+        return meeting_access.with_reported_change(user, frame, con, path, quarter,
+                                                   districts=list(districts) if districts else None)
+
+
+def with_previous_reported(frame: pd.DataFrame, filters: Filters, districts: list[str] | None) -> pd.DataFrame:
+    """`frame` (figures of now) with its change on last quarter taken against last quarter's frozen figures when
+    its meeting froze them; unchanged otherwise."""
+    if frame.empty or _frozen(current_user(), filters.quarter.previous()) is None:
+        return frame
+    return _previous_reported(current_user(), frame, filters.quarter, tuple(districts) if districts else None,
+                              *_versions())
+
+
+def figures_caption(filters: Filters) -> None:
+    """One line: the figures are as reported at the meeting on <date> (with the switch to the figures of now), or
+    the change on last quarter compares with its meeting's figures."""
+    user = current_user()
+    record = _frozen(user, filters.quarter)
+    if record is not None and filters.as_of_input in (None, filters.quarter.end):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        with right:
+            now = st.toggle("按当前数据显示", key=AS_COMPUTED_KEY,
+                            help="关闭时显示会商定稿时冻结的数字（默认），打开时显示按当前数据计算的数字。")
+        with left:
+            if now:
+                st.caption(f"指标按当前数据计算；关闭右侧开关即显示{filters.quarter.cn}会商时的数字。")
+            else:
+                state = "" if record.is_final else "（会商已退回草稿，再次定稿时更新）"
+                st.caption(f"指标为{date_text(record.held_on)}{filters.quarter.cn}会商时汇报的数字{state}，"
+                           f"冻结于 {record.frozen_at:%Y-%m-%d %H:%M}；之后数据有变动的，在数字旁注明。")
+        return
+    previous = filters.quarter.previous()
+    if _frozen(user, previous) is not None:
+        st.caption(f"“较上季度”与{previous.cn}会商时汇报的数字比较。")
+
+
+def decide_matter(quarter: Quarter, key: str, decision: str, text: str | None, *, done: str) -> bool:
+    """采纳 / 修改 / 不提请 / 待定 a drafted matter (the matters are drafted from the warehouse: read through it)."""
+    with data.reader() as con:
+        def decide(user: User, path, *args, **kwargs) -> None:
+            meeting_access.decide_matter(user, con, path, *args, **kwargs)
+        return act(decide, quarter, key, decision, text=text, done=done, where="matters")
