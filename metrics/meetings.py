@@ -36,7 +36,7 @@ from metrics.changes import ROW_KEY, with_change
 from metrics.figures import COLUMNS, GRAIN_ORDER, GRAINS
 from metrics.findings import FIX, PASS, WATCH, finding_levels
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator, resolve_indicators
-from metrics.scope import CITY, resolve_districts
+from metrics.scope import aggregate_label, resolve_districts
 from metrics.watch import BY_CODE as WATCH_BY_CODE, UnknownWatchList, watch_list
 from warehouse import meetings as records
 from warehouse.meetings import (ACCEPTED, DONE, DROPPED, EDITED, FINAL, DRAFT, IN_PROGRESS, MARKS,
@@ -192,9 +192,10 @@ def _pooled_city(district_rows: pd.DataFrame, chosen: list[str]) -> pd.DataFrame
     """The 全市 rows of a paper narrowed to `chosen` districts, pooled from their frozen district rows as
     `api.report` pools them (Σ numerators / Σ denominators; 缺报 caps 达标 at 关注). One district's row is
     taken as it is; pooled rows of several keep only the 缺报 note."""
+    label = aggregate_label(chosen)
     if len(chosen) == 1:
         rows = district_rows.copy()
-        rows["group"] = rows["group_name"] = CITY
+        rows["group"] = rows["group_name"] = label
         rows["district"] = None
         rows["grain"] = "city"
         return rows
@@ -203,7 +204,7 @@ def _pooled_city(district_rows: pd.DataFrame, chosen: list[str]) -> pd.DataFrame
         mem.register("rows", district_rows.assign(row_order=np.arange(len(district_rows))))
         mem.register("capped", pd.DataFrame({"code": capped}, dtype=object))
         pooled = mem.sql(f"""
-SELECT indicator, any_value(indicator_name) AS indicator_name, '{CITY}' AS "group", '{CITY}' AS group_name,
+SELECT indicator, any_value(indicator_name) AS indicator_name, '{label}' AS "group", '{label}' AS group_name,
        NULL::VARCHAR AS district, sum(numerator)::BIGINT AS numerator, sum(denominator)::BIGINT AS denominator,
        CASE WHEN sum(denominator) > 0 THEN sum(numerator) / sum(denominator) END AS rate,
        'city' AS grain, sum({_MISSING_CHECKLISTS})::BIGINT AS missing,

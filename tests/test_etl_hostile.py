@@ -7,6 +7,9 @@ good file sent with the hostile one must still load.
 """
 from __future__ import annotations
 
+import sys
+import resource
+import os
 import io
 import shutil
 import subprocess
@@ -24,7 +27,6 @@ from etl.resend import resend_workbook
 from warehouse.store import open_reader
 from etl.uploads import display_name, load_uploads
 from tests import hostile_files as hostile
-from tests.cli_runner import run_module_in_child
 from tests.filemaker import CODE_A, CODE_B, CODE_C, CODE_D, CODE_E, ROSTER_HEADER, roster_rows, write_csv, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +45,16 @@ def config_with(tmp_path: Path, **values) -> Path:
 
 def load_in_child(tmp_path: Path, hostile_file: Path, config: Path | None = None) -> subprocess.CompletedProcess:
     good = write_xlsx(tmp_path / "good.xlsx", {"名册": roster_rows()})
-    env = {"WEIHAI_CONFIG_DIR": str(config)} if config else {}
-    return run_module_in_child("etl", "load", hostile_file, good, "--db", tmp_path / "w.duckdb", env=env,
-                               memory_cap=MEMORY_CAP)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if config:
+        env["WEIHAI_CONFIG_DIR"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "load", str(hostile_file), str(good), "--db", str(tmp_path / "w.duckdb")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, preexec_fn=_cap_memory)
+
+
+def _cap_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
 def rejected_in_child(tmp_path: Path, hostile_file: Path, config: Path | None = None) -> str:

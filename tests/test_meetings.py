@@ -140,12 +140,12 @@ def test_a_narrower_view_pools_the_frozen_district_rows(db, store):
     pooled = meetings.as_reported(store, Q3, districts=["环翠区", "荣成市"], indicators=["rectification", "rules"])
     # 环翠区 1/2 + 荣成市 0/1 = 1/3; rules: 环翠区 10/10 and 荣成市 sent no checklist → 关注, 缺报 1 家
     assert list(zip(pooled["indicator"], pooled["group"], pooled["numerator"], pooled["denominator"])) == [
-        ("rectification", "全市", 1, 3), ("rules", "全市", 10, 10)]
+        ("rectification", "所选区市合计", 1, 3), ("rules", "所选区市合计", 10, 10)]
     assert list(pooled["level"]) == list(current["level"]) == ["整改", "关注"]
     assert list(pooled["note"]) == list(current["note"]) == ["", "缺报 1 家"]
     single = meetings.as_reported(store, Q3, districts=["环翠区"], indicators=["rectification"])
     assert (single["group"].iloc[0], int(single["numerator"].iloc[0]), int(single["denominator"].iloc[0])) == \
-        ("全市", 1, 2)
+        ("所选区市合计", 1, 2)
 
 
 def test_quarter_on_quarter_compares_with_the_previous_quarters_frozen_figures(db, store):

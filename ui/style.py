@@ -80,6 +80,9 @@ TRANSLATE_JS = """
     const text = node.nodeValue.trim();
     if (Object.prototype.hasOwnProperty.call(words, text)) node.nodeValue = words[text];
     else if (perFile.test(text)) node.nodeValue = text.replace(perFile, "单个文件不超过 $1 $2");
+    else if (parent.tagName === "TH" && /^[SMTWF]$/.test(text)) {  // the date picker's weekdays, Sunday first
+      node.nodeValue = "日一二三四五六"[[...parent.parentElement.children].indexOf(parent)] || text;
+    }
   };
   const walk = root => {
     const it = w.document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
