@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo clean
+.PHONY: run test bench bench-scale demo clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+# 1×、3×、10×、30× 演示库（首次生成后缓存在 ~/.cache/weihai-bench）：各项耗时与内存，以及随数据量的增长。
+bench-scale: $(STAMP)
+	$(PY) bench/bench_scale.py
 
 clean:
 	rm -rf $(VENV) data/*.duckdb

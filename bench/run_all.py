@@ -4,7 +4,8 @@
 
 Each script runs as a module (`python -m bench.<name>`) from the project folder, so that
 bench_memory can reuse the test suite's file makers; each prints its own timings and
-ratios; none of them asserts anything.
+ratios; none of them asserts anything. The demo warehouses they read are built once and
+cached (bench_scale.py); the growth table over 1×–30× is `make bench-scale`, not run here.
 """
 from __future__ import annotations
 

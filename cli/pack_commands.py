@@ -1,6 +1,7 @@
 """`python -m metrics pack`: the quarterly meeting pack written to a folder (see `pack.build`).
 
     python -m metrics pack --db FILE --quarter 2026Q3 [--district 文登区]... [--as-of DATE] --out DIR [--no-images]
+                           [--current]
 
 `add_pack_parser` registers the subcommand on an argparse subparsers object and `cmd_pack`
 runs it; `main` runs it on its own (`python -m pack`). Exit codes as the other commands:
@@ -37,6 +38,8 @@ def _arguments(parser) -> None:
                         help="只含该区市（可重复；接受简称，如 文登、高新区）；不填为全市")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="输出文件夹（不存在时自动创建）")
     parser.add_argument("--no-images", dest="images", action="store_false", help="不生成图表图片（PNG 压缩包）")
+    parser.add_argument("--current", action="store_true",
+                        help="会商已定稿的季度也按当前数据计算指标（默认使用定稿时冻结的数据）；文件名加“_当前数据”")
 
 
 def cmd_pack(args) -> int:
@@ -44,7 +47,8 @@ def cmd_pack(args) -> int:
     try:
         # The paper reads the meeting records as the command line's city user (as `python -m metrics meeting`).
         files = build_pack(args.db, args.quarter, args.out, districts=args.district, as_of=args.as_of,
-                           images=getattr(args, "images", True), user=command_line_user(operator()))
+                           images=getattr(args, "images", True), user=command_line_user(operator()),
+                           current=getattr(args, "current", False))
     except OSError as error:  # the message names the folder, which only this command knows
         return fail(f"无法写入输出文件夹 {args.out}：{error.strerror or error}")
     print(f"会商材料已生成（{args.out}）：")

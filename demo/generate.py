@@ -26,14 +26,16 @@ from demo.files import district_files
 from demo.records import make_records
 from demo.span import make_span, workdays
 from demo.world import build_world
-from demo.writers import write_file
+from demo.writers import file_writer
 
 
-def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quarter: str | None = None) -> list[Path]:
+def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quarter: str | None = None,
+             separate_writer: bool | None = None) -> list[Path]:
     """Write a demo set for every configured district into out_dir; returns the paths written.
 
     About 300 enterprises per unit of scale, eight quarters ending with end_quarter
-    (default: the latest complete quarter before today).
+    (default: the latest complete quarter before today). Beyond scale 1 the files are written by a
+    second process while the records are invented (`separate_writer` decides either way).
     """
     if scale < 1:
         raise ValueError("规模（scale）须为不小于 1 的整数。")
@@ -44,8 +46,9 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quar
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for plan in world.plans:
-        records = make_records(rng, world, plan, days)
-        for out_file in district_files(rng, world.stream("files", plan.name), plan, span, records):
-            paths.append(write_file(out, out_file))
+    with file_writer(out, scale > 1 if separate_writer is None else separate_writer) as write:
+        for plan in world.plans:
+            records = make_records(rng, world, plan, days)
+            for out_file in district_files(rng, world.stream("files", plan.name), plan, span, records):
+                paths.append(write(out_file))
     return sorted(paths)

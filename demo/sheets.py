@@ -102,23 +102,29 @@ class Renderer:
             return self.category
         return None
 
-    def cell_writer(self, template: Template, key: str):
-        """A function from a record to the cell of column `key`."""
+    def column(self, template: Template, key: str, records: list[dict]) -> list:
+        """The cells of column `key`, one per record; each distinct value is written once (the renderer's
+        forms depend on the value alone)."""
         if key == "enterprise_name":
-            return lambda record: self.enterprise_name(record["enterprise"])
+            names: dict[int, str] = {}
+            return [names.get(id(e)) or names.setdefault(id(e), self.enterprise_name(e))
+                    for e in (record["enterprise"] for record in records)]
         if key == "credit_code":
-            return lambda record: record["enterprise"].credit_code
+            return [record["enterprise"].credit_code for record in records]
+        values = [record.get(key) for record in records]
         convert = self.value_converter(template, key)
         if convert is None:
-            return lambda record: record.get(key)
-        return lambda record: None if (value := record.get(key)) is None else convert(value)
+            return values
+        written: dict = {}  # by type too: True == 1 == 1.0, and each may be written differently
+        return [None if value is None else written[kind, value] if (kind := type(value), value) in written
+                else written.setdefault((kind, value), convert(value)) for value in values]
 
     def rows(self, template: Template, keys: list[str], records: list[dict]) -> list[list]:
-        writers = [self.cell_writer(template, key) for key in keys]
-        rows = [[write(record) for write in writers] for record in records]
+        columns = [self.column(template, key, records) for key in keys]
         if self.style.extra_columns:
-            rows = [[number, *row, None] for number, row in enumerate(rows, start=1)]
-        return rows
+            numbers = range(1, len(records) + 1)
+            return [[number, *row, None] for number, row in zip(numbers, zip(*columns))]
+        return [list(row) for row in zip(*columns)]
 
 
 def title_rows(title: str, plan: DistrictPlan, filed_on: date) -> list[list]:

@@ -12,6 +12,7 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -52,12 +53,15 @@ WIDE_COLUMNS = {"description": 40, "measure": 30, "content": 40, "course": 24, "
                 "handover_items": 40, "project_name": 30}
 
 
-def save_workbook(workbook: Workbook, path: str | Path) -> Path:
+def save_workbook(workbook: Workbook, path: str | Path,
+                  parts: Mapping[str, Callable[[bytes], bytes]] | None = None) -> Path:
     """Save so that the same content always gives the same bytes.
 
     openpyxl stamps the current time into docProps/core.xml and into every zip
     entry; both are replaced by constants, entries kept in openpyxl's order.
+    `parts` rewrites the named zip entries (such as `xl/worksheets/sheet1.xml`) on the way.
     """
+    parts = parts or {}
     path = Path(path)
     workbook.properties.created = FIXED_TIMESTAMP
     buffer = io.BytesIO()
@@ -69,6 +73,8 @@ def save_workbook(workbook: Workbook, path: str | Path) -> Path:
             data = source.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _CORE_DATES.sub(lambda m: m.group(1) + fixed_time + m.group(2), data)
+            if info.filename in parts:
+                data = parts[info.filename](data)
             entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3

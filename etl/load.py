@@ -11,20 +11,28 @@ import datetime as dt
 import itertools
 import hashlib
 import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from etl import headers, validate
+from etl import headers, parsed, validate
 from warehouse import store
 from etl.limits import Limits
+from etl.parsed import Held
 from etl.readers import CSV_SUFFIXES, LOADABLE_SUFFIXES, FileRejected, Sheet, read_file
 from warehouse.schema import entity_columns, refresh_current, supervisor_name_sql
 from warehouse.store import first_row
 from warehouse.templates import TEMPLATES, Template
+
+
+READERS = max(1, min(2, os.cpu_count() or 1))  # files read side by side
 
 
 class UsageError(Exception):
@@ -57,7 +65,7 @@ class _Prepared:
     name: str  # as recorded in the batch history
     template: Template | None = None
     matches: list[tuple[str, headers.HeaderMatch]] = field(default_factory=list)
-    sheets: list[Sheet] | None = None  # kept from the first read while the load's budget allows
+    sheets: list | None = None  # as held between reading and writing (etl.parsed)
     cells: int = 0
     rejection: str | None = None
 
@@ -89,7 +97,7 @@ def _file_hash(path: Path) -> str:
 
 
 def _recognise(sheets: list[Sheet], csv: bool = False) -> tuple[Template | None, list[tuple[str, headers.HeaderMatch]], str | None]:
-    matches = [(sheet.name, m) for sheet in sheets if (m := headers.detect(sheet.rows))]
+    matches = [(sheet.name, m) for sheet in sheets if (m := headers.detect(sheet.head(headers.HEADER_SCAN_ROWS)))]
     for name, match in matches:
         problem = match.duplicate_problem()
         if problem:
@@ -113,12 +121,8 @@ def _internal_error(error: BaseException) -> str:
     return f"处理文件时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
 
 
-def _prepare(path: Path, name: str, limits: Limits, keep: list[int]) -> _Prepared:
-    """Read and recognise one file; every problem becomes its rejection, never an exception.
-
-    The parsed cells are kept for the write while `keep[0]` (cells the load may still hold) allows;
-    other files are read again when their group is validated.
-    """
+def _prepare(path: Path, name: str, limits: Limits) -> _Prepared:
+    """Read and recognise one file; every problem becomes its rejection, never an exception."""
     prepared = _Prepared(path, "", name)
     try:
         prepared.content_hash = _file_hash(path)
@@ -134,9 +138,38 @@ def _prepare(path: Path, name: str, limits: Limits, keep: list[int]) -> _Prepare
         return prepared
     prepared.cells = sum(sheet.cells for sheet in sheets)
     prepared.template, prepared.matches, prepared.rejection = _recognise(sheets, path.suffix.lower() in CSV_SUFFIXES)
-    if not prepared.rejection and prepared.cells <= keep[0]:
-        keep[0] -= prepared.cells
+    if not prepared.rejection:
         prepared.sheets = sheets
+    return prepared
+
+
+def _prepare_all(files: list[Path], names: Mapping[str, str], limits: Limits, held: Held) -> list[_Prepared]:
+    """Every file read and recognised, in order; READERS files at a time.
+
+    The parse itself runs outside the interpreter's lock, so files are read side by side; at most
+    READERS + 1 parsed files wait beyond what `held` keeps.
+    """
+    def prepare(path: Path) -> _Prepared:
+        return _prepare(path, names.get(str(path), path.name), limits)
+
+    def prepared_in_order() -> Iterator[_Prepared]:
+        if READERS < 2 or len(files) < 2:
+            yield from map(prepare, files)
+            return
+        with ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read") as pool:
+            waiting: deque[Future] = deque()
+            for path in files:
+                waiting.append(pool.submit(prepare, path))
+                if len(waiting) > READERS:
+                    yield waiting.popleft().result()
+            while waiting:
+                yield waiting.popleft().result()
+
+    prepared = []
+    for item in prepared_in_order():
+        if item.sheets is not None:
+            item.sheets = held.hold(item.sheets, item.cells)
+        prepared.append(item)
     return prepared
 
 
@@ -152,60 +185,84 @@ def _unique_labels(labels: list[str | None], width: int) -> list[str]:
     return result
 
 
-def _stage_sheet(file_index: int, sheet_name: str, rows: list[list[str | None]], match: headers.HeaderMatch):
-    """The staging rows of one sheet as Arrow, and its header labels."""
-    data = rows[match.header_index + 1:]
-    width = max([len(match.labels)] + [len(r) for r in data])
-    padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in data]
-    columns = list(zip(*padded)) if padded else [()] * width
+def _row_lists(columns: list[pa.Array], count: int) -> pa.ListArray:
+    """The rows of equally long columns as one list of cells per row."""
+    width = len(columns)
+    if not width or not count:
+        return pa.array([[None] * width] * count, type=pa.list_(pa.string()))
+    by_column = pa.concat_arrays(columns)
+    row_major = (np.arange(count, dtype=np.int64)[:, None] + np.arange(width, dtype=np.int64)[None, :] * count).ravel()
+    offsets = pa.array(np.arange(0, (count + 1) * width, width, dtype=np.int32))
+    return pa.ListArray.from_arrays(offsets, by_column.take(pa.array(row_major)))
+
+
+def _stage_sheet(file_index: int, sheet_name: str, sheet: Sheet, match: headers.HeaderMatch):
+    """The staging rows of one sheet as Arrow, its header labels, and its data rows' columns (for the rows
+    quarantined, see `_problem_cells`)."""
+    start = match.header_index + 1
+    count = max(sheet.height - start, 0)
+    width = max(len(match.labels), sheet.widest(start))
+    columns = [column.slice(start) for column in sheet.columns[:width]]
     first_data_row = match.excel_row + 1
-    count = len(data)
     arrays = {
-        "_file": pa.array([file_index] * count, type=pa.int32()),
+        "_file": pa.array(np.full(count, file_index, dtype=np.int32)),
         "_sheet": pa.array([sheet_name] * count, type=pa.string()),
-        "_row": pa.array(range(first_data_row, first_data_row + count), type=pa.int32()),
-        "_cells": pa.array(padded, type=pa.list_(pa.string())),
+        "_row": pa.array(np.arange(first_data_row, first_data_row + count, dtype=np.int32)),
+        "_first": pc.coalesce(*columns) if columns else pa.nulls(count, type=pa.string()),
     }
     empty = pa.nulls(count, type=pa.string())
     for column in match.template.columns:
         position = match.positions.get(column.key)
-        arrays["raw__" + column.key] = pa.array(columns[position], type=pa.string()) if position is not None else empty
+        arrays["raw__" + column.key] = columns[position] if position is not None else empty
     labels = _unique_labels(match.labels, width)
     column_labels = [
         (file_index, sheet_name, c.key, labels[match.positions[c.key]] if c.key in match.positions else c.label)
         for c in match.template.columns
     ]
-    return pa.table(arrays), (file_index, sheet_name, labels), column_labels
+    return pa.table(arrays), (file_index, sheet_name, labels), column_labels, (first_data_row, columns)
 
 
-def _validate_group(con, template: Template, items: list["_Prepared"],
-                    limits: Limits) -> tuple[list["_Prepared"], list[tuple["_Prepared", str]]]:
+def _problem_cells(con, sheet_cells: dict[tuple[int, str], tuple[int, list[pa.Array]]]) -> None:
+    """The whole row of each row with a problem, as the temporary table `problem_cells`.
+
+    Only these rows are ever shown whole (in their quarantine record), so only they are gathered.
+    """
+    keys = con.sql("SELECT DISTINCT _file, _sheet, _row FROM problems ORDER BY ALL").to_arrow_table()
+    parts = []
+    for (file_index, sheet_name), (first_data_row, columns) in sheet_cells.items():
+        mine = keys.filter(pc.and_(pc.equal(keys["_file"], file_index), pc.equal(keys["_sheet"], sheet_name)))
+        if not mine.num_rows:
+            continue
+        taken = pa.array(mine["_row"].to_numpy() - first_data_row)
+        parts.append(mine.append_column("_cells", _row_lists([c.take(taken) for c in columns], mine.num_rows)))
+    empty = pa.table({"_file": pa.array([], pa.int32()), "_sheet": pa.array([], pa.string()),
+                      "_row": pa.array([], pa.int32()), "_cells": pa.array([], pa.list_(pa.string()))})
+    con.register("problem_cells_arrow", pa.concat_tables(parts) if parts else empty)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE problem_cells AS SELECT * FROM problem_cells_arrow")
+    finally:
+        con.unregister("problem_cells_arrow")
+
+
+def _validate_group(con, template: Template, items: list["_Prepared"], held: Held) -> list["_Prepared"]:
     """Stage every sheet of every file of one template, and validate them in one pass.
 
-    Returns the files staged (a file's index in the staging tables is its position in this
-    list) and the files refused when read again.
+    Returns the files staged: a file's index in the staging tables is its position in this list.
     """
     tables, sheet_headers, column_labels = [], [], []
-    staged, refused = [], []
+    sheet_cells: dict[tuple[int, str], tuple[int, list[pa.Array]]] = {}
+    staged = []
     for item in items:
-        sheets = item.sheets
-        if sheets is None:
-            try:
-                sheets = read_file(item.path, limits)
-            except FileRejected as rejection:
-                refused.append((item, str(rejection)))
-                continue
         file_index = len(staged)
-        rows_by_sheet = {sheet.name: sheet.rows for sheet in sheets}
+        item.sheets = held.take(item.sheets)  # kept until the group is validated, for a retry file by file
+        by_name = {sheet.name: sheet for sheet in item.sheets}
         for sheet_name, match in item.matches:
-            table, header, labels = _stage_sheet(file_index, sheet_name, rows_by_sheet[sheet_name], match)
+            table, header, labels, sheet_cells[file_index, sheet_name] = _stage_sheet(
+                file_index, sheet_name, by_name[sheet_name], match)
             tables.append(table)
             sheet_headers.append(header)
             column_labels += labels
         staged.append(item)
-        item.sheets = sheets = rows_by_sheet = None  # free the cells; Arrow holds them now
-    if not staged:
-        return staged, refused
     staging = pa.concat_tables(tables)
     con.register("staging", staging)
     con.register("sheet_headers_arrow", pa.table({
@@ -223,12 +280,13 @@ def _validate_group(con, template: Template, items: list["_Prepared"],
         con.execute(validate.stage_sql(template))
         con.execute(validate.resolve_sql(template))
         con.execute(validate.problems_sql(template))
+        _problem_cells(con, sheet_cells)
         con.execute("CREATE OR REPLACE TEMP TABLE sheet_headers AS SELECT * FROM sheet_headers_arrow;"
                     "CREATE OR REPLACE TEMP TABLE column_labels AS SELECT * FROM column_labels_arrow;")
     finally:
         for name in ("staging", "sheet_headers_arrow", "column_labels_arrow"):
             con.unregister(name)
-    return staged, refused
+    return staged
 
 
 def _group_counts(con) -> dict[int, tuple[int, int, int, int]]:
@@ -270,12 +328,16 @@ def _insert_file(con, template: Template, file_index: int, batch_id: int, file_n
         "WHERE _file = $file AND NOT _bad ORDER BY _sheet, _row",
         params,
     )
+
+
+def _quarantine_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
+    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
     con.execute("""
         INSERT INTO quarantine
         SELECT $batch_id, $template, $source_file, p._sheet, p._row, l.label, p.value, p.reason,
                to_json(map(h.labels, s._cells))
         FROM problems p
-        JOIN staged_rows s USING (_file, _sheet, _row)
+        JOIN problem_cells s USING (_file, _sheet, _row)
         JOIN sheet_headers h USING (_file, _sheet)
         JOIN column_labels l USING (_file, _sheet, column_key)
         WHERE p._file = $file
@@ -313,6 +375,8 @@ def _commit_file(con, item: _Prepared, file_index: int, counts, user: str) -> Fi
     con.begin()
     try:
         _insert_file(con, item.template, file_index, batch_id, item.name)
+        if quarantined:
+            _quarantine_file(con, item.template, file_index, batch_id, item.name)
         con.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
             [batch_id, item.name, str(item.path), item.content_hash, item.template.title,
@@ -343,7 +407,7 @@ def _write_error(error: Exception) -> str:
     return f"写入数据库时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
 
 
-def _load_group(con, template: Template, items: list[_Prepared], user: str, limits: Limits) -> list[FileResult]:
+def _load_group(con, template: Template, items: list[_Prepared], user: str, held: Held) -> list[FileResult]:
     """Validate the files of one template together, then commit each as its own batch."""
     results: dict[int, FileResult] = {}
     fresh: list[_Prepared] = []
@@ -360,11 +424,8 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str, limi
     counts = {}
     if fresh:
         try:
-            staged, refused = _validate_group(con, template, fresh, limits)
-            for item, reason in refused:
-                results[id(item)] = _rejected(con, item, reason, user)
-            counts = _group_counts(con) if staged else {}
-            fresh = staged
+            fresh = _validate_group(con, template, fresh, held)
+            counts = _group_counts(con)
         except duckdb.Error as error:
             for item in fresh:
                 results[id(item)] = _rejected(con, item, _write_error(error), user)
@@ -373,10 +434,12 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str, limi
             # Find the file at fault: each on its own, so that one bad file does not stop the others.
             for item in fresh:
                 if len(fresh) > 1:
-                    results[id(item)] = _load_group(con, template, [item], user, limits)[0]
+                    results[id(item)] = _load_group(con, template, [item], user, held)[0]
                 else:
                     results[id(item)] = _rejected(con, item, _internal_error(error), user)
             fresh = []
+    for item in items:
+        item.sheets = None  # the staging tables hold the cells now
     for file_index, item in enumerate(fresh):
         try:
             results[id(item)] = _commit_file(con, item, file_index, counts, user)
@@ -417,9 +480,10 @@ def load_paths(
 
     `names` gives, by path, the name a file was sent under when its path does not carry it
     (uploads are stored under generated names). Files are read under the write lock, so
-    concurrent loads parse one at a time, and each file is held to the budgets of
-    `etl.limits`; the files of one template are validated together in batches of at most
-    `max_cells` cells.
+    concurrent loads parse one after the other (a load reads READERS files side by side), and
+    each file is held to the budgets of `etl.limits`; the files of one template are validated
+    together in batches of at most `max_cells` cells. Parsed files wait for their turn in memory
+    up to `max_cells` cells, beyond that on disk beside the warehouse (`etl.parsed`).
 
     `demo` marks the warehouse as the demo one (only the demo build passes it). Any
     other load that loads a file makes it a real warehouse, in the same publish; from
@@ -440,22 +504,29 @@ def load_paths(
 
     with store.writing(db_path) as con:
         con.execute(f"SET memory_limit = '{limits.database_memory_mb}MB'")  # beyond it DuckDB spills to disk
-        keep = [limits.max_cells]
-        prepared = [_prepare(path, names.get(str(path), path.name), limits, keep) for path in files]
-        validate.create_macros(con)
-        for item in (p for p in prepared if p.rejection):
-            report(_rejected(con, item, item.rejection, user))
-        # Rosters first, so that the other templates can refer to them whatever the order of the paths.
-        def template_order(item: _Prepared) -> tuple[int, int]:
-            return item.template.load_order, TEMPLATES.index(item.template)
+        # The private copy is synced once, when it is published (warehouse.store); a crash before that
+        # leaves only the copy, which the next writer removes. Syncing every file's commit buys nothing.
+        con.execute("SET fsync_mode = 'NONE'")
+        parsed.remove_leftovers(Path(db_path))
+        held = Held(Path(db_path), limits.max_cells)
+        try:
+            prepared = _prepare_all(files, names, limits, held)
+            validate.create_macros(con)
+            for item in (p for p in prepared if p.rejection):
+                report(_rejected(con, item, item.rejection, user))
+            # Rosters first, so that the other templates can refer to them whatever the order of the paths.
+            def template_order(item: _Prepared) -> tuple[int, int]:
+                return item.template.load_order, TEMPLATES.index(item.template)
 
-        loadable = sorted((p for p in prepared if not p.rejection), key=template_order)
-        for _, group in itertools.groupby(loadable, key=template_order):
-            items = list(group)
-            for batch in _batches(items, limits.max_cells):
-                for result in _load_group(con, items[0].template, batch, user, limits):
-                    report(result)
-            refresh_current(con, [items[0].template])
+            loadable = sorted((p for p in prepared if not p.rejection), key=template_order)
+            for _, group in itertools.groupby(loadable, key=template_order):
+                items = list(group)
+                for batch in _batches(items, limits.max_cells):
+                    for result in _load_group(con, items[0].template, batch, user, held):
+                        report(result)
+                refresh_current(con, [items[0].template])
+        finally:
+            held.remove()
         real_data = not demo and any(r.status == "loaded" for r in results)
         if demo:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('is_demo', '1')")

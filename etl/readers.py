@@ -18,13 +18,17 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
+import operator
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
-from charset_normalizer import from_bytes
 
 from etl import xls_scan, xlsx_scan
 from etl.limits import (MAX_SHEET_NAME_CHARS, MAX_SHEETS, FileRejected, Limits, cell_too_long, csv_too_many_cells,
@@ -44,15 +48,54 @@ CORRUPT = "文件已损坏或不完整，无法作为 Excel 工作簿打开。�
 __all__ = ["FileRejected", "Sheet", "read_file", "read_excel", "LOADABLE_SUFFIXES"]
 
 
+# The characters str.strip() removes (str.isspace), for trimming whole columns in Arrow.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
 @dataclass
 class Sheet:
+    """A sheet's cells as text columns: `columns[j][i]` is the cell in column j of row i + 1 (as Excel
+    numbers rows), or null when empty. Every column is `height` long; `lengths` holds each row's own
+    length when the rows differ (the lines of a CSV), None when every row is as wide as the sheet."""
     name: str
-    rows: list[list[str | None]]
+    columns: list[pa.Array]
+    height: int
+    lengths: np.ndarray | None = None
+
+    @classmethod
+    def from_rows(cls, name: str, rows: list[list]) -> "Sheet":
+        """From rows of text (None or blank for empty); the text is trimmed as `str.strip` does."""
+        columns, lengths = _columns(rows)
+        return cls(name, [_clean(pa.array(column, type=pa.string())) for column in columns], len(rows), lengths)
+
+    def widest(self, start: int = 0) -> int:
+        """The longest row from row index `start` on (0 when there is none)."""
+        if start >= self.height:
+            return 0
+        return len(self.columns) if self.lengths is None else int(self.lengths[start:].max())
 
     @property
     def cells(self) -> int:
         """Rows × the widest row: what the loader pads the sheet to."""
-        return len(self.rows) * max(map(len, self.rows), default=0)
+        return self.height * self.widest()
+
+    def head(self, count: int) -> list[list[str | None]]:
+        """The first `count` rows as lists of text, each as long as it was written."""
+        top = min(count, self.height)
+        columns = [column.slice(0, top).to_pylist() for column in self.columns]
+        rows = [list(row) for row in zip(*columns)] if columns else [[] for _ in range(top)]
+        if self.lengths is not None:
+            rows = [row[:length] for row, length in zip(rows, self.lengths[:top].tolist())]
+        return rows
+
+    @property
+    def rows(self) -> list[list[str | None]]:
+        """Every row as a list of text (the loader itself works on the columns)."""
+        return self.head(self.height)
+
+    def __iter__(self):
+        return iter(self.rows)
 
 
 def _cell_text(value) -> str | None:
@@ -72,9 +115,36 @@ def _cell_text(value) -> str | None:
     return str(value).strip() or None
 
 
-def _rows_as_text(rows: list[list]) -> list[list[str | None]]:
-    return [[v if type(v) is str and v and not v[0].isspace() and not v[-1].isspace() else _cell_text(v)
-             for v in row] for row in rows]
+def _clean(column: pa.Array) -> pa.Array:
+    """Text trimmed as `str.strip` trims it, and empty text as null."""
+    trimmed = pc.utf8_trim(column, characters=WHITESPACE)
+    return pc.if_else(pc.equal(trimmed, ""), None, trimmed)
+
+
+def _text_column(values: list) -> pa.Array:
+    """One column of calamine's cells as the text a clerk sees (`_cell_text`), each distinct value converted once."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return _clean(pa.array(values, type=pa.string()))
+    if bool in kinds and kinds & {int, float}:  # True == 1 == 1.0 would share one text
+        texts = [v if type(v) is str else _cell_text(v) for v in values]
+    else:
+        text_of = {v: v if type(v) is str else _cell_text(v) for v in set(values)}
+        texts = list(map(text_of.__getitem__, values))
+    return _clean(pa.array(texts, type=pa.string()))
+
+
+def _columns(rows: list[list]) -> tuple[list, np.ndarray | None]:
+    """The columns of `rows` (short rows padded with None), and each row's length when the rows differ."""
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    if not len(rows) or lengths.min() == lengths.max():
+        return [list(map(operator.itemgetter(j), rows)) for j in range(int(lengths.max(initial=0)))], None
+    return list(itertools.zip_longest(*rows)), lengths
+
+
+def _sheet_from_calamine(name: str, rows: list[list]) -> Sheet:
+    columns, lengths = _columns(rows)
+    return Sheet(name, [_text_column(column) for column in columns], len(rows), lengths)
 
 
 def _open_calamine(path: Path):
@@ -116,13 +186,13 @@ def _read_calamine(path: Path, limits: Limits, scan: xlsx_scan.WorkbookScan | No
                 raise too_many_cells(height, width, limits, name)
             if rows > limits.max_rows:
                 raise too_many_rows(height, limits, name)
-            cells = _rows_as_text(sheet.to_python(skip_empty_area=False))
+            read = _sheet_from_calamine(name, sheet.to_python(skip_empty_area=False))
             del sheet
             if measure_text:
-                text += sum(len(cell) for row in cells for cell in row if cell)
+                text += sum(pc.sum(pc.utf8_length(column)).as_py() or 0 for column in read.columns)
                 if text > limits.max_unpacked_bytes:
                     raise text_too_big(limits)
-            sheets.append(Sheet(name, cells))
+            sheets.append(read)
         return sheets
     except FileRejected:
         raise
@@ -188,6 +258,8 @@ def csv_encoding(data: bytes) -> str:
         for encoding in ("utf-8-sig", "gb18030"):
             if _decodes(data, encoding):
                 return encoding
+    from charset_normalizer import from_bytes  # only to name the encoding in the rejection
+
     guess = from_bytes(data[:1 << 20]).best()
     found = f"（检测到的编码可能是 {guess.encoding}）" if guess else ""
     raise FileRejected(f"CSV 文件的字符编码无法识别{found}。请在 Excel/WPS 中另存为“CSV UTF-8”或 GBK 编码的 CSV 后再发送。")
@@ -204,13 +276,13 @@ def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> list[Shee
         delimiter = ","
     csv.field_size_limit(limits.max_cell_chars)
     reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""), delimiter=delimiter)
-    rows: list[list[str | None]] = []
+    rows: list[list[str]] = []
     width = 0
     try:
         for row in reader:
             if len(row) > width:
                 width = len(row)
-            rows.append([cell.strip() or None for cell in row])
+            rows.append(row)
             if len(rows) > limits.max_rows:
                 raise too_many_rows(None, limits)
             if len(rows) * width > limits.max_cells:
@@ -219,7 +291,7 @@ def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> list[Shee
         if "field larger than field limit" in str(error):
             raise cell_too_long(reader.line_num, limits) from None
         raise FileRejected(f"CSV 文件第 {reader.line_num} 行的格式有误，无法读取。请在 Excel/WPS 中打开后另存为 CSV 再发送。") from None
-    return [Sheet(path.stem, rows)]
+    return [Sheet.from_rows(path.stem, rows)]
 
 
 def _read_bounded(path: Path, limits: Limits) -> bytes:

@@ -3,12 +3,12 @@
 All files of one template in a load are validated together, in one pass: the
 staged table `staging` holds one row per sheet row below the header, from every
 file: `_file` (index of the file in the load), `_sheet`, `_row` (the Excel row
-number), `_cells` (the whole row as text) and `raw__<key>` (the cell under each
-template column, NULL when the file lacks the column). The SQL built here turns
-it into temporary tables:
+number), `_first` (the row's first non-empty cell) and `raw__<key>` (the cell
+under each template column, NULL when the file lacks the column). The SQL built
+here turns it into temporary tables:
 
   staged_rows    every row, classified: blank, notes (合计/备注/填表说明 …) or data
-  typed_rows     the data rows with every template column parsed to its type
+  typed_rows     the data rows with every template column parsed to its type (a view)
   resolved_rows  typed rows with the enterprise (and person) they refer to
   problems       one line per bad cell: column key, value and a Chinese reason
   checked_rows   resolved rows flagged `_bad` when they have any problem
@@ -16,6 +16,8 @@ it into temporary tables:
 A data row with no problem is loaded; a row with any problem is quarantined whole.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 from core.codes import CHARSET as CREDIT_CHARSET, WEIGHTS as CREDIT_WEIGHTS
 from core.config import districts
@@ -148,18 +150,35 @@ def column_checks(column: Column, raw: str) -> list[str]:
 
 
 def stage_sql(template: Template) -> str:
-    """Classify every staged row and parse the template columns."""
+    """Classify every staged row and parse the template columns.
+
+    A column's cells repeat (dates, numbers, names), so each distinct text of a column is squeezed
+    and parsed once, then joined back to the cells that hold it.
+    """
     raw_cols = ", ".join(f"raw__{c.key}" for c in template.columns)
-    squeezed_cols = ", ".join(f"squeeze(raw__{c.key}) AS sq__{c.key}" for c in template.columns if c.kind != "text")
-    typed_cols = ", ".join(f"{_value_sql(c, 'raw__' + c.key)} AS {c.key}" for c in template.columns)
+    parsed, joins, typed = [], [], []
+    for i, column in enumerate(template.columns):
+        raw, squeezed = f"raw__{column.key}", f"sq__{column.key}"
+        # Within the distinct texts the raw cell is never NULL: a column's default applies in typed_rows.
+        value = _value_sql(replace(column, default=None), raw)
+        parsed.append(f""", p{i} AS (
+            SELECT {raw}, {value} AS parsed
+            FROM (SELECT {raw}{f", squeeze({raw}) AS {squeezed}" if column.kind != "text" else ""}
+                  FROM (SELECT DISTINCT {raw} FROM staging) WHERE {raw} IS NOT NULL))""")
+        joins.append(f"LEFT JOIN p{i} ON p{i}.{raw} = f.{raw}")
+        typed.append(f"p{i}.parsed AS parsed__{column.key}")
+    typed_cols = ", ".join(
+        (f"CASE WHEN raw__{c.key} IS NULL THEN {q(c.default)} ELSE parsed__{c.key} END" if c.default is not None
+         else f"parsed__{c.key}") + f" AS {c.key}"
+        for c in template.columns)
     return f"""
         CREATE OR REPLACE TEMP TABLE staged_rows AS
-        WITH firsts AS (SELECT *, list_filter(_cells, lambda c: c IS NOT NULL)[1] AS _first FROM staging)
-        SELECT _file, _sheet, _row, _cells, {raw_cols}, {squeezed_cols},
-               CASE WHEN _first IS NULL THEN 'blank'
-                    WHEN regexp_matches(_first, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
-        FROM firsts;
-        CREATE OR REPLACE TEMP TABLE typed_rows AS
+        WITH firsts AS (SELECT _file, _sheet, _row, {raw_cols}, _first FROM staging){"".join(parsed)}
+        SELECT f._file, f._sheet, f._row, {", ".join(f"f.raw__{c.key}" for c in template.columns)}, {", ".join(typed)},
+               CASE WHEN f._first IS NULL THEN 'blank'
+                    WHEN regexp_matches(f._first, {q(NOTE_PATTERN)}) THEN 'note' END AS _skip
+        FROM firsts f {" ".join(joins)};
+        CREATE OR REPLACE TEMP VIEW typed_rows AS
         SELECT _file, _sheet, _row, {raw_cols}, {typed_cols}
         FROM staged_rows WHERE _skip IS NULL;
     """
@@ -200,6 +219,10 @@ def resolve_sql(template: Template) -> str:
         , known_names AS (SELECT name_norm, min(credit_code) AS credit_code, count(DISTINCT credit_code) AS n
                           FROM enterprises GROUP BY name_norm)
         , roster_district AS (SELECT credit_code, district AS _roster_district FROM enterprises_current)
+        -- Each distinct name is normalised once (a file repeats its enterprises' names row after row).
+        , named AS (SELECT d.enterprise_name, k.credit_code, k.n
+                    FROM (SELECT DISTINCT enterprise_name FROM typed_rows) d
+                    JOIN known_names k ON k.name_norm = name_norm(d.enterprise_name))
         {person}
         , with_enterprise AS (
             SELECT t.*,
@@ -209,7 +232,7 @@ def resolve_sql(template: Template) -> str:
                    c.credit_code IS NOT NULL AS _code_known
             FROM typed_rows t
             LEFT JOIN known_codes c ON c.credit_code = t.credit_code
-            LEFT JOIN known_names nm ON nm.name_norm = name_norm(t.enterprise_name)
+            LEFT JOIN named nm ON nm.enterprise_name = t.enterprise_name
         )
         SELECT e.*, r._roster_district, {person_cols}
         FROM with_enterprise e
@@ -293,10 +316,13 @@ def problems_sql(template: Template) -> str:
     candidates = ",\n".join(
         f"{{'column_key': {q(key)}, 'value': {value}, 'reason': {reason}}}" for key, value, reason in checks
     )
-    # One pass over the rows: every check yields a candidate; the ones with a reason are problems.
+    reasons = ", ".join(reason for _, _, reason in checks)
+    # One pass over the rows finds those with any reason; each of those yields a candidate per check,
+    # and the candidates with a reason are its problems.
     return f"""
         CREATE OR REPLACE TEMP TABLE problems AS
-        WITH candidates AS (SELECT _file, _sheet, _row, unnest([{candidates}]) AS p FROM resolved_rows)
+        WITH flagged AS (SELECT * FROM resolved_rows WHERE coalesce({reasons}) IS NOT NULL),
+             candidates AS (SELECT _file, _sheet, _row, unnest([{candidates}]) AS p FROM flagged)
         SELECT _file, _sheet, _row, p.column_key, p.value, p.reason FROM candidates WHERE p.reason IS NOT NULL;
         CREATE OR REPLACE TEMP TABLE checked_rows AS
         SELECT r.*, b._row IS NOT NULL AS _bad

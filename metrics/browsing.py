@@ -14,14 +14,14 @@ from datetime import date
 import pandas as pd
 
 from metrics.scope import resolve_districts
-from metrics.sql import base_ctes, make_period
+from metrics.sql import base_ctes, make_period, pruned
 
 # A reusable predicate: the enterprise alias `e` lies in the chosen districts.
 IN_DISTRICTS = "(CAST($districts AS VARCHAR[]) IS NULL OR list_contains(CAST($districts AS VARCHAR[]), e.district))"
 
 
 def fetch_frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or {}).df()
+    return con.execute(pruned(sql), params or {}).df()
 
 
 # The hazard and supervision views are written against the same base relations as

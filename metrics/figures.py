@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from metrics.findings import LEVELS, level_codes
 from metrics.indicators import Indicator
 from metrics.scope import aggregate_label
-from metrics.sql import Period, base_ctes, district_list_cte, scope_cte
+from metrics.sql import Period, arrow_of, base_ctes, district_list_cte, scope_cte
 
 GRAIN_ORDER = {"city": 0, "district": 1, "enterprise": 2}
 GRAINS = tuple(GRAIN_ORDER)
@@ -141,7 +141,7 @@ FROM result
 def _enterprises(con, districts: list[str]) -> pa.Table:
     """The enterprises in scope by enterprise_key (1, 2, …): credit code, name, district."""
     sql = f"WITH {scope_cte(districts)} SELECT credit_code, enterprise_name FROM scope ORDER BY enterprise_key"
-    return con.sql(sql).to_arrow_table()
+    return arrow_of(con, sql)
 
 
 def _take(labels: list | pa.Array, positions: np.ndarray) -> pa.Array:
@@ -207,7 +207,7 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
     (and both rates exist); `reported` limits the periods returned (None: all).
     """
     grains = sorted(set(grains), key=GRAIN_ORDER.__getitem__)
-    keys = con.sql(figures_sql(indicators, periods, districts, grains)).to_arrow_table()
+    keys = arrow_of(con, figures_sql(indicators, periods, districts, grains))
     # Sorting a quarter-million integers here costs a fraction of an ORDER BY over all the columns.
     column = {name: keys.column(name).to_numpy() for name in keys.column_names}
     order = np.argsort((column["period_order"].astype(np.int64) << 40) + column["row_key"])

@@ -8,7 +8,7 @@ import pandas as pd
 from warehouse.store import first_row
 from metrics.indicators import Indicator
 from core.sqltext import sql_list
-from metrics.sql import Period, base_ctes, district_list_cte
+from metrics.sql import Period, arrow_of, base_ctes, district_list_cte
 
 PROVENANCE_COLUMNS = 'x.source_file AS "来源文件", x.source_sheet AS "工作表", x.source_row AS "行号"'
 ENTERPRISE_COLUMNS = 'e.district AS "区市", e.enterprise_name AS "企业名称", e.credit_code AS "统一社会信用代码"'
@@ -16,7 +16,7 @@ ENTERPRISE_COLUMNS = 'e.district AS "区市", e.enterprise_name AS "企业名称
 
 def frame_of(con, sql: str) -> pd.DataFrame:
     """A query's result ready to show and export: dates as dates (empty as None), through Arrow."""
-    return con.sql(sql).to_arrow_table().to_pandas()
+    return arrow_of(con, sql).to_pandas()
 
 
 def shortfall_sql(item: Indicator, period: Period, districts: list[str], credit_code: str | None) -> str:

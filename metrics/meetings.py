@@ -20,6 +20,7 @@ path); who may change them is decided in `access.meetings`. Figures are read fro
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -178,9 +179,18 @@ def _grains(by: str | Sequence[str]) -> list[str]:
     return sorted(set(grains), key=GRAIN_ORDER.__getitem__)
 
 
+_MEMORY: list[duckdb.DuckDBPyConnection] = []
+_MEMORY_LOCK = threading.Lock()
+
+
 def _memory() -> duckdb.DuckDBPyConnection:
-    """A private in-memory DuckDB for joining frames (never the warehouse connection, which may be shared)."""
-    con = duckdb.connect()
+    """A private connection for joining frames (never the warehouse connection, which may be shared): a cursor of
+    one in-memory database, so that each call costs a connection rather than a new database (frames registered on
+    it are seen by it alone)."""
+    with _MEMORY_LOCK:
+        if not _MEMORY:
+            _MEMORY.append(duckdb.connect())
+        con = _MEMORY[0].cursor()
     con.execute("SET enable_progress_bar = false")
     return con
 

@@ -29,7 +29,7 @@ from core.sqltext import sql_list, sql_literal
 from metrics import rules
 from metrics.lists import frame_of
 from metrics.scope import resolve_districts
-from metrics.sql import base_ctes, district_list_cte, make_period
+from metrics.sql import base_ctes, district_list_cte, kept_table, make_period
 
 NATURES = {
     "mismatch": "记录不一致",  # two records that should agree do not
@@ -275,8 +275,15 @@ SELECT later.credit_code, NULL::VARCHAR AS supervisor_name, later.found_on AS ev
        -date_diff('day', earlier.closed, later.found_on) AS weight,
        {{'file': later.source_file, 'sheet': later.source_sheet, 'row': later.source_row}} AS source
 FROM (
+    -- the texts are compared only for the hazards that meet the date and category conditions below
     SELECT *, {pairs} AS pairs FROM (
-        SELECT x.*, {text} AS text FROM hazards_current x CROSS JOIN periods p WHERE x.found_on {in_quarter})
+        SELECT x.*, {text} AS text FROM hazards_current x CROSS JOIN periods p
+        WHERE x.found_on {in_quarter}
+          AND EXISTS (SELECT 1 FROM hazards_current y
+                      WHERE y.credit_code = x.credit_code AND y.category = x.category AND y.hazard_id <> x.hazard_id
+                        AND coalesce(y.closed_on, y.rectified_on) < x.found_on
+                        AND coalesce(y.closed_on, y.rectified_on) <= p.as_of
+                        AND x.found_on <= coalesce(y.closed_on, y.rectified_on) + INTERVAL {repeat_months} MONTH))
 ) later
 JOIN scope e ON e.credit_code = later.credit_code
 CROSS JOIN periods p
@@ -284,8 +291,13 @@ JOIN (
     SELECT *, {pairs} AS pairs FROM (
         SELECT x.credit_code, x.hazard_id, x.category, x.found_on, coalesce(x.closed_on, x.rectified_on) AS closed,
                {text} AS text
-        FROM hazards_current x
-        WHERE coalesce(x.closed_on, x.rectified_on) IS NOT NULL)
+        FROM hazards_current x CROSS JOIN periods p
+        WHERE coalesce(x.closed_on, x.rectified_on) <= p.as_of
+          AND EXISTS (SELECT 1 FROM hazards_current y
+                      WHERE y.found_on {in_quarter}
+                        AND y.credit_code = x.credit_code AND y.category = x.category AND y.hazard_id <> x.hazard_id
+                        AND coalesce(x.closed_on, x.rectified_on) < y.found_on
+                        AND y.found_on <= coalesce(x.closed_on, x.rectified_on) + INTERVAL {repeat_months} MONTH))
 ) earlier
   ON earlier.credit_code = later.credit_code AND earlier.category = later.category
  AND earlier.hazard_id <> later.hazard_id
@@ -448,20 +460,20 @@ def _checks_cte(chosen: tuple[Check, ...]) -> str:
     return f"checks(check_code, check_name, nature_name, check_order) AS (VALUES {rows})"
 
 
-def hits_sql(quarter: Quarter | str, as_of: date | None, districts: list[str], codes: Sequence[str] | None = None,
-             credit_code: str | None = None) -> str:
-    """The WITH clause ending in `found`: one row per finding of the chosen checks, with its supervisor."""
+def _hits_parts(quarter: Quarter | str, as_of: date | None, districts: list[str], codes: Sequence[str] | None,
+                credit_code: str | None) -> tuple[str, str]:
+    """`hits_sql` in two: the WITH clause up to `checks`, and the relations from `raw` to `found`."""
     period = make_period(parse_quarter(quarter), as_of)
     chosen = _chosen(codes)
     values = _values()
     parts = "\nUNION ALL BY NAME\n".join(
         f"SELECT {sql_literal(c.code)} AS check_code, * FROM ({c.sql.format(**values)})" for c in chosen)
     only = f"AND e.credit_code IN {sql_list([credit_code])}" if credit_code else ""
-    return f"""
+    head = f"""
 WITH {base_ctes([period], districts)},
 {district_list_cte(districts)},
-{_checks_cte(chosen)},
-raw AS (
+{_checks_cte(chosen)}"""
+    found = f"""raw AS (
     SELECT row_number() OVER () AS hit_key, * FROM (
 {parts}
     )
@@ -488,6 +500,23 @@ found AS (
     LEFT JOIN stationed s ON s.hit_key = h.hit_key
     WHERE TRUE {only}
 )"""
+    return head, found
+
+
+def hits_sql(quarter: Quarter | str, as_of: date | None, districts: list[str], codes: Sequence[str] | None = None,
+             credit_code: str | None = None) -> str:
+    """The WITH clause ending in `found`: one row per finding of the chosen checks, with its supervisor."""
+    head, found = _hits_parts(quarter, as_of, districts, codes, credit_code)
+    return f"{head},\n{found}"
+
+
+def _with_found(con, quarter: Quarter | str, as_of: date | None, districts: list[str],
+                codes: Sequence[str] | None = None, credit_code: str | None = None) -> str:
+    """`hits_sql`, with `found` read from a table kept on the connection when it is read-only: the summary, the
+    counts and the rows of one page or pack then run the checks once (`metrics.sql.kept_table`)."""
+    head, found = _hits_parts(quarter, as_of, districts, codes, credit_code)
+    table = kept_table(con, "reconcile", f"{head},\n{found}\nSELECT * FROM found")
+    return f"{head},\n{found}" if table is None else f"{head},\nfound AS (SELECT * FROM {table})"
 
 
 ROW_COLUMNS = ("检查代码", "检查项", "性质", "区市", "企业名称", "统一社会信用代码", "驻点人员", "记录", "说明",
@@ -498,7 +527,7 @@ def reconcile_rows(con, quarter: Quarter | str, *, as_of: date | None = None, di
                    checks: Sequence[str] | None = None, credit_code: str | None = None) -> pd.DataFrame:
     """Every finding of the checks (all, or those named) for the quarter, as of a date (default: its end):
     check, district, enterprise, supervisor, record, what is wrong and what to do, and the row to open."""
-    return frame_of(con, hits_sql(quarter, as_of, resolve_districts(districts), checks, credit_code) + """
+    return frame_of(con, _with_found(con, quarter, as_of, resolve_districts(districts), checks, credit_code) + """
 SELECT check_code AS "检查代码", check_name AS "检查项", nature_name AS "性质", district AS "区市",
        enterprise_name AS "企业名称", credit_code AS "统一社会信用代码", supervisor_name AS "驻点人员",
        record AS "记录", detail AS "说明", source_file AS "来源文件", source_sheet AS "工作表", source_row AS "行号"
@@ -521,7 +550,7 @@ def reconcile_counts(con, quarter: Quarter | str, *, by: str = "district", as_of
     if by not in ("district", "supervisor"):
         raise ValueError(f"未知的汇总方式：{by}（可选：district 区市、supervisor 驻点人员）")
     chosen = resolve_districts(districts)
-    head = hits_sql(quarter, as_of, chosen)
+    head = _with_found(con, quarter, as_of, chosen)
     if by == "district":
         return frame_of(con, head + f"""
 SELECT d.district AS "区市",
@@ -556,7 +585,7 @@ def reconcile_summary(con, quarter: Quarter | str, *, as_of: date | None = None,
     chosen = resolve_districts(districts)
     about = ", ".join(f"({sql_literal(c.code)}, {sql_literal(c.compares)}, {sql_literal(c.why)}, "
                       f"{sql_literal(c.basis)})" for c in CHECKS)
-    return frame_of(con, hits_sql(quarter, as_of, chosen) + f""",
+    return frame_of(con, _with_found(con, quarter, as_of, chosen) + f""",
 about(check_code, compares, why, basis) AS (VALUES {about})
 SELECT c.check_code AS "检查代码", c.check_name AS "检查项", c.nature_name AS "性质",
        count(f.check_code) AS "发现条数", count(DISTINCT f.credit_code) AS "涉及企业",

@@ -14,7 +14,7 @@ integer keys, which keeps a million person-quarters fast.
     on_duty            people on duty at as_of, per period
     training_lists     per person: dates of all trainings and of passed ones
     staff_masks        current staff in scope with BIGINT masks, one bit per period: on duty; valid certificate
-    training_masks     per (credit_code, person_id): mask of the periods whose window holds a passed training
+    training_masks     per (credit_code, person_id) with a passed training in some window: mask of those periods
     period_bits        period_order → its bit
     window_drills      drills in (window_start, as_of]
     hazards_found      latest hazard versions found in [q_start, period_end]
@@ -28,19 +28,31 @@ integer keys, which keeps a million person-quarters fast.
     working_days       the working days of each period in [q_start, period_end]
     supervision_days   working days in [max(q_start, stationed_on), period_end], before withdrawn_on, per stationing
     log_names          supervisors' names as written in the logs → as compared (spaces removed)
-    logged_days        (enterprise, supervisor, date) with at least one log
+    logged_days        (enterprise, supervisor, date) with at least one log, on the days the periods span
     working_day_ranks  running count of working days, to count a range's working days without listing them
 
-Unreferenced relations cost nothing: DuckDB plans only what a query uses.
+Parsing and binding the whole clause costs more than running many of the queries, so each relation
+after `periods` is marked in the text and `pruned(sql)` (applied where the metrics run their SQL) drops the
+relations the query does not use, directly or through another relation.
 """
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+import duckdb
+import pyarrow as pa
 
 from core.calendar import calendar_exceptions
 from core.settings import setting
 from metrics import rules
+from warehouse.store import first_row
 from core.dates import parse_date, shift_months
 from core.quarters import Quarter, parse_quarter
 from core.sqltext import sql_list, sql_literal
@@ -220,9 +232,11 @@ log_names AS (
     FROM (SELECT DISTINCT supervisor FROM work_logs)
 ),
 logged_days AS (
+    -- Only the days the periods span: every use compares them with days of a period.
     SELECT DISTINCT l.credit_code, n.supervisor_name, l.log_date
     FROM work_logs l
     JOIN log_names n ON n.written = l.supervisor
+    WHERE l.log_date BETWEEN (SELECT min(q_start) FROM periods) AND (SELECT max(period_end) FROM periods)
 ),
 period_bits AS (
     SELECT period_order, (1::BIGINT << period_order) AS bit FROM periods
@@ -235,10 +249,12 @@ staff_masks AS (
     JOIN scope e ON e.credit_code = s.credit_code
 ),
 training_masks AS (
-    -- Per person, one bit per period: a passed training within the period's 12-month window.
+    -- Per person, one bit per period: a passed training within the period's 12-month window. A person with
+    -- none in any window has no row (mask 0); trainings outside every window are left out before grouping.
     SELECT credit_code, person_id, bit_or({training_mask}) AS passed_mask
     FROM training
-    WHERE passed
+    WHERE passed AND trained_on > (SELECT min(window_start) FROM periods)
+      AND trained_on <= (SELECT max(as_of) FROM periods)
     GROUP BY credit_code, person_id
 ),
 working_day_ranks AS (
@@ -288,10 +304,106 @@ def _mask(periods: list[Period], predicate) -> str:
     return "(" + " + ".join(terms) + ")::BIGINT"
 
 
+# BASE_CTES cut into its relations: each starts at a line "name AS (" (or "name(columns) AS (", or {scope}).
+_BASE_BLOCKS = re.split(r",\n(?=\w+(?:\([\w, ]*\))? AS \(|\{scope\})", BASE_CTES.strip())
+
+
+def _block_name(block: str) -> str:
+    return re.match(r"\{?(\w+)", block).group(1)
+
+
+# A relation as `base_ctes` marks it: `,/*<name*/ name AS (...)/*name>*/` (SQL comments, so the text runs as is).
+_MARKED = re.compile(r",/\*<(\w+)\*/(.*?)/\*\1>\*/", re.S)
+
+
 def base_ctes(periods: list[Period], districts: list[str]) -> str:
     if len(periods) > MAX_PERIODS:
         raise ValueError(f"一次最多计算 {MAX_PERIODS} 个季度。")
-    return BASE_CTES.format(
+    values = _base_values(periods, districts)
+    first, *rest = (block.format(**values) for block in _BASE_BLOCKS)
+    # `periods` comes first and stays: every relation after it can be dropped together with its comma.
+    return first + "".join(f",/*<{_block_name(block)}*/\n{block}/*{_block_name(block)}>*/" for block in rest)
+
+
+def pruned(sql: str) -> str:
+    """`sql` without the base relations it does not use (directly, or through a relation it uses)."""
+    bodies = {match.group(1): match.group(2) for match in _MARKED.finditer(sql)}
+    if not bodies:
+        return sql
+
+    def named_in(text: str) -> set[str]:
+        return {name for name in bodies if re.search(rf"\b{name}\b", text)}
+
+    used = named_in(_MARKED.sub("", sql))
+    todo = list(used)
+    while todo:
+        for name in named_in(bodies[todo.pop()]) - used:
+            used.add(name)
+            todo.append(name)
+    return _MARKED.sub(lambda match: match.group(0) if match.group(1) in used else "", sql)
+
+
+def reading_table(sql: str, name: str, table: str) -> str:
+    """`sql` with the base relation `name` read from `table` (see `temporary_tables`)."""
+    return _MARKED.sub(lambda match: f",/*<{name}*/\n{name} AS (SELECT * FROM {table})/*{name}>*/"
+                       if match.group(1) == name else match.group(0), sql)
+
+
+@contextmanager
+def temporary_tables(con) -> Iterator[Callable[[str, str], str]]:
+    """`keep(name, sql)` stores the result of `sql` in a temporary table of `con` and returns the table's name;
+    the tables are dropped when the block ends. For relations that several queries of one call share: each is
+    then computed once (a temporary table is private to its connection, so concurrent calls never meet)."""
+    made = []
+
+    def keep(name: str, sql: str) -> str:
+        table = f"call_{name}_{secrets.token_hex(6)}"
+        con.execute(f"CREATE TEMPORARY TABLE {table} AS {pruned(sql)}").fetchall()
+        made.append(table)
+        return table
+
+    try:
+        yield keep
+    finally:
+        for table in made:
+            try:
+                con.execute(f"DROP TABLE IF EXISTS temp.main.{table}").fetchall()
+            except duckdb.Error:  # a connection that failed meanwhile: its temporary tables go with it
+                pass
+
+
+def _read_only(con) -> bool:
+    row = first_row(con, "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()")
+    return bool(row and row[0])
+
+
+def kept_table(con, name: str, sql: str) -> str | None:
+    """A temporary table of this connection holding the result of `sql`, made the first time it is asked for: the
+    queries run on one connection (a command, a pack, a page's run in the dashboard) that read the same relation
+    compute it once. None when the connection may write: what it reads can change, so nothing is kept. A read-only
+    connection reads one published version, which never changes."""
+    if not _read_only(con):
+        return None
+    sql = pruned(sql)
+    table = f"kept_{name}_{hashlib.sha256(sql.encode()).hexdigest()[:24]}"
+    if not first_row(con, "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]):
+        con.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}").fetchall()
+    return table
+
+
+def arrow_of(con, sql: str, params: list | dict | None = None) -> pa.Table:
+    """The result of a metrics query (base relations it does not use dropped) as an Arrow table."""
+    result = con.execute(pruned(sql), params or [])
+    # A relation (`con.sql`) would parse and bind the query once to describe it and again to run it, which for
+    # these queries costs more than running them; a DB-API result is planned once and copied once into Arrow,
+    # which DuckDB warns about.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        return result.to_arrow_table()
+
+
+def _base_values(periods: list[Period], districts: list[str]) -> dict[str, str]:
+    return dict(
         periods=periods_values(periods), scope=scope_cte(districts), separators=_SUPERVISOR_SEPARATORS,
         roster_names=rules.supervisor_name("e.supervisor"), log_name=rules.supervisor_name("supervisor"),
         record_names=rules.supervisor_name("r.supervisor"), calendar_exceptions=calendar_exceptions_sql(periods),

@@ -27,7 +27,7 @@ from metrics import rules
 from metrics.lists import frame_of
 from metrics.retrofit import retrofit_projects
 from metrics.scope import resolve_districts
-from metrics.sql import base_ctes, district_list_cte, make_period
+from metrics.sql import arrow_of, base_ctes, district_list_cte, make_period
 from warehouse.templates import KEY_STAFF_CATEGORIES
 
 
@@ -42,7 +42,7 @@ WORK_PLAN_WORD = "工作计划"
 
 # Every stationing of an enterprise in scope that started by the as-of date, with its enterprise, its source and
 # its last day (the day before 撤离日期, or the as-of date while still open).
-_SPANS = """
+_SPAN_ROWS = """
 spans AS (
     SELECT s.stationing_key, s.enterprise_key, s.credit_code, e.enterprise_name, e.district, d.district_order,
            s.supervisor_name, s.dispatch_unit, s.stationed_on, s.withdrawn_on, s.pretraining_on, s.handover_on,
@@ -57,7 +57,8 @@ spans AS (
     CROSS JOIN periods p
     LEFT JOIN (SELECT DISTINCT credit_code FROM stationing_records_current) r ON r.credit_code = s.credit_code
     WHERE coalesce(s.stationed_on <= p.as_of, TRUE)
-),
+)"""
+_LINKS = """
 links AS (
     -- The stationing before and after each one at the same enterprise (by 进驻日期), and whether a later one
     -- is open at the as-of date (the successor has arrived).
@@ -76,6 +77,7 @@ linked AS (
     SELECT s.*, l.predecessor, l.predecessor_withdrawn_on, l.successor, l.successor_present
     FROM spans s JOIN links l USING (stationing_key)
 )"""
+_SPANS = _SPAN_ROWS + "," + _LINKS
 
 
 def _gaps(name: str, window: str) -> str:
@@ -126,9 +128,19 @@ def spans_sql() -> str:
     return _SPANS
 
 
+def span_rows_sql() -> str:
+    """The relation `spans` alone (after the base relations and `district_list`)."""
+    return _SPAN_ROWS
+
+
+def links_sql() -> str:
+    """The relations `links` and `linked`, given `spans`."""
+    return _LINKS
+
+
 def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
     """`frame_of` with bound parameters: dates as dates (empty as None)."""
-    return con.sql(sql, params=params or {}).to_arrow_table().to_pandas()
+    return arrow_of(con, sql, params).to_pandas()
 
 
 def _head(quarter: Quarter | str, as_of: date | str | None, districts: list[str] | None) -> str:

@@ -47,21 +47,18 @@ _LOG_CALENDAR = f"""
         WHERE log_date BETWEEN q_start AND q_end
         GROUP BY ALL
     ),
-    calendar AS (
-        SELECT s.supervisor_name, s.credit_code, e.enterprise_name, e.district, a.day, isodow(a.day) AS weekday,
-               d.day IS NOT NULL AS due, coalesce(f.logs, 0) AS logs
-        FROM (
-            -- each supervisor once per enterprise, when stationed there at some time in the period
-            SELECT DISTINCT s.supervisor_name, s.credit_code
-            FROM stationings s, periods p
-            WHERE coalesce(s.stationed_on <= p.period_end, TRUE) AND coalesce(s.withdrawn_on > p.q_start, TRUE)
-        ) s
-        JOIN scope e USING (credit_code)
-        CROSS JOIN all_days a
-        LEFT JOIN supervision_days d
-          ON d.credit_code = s.credit_code AND d.supervisor_name = s.supervisor_name AND d.day = a.day
-        LEFT JOIN filed f
-          ON f.credit_code = s.credit_code AND f.supervisor_name = s.supervisor_name AND f.day = a.day
+    pairs AS (
+        -- each supervisor once per enterprise, when stationed there at some time in the period
+        SELECT DISTINCT s.supervisor_name, s.credit_code
+        FROM stationings s, periods p
+        WHERE coalesce(s.stationed_on <= p.period_end, TRUE) AND coalesce(s.withdrawn_on > p.q_start, TRUE)
+    ),
+    due_counts AS (
+        -- per supervisor and enterprise: the days a log was due (supervision_days), and those with a log
+        SELECT d.supervisor_name, d.credit_code, count(*) AS due, count(f.day) AS filled
+        FROM supervision_days d
+        LEFT JOIN filed f ON f.credit_code = d.credit_code AND f.supervisor_name = d.supervisor_name AND f.day = d.day
+        GROUP BY d.supervisor_name, d.credit_code
     )
 """
 
@@ -75,24 +72,31 @@ def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: lis
     `credit_code` keeps one enterprise; `worst` keeps the N stationings with the
     lowest fill rate (in that order), so a heat map need not fetch every day of every supervisor.
     """
+    # The ranking reads the per-stationing counts; only the stationings kept get a row per day.
     return fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         {_LOG_CALENDAR},
         ranked AS (
-            SELECT supervisor_name, credit_code,
-                   row_number() OVER (ORDER BY
-                       count(*) FILTER (WHERE due AND logs > 0) / nullif(count(*) FILTER (WHERE due), 0) NULLS FIRST,
-                       min(district), supervisor_name, credit_code) AS fill_rank
-            FROM calendar
-            WHERE $code IS NULL OR credit_code = $code
-            GROUP BY supervisor_name, credit_code
+            SELECT s.supervisor_name, s.credit_code,
+                   row_number() OVER (ORDER BY c.filled / nullif(c.due, 0) NULLS FIRST,
+                                      e.district, s.supervisor_name, s.credit_code) AS fill_rank
+            FROM pairs s
+            JOIN scope e USING (credit_code)
+            LEFT JOIN due_counts c USING (supervisor_name, credit_code)
+            WHERE $code IS NULL OR s.credit_code = $code
         )
-        SELECT c.supervisor_name AS 驻点人员, c.district AS 区市, c.enterprise_name AS 企业名称,
-               c.credit_code AS 统一社会信用代码, c.day AS 日期, c.weekday AS 星期, c.due AS 应填报,
-               c.logs AS 日志条数
-        FROM calendar c JOIN ranked r USING (supervisor_name, credit_code)
+        SELECT r.supervisor_name AS 驻点人员, e.district AS 区市, e.enterprise_name AS 企业名称,
+               r.credit_code AS 统一社会信用代码, a.day AS 日期, isodow(a.day) AS 星期, d.day IS NOT NULL AS 应填报,
+               coalesce(f.logs, 0) AS 日志条数
+        FROM ranked r
+        JOIN scope e USING (credit_code)
+        CROSS JOIN all_days a
+        LEFT JOIN supervision_days d
+          ON d.credit_code = r.credit_code AND d.supervisor_name = r.supervisor_name AND d.day = a.day
+        LEFT JOIN filed f
+          ON f.credit_code = r.credit_code AND f.supervisor_name = r.supervisor_name AND f.day = a.day
         WHERE $worst IS NULL OR r.fill_rank <= $worst
-        ORDER BY r.fill_rank, c.day
+        ORDER BY r.fill_rank, a.day
     """, {"code": credit_code, "worst": worst})
 
 
@@ -102,9 +106,12 @@ def log_fill_summary(con, quarter, *, as_of: date | None = None, districts: list
         {with_period(quarter, as_of, districts)},
         {_LOG_CALENDAR},
         per_stationing AS (
-            SELECT supervisor_name, district, enterprise_name, count(*) FILTER (WHERE due) AS due_days,
-                   count(*) FILTER (WHERE due AND logs > 0) AS filled_days
-            FROM calendar GROUP BY ALL
+            SELECT s.supervisor_name, e.district, e.enterprise_name, coalesce(sum(c.due), 0)::BIGINT AS due_days,
+                   coalesce(sum(c.filled), 0)::BIGINT AS filled_days
+            FROM pairs s
+            JOIN scope e USING (credit_code)
+            LEFT JOIN due_counts c USING (supervisor_name, credit_code)
+            GROUP BY s.supervisor_name, e.district, e.enterprise_name
         )
         SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
                due_days AS 应填报天数, filled_days AS 已填报天数, due_days - filled_days AS 缺报天数,

@@ -22,7 +22,7 @@ from core.policy import Quote, practice
 from core.settings import FilledText, setting
 from metrics import rules
 from metrics.lists import ENTERPRISE_COLUMNS, PROVENANCE_COLUMNS, frame_of
-from metrics.sql import Period, base_ctes, district_list_cte
+from metrics.sql import Period, base_ctes, district_list_cte, reading_table, temporary_tables
 from metrics import stationing
 from metrics.stationing import WORK_PLAN_WORD
 from core.sqltext import sql_literal
@@ -399,9 +399,12 @@ ORDER BY d.district_order, e.enterprise_key, x.withdrawn_on, x.supervisor_name
 plan_logs AS (
     SELECT x.stationing_key, count(*) AS logs, count(*) FILTER (WHERE contains(l.content, {work_plan_word})) AS plans
     FROM linked x
-    JOIN work_logs l ON l.credit_code = x.credit_code
-                    AND l.log_date BETWEEN x.stationed_on AND x.stationed_on + {work_plan_days}
+    JOIN (SELECT l.credit_code, l.log_date, l.supervisor, l.content FROM work_logs l, periods p
+          WHERE l.log_date BETWEEN p.q_start - {work_plan_days} AND p.period_end) l
+      ON l.credit_code = x.credit_code AND l.log_date BETWEEN x.stationed_on AND x.stationed_on + {work_plan_days}
     JOIN log_names n ON n.written = l.supervisor AND n.supervisor_name = x.supervisor_name
+    -- only the stationings listed below, hence only the logs of the quarter and the days before it
+    WHERE x.stationed_on + {work_plan_days} BETWEEN x.q_start AND x.period_end
     GROUP BY x.stationing_key
 )
 SELECT {enterprise}, x.supervisor_name AS "驻点监督人员", x.dispatch_unit AS "派出单位",
@@ -485,4 +488,16 @@ def watch_lists(con, period: Period, districts: list[str],
     chosen = WATCH_LISTS if codes is None else tuple(w for w in WATCH_LISTS if w.code in set(codes))
     for code in codes or ():
         watch_list(code)
-    return {item.code: frame_of(con, watch_sql(item, period, districts)) for item in chosen}
+    if len(chosen) < 2:
+        return {item.code: frame_of(con, watch_sql(item, period, districts)) for item in chosen}
+    # Several lists: the enterprises in scope and the stationing spans they share are computed once.
+    head = f"WITH {base_ctes([period], districts)},\n{district_list_cte(districts)}\n"
+    values = _values()
+    with temporary_tables(con) as keep:
+        head = reading_table(head, "scope", keep("scope", head + "SELECT * FROM scope"))
+        if any("{stationing_spans}" in item.sql for item in chosen):
+            spans = keep("spans", f"{head},{stationing.span_rows_sql()}\nSELECT * FROM spans")
+            linked = keep("linked", f"{head},\nspans AS (SELECT * FROM {spans}),{stationing.links_sql()}\n"
+                                    "SELECT * FROM linked")
+            values["stationing_spans"] = f",\nspans AS (SELECT * FROM {spans}),\nlinked AS (SELECT * FROM {linked})"
+        return {item.code: frame_of(con, head + item.sql.format(**values)) for item in chosen}

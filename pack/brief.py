@@ -4,8 +4,9 @@ Layout after GB/T 9704: A4, margins 3.7/3.5/2.8/2.6 cm, title in 小标宋 二�
 仿宋 三号 at a fixed 28 pt line, 一、 headings in 黑体, （一） sub-headings in 楷体, page numbers
 "— 1 —" at the foot. The body is text only (no table can leave half a page blank); after the
 附件 list and the signature (the signing office and the meeting date), the appendices start on a
-new page: 附件1 the indicator table … 附件5 the data notes, tables in 宋体 10.5 pt with the header
-row repeated. Headings keep with the text that follows them.
+new page: 附件1 the indicator table … 附件5 the data notes with its section 数据对账情况 (the reconciliation, the
+直通车 time limits and 一企一策 progress), tables in 宋体 10.5 pt with the header row repeated. Headings keep with
+the text that follows them.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from pack.content import PackContent
 from pack.draft import (OPENING, SUBHEADING, BriefTable, appendices, draft_sections, paper_subtitle, paper_title,
-                        section_titles, signing_office)
+                        section_titles, signing_office, split_subheading)
 from core.presentation import LEVEL_BACKGROUNDS, date_text
 from core.text import display_width, display_widths, xml_safe
 
@@ -180,10 +181,15 @@ def _section_text(doc, text: str) -> None:
     for line in (part.strip() for part in text.splitlines()):
         if not line:
             continue
-        if SUBHEADING.match(line):
-            _paragraph(doc, line, SUBHEADING_FONT, BODY_SIZE, keep_with_next=True)
-        else:
+        if not SUBHEADING.match(line):
             _paragraph(doc, line)
+            continue
+        heading, rest = split_subheading(line)
+        if not rest:
+            _paragraph(doc, line, SUBHEADING_FONT, BODY_SIZE, keep_with_next=True)
+            continue
+        paragraph = _paragraph(doc, heading, SUBHEADING_FONT, BODY_SIZE)  # the text runs on in the body font
+        _set_font(paragraph.add_run(xml_safe(rest)), BODY_FONT, BODY_SIZE)
 
 
 def _attachment_list(doc, titles: list[str]) -> None:
@@ -207,12 +213,23 @@ def _appendix(doc, n: int, appendix, text_width: float) -> None:
     _paragraph(doc, appendix.title, TITLE_FONT, Pt(18), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
                line=Pt(30), keep_with_next=True)
     if appendix.table is not None:
-        _paragraph(doc, f"（{appendix.table.caption}）", SUBHEADING_FONT, Pt(12), indent=False,
-                   align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(20), space_after=Pt(4), keep_with_next=True)
-        _table(doc, appendix.table, text_width)
+        _captioned_table(doc, appendix.table, text_width)
     for line in appendix.lines:
         _paragraph(doc, line, BODY_FONT, Pt(14), line=Pt(22))
+    for section in appendix.sections:
+        heading = _paragraph(doc, section.title, SUBHEADING_FONT, BODY_SIZE, keep_with_next=True)
+        heading.paragraph_format.space_before = Pt(10)
+        for table in section.tables:
+            _captioned_table(doc, table, text_width)
+        for line in section.lines:
+            _paragraph(doc, line, BODY_FONT, Pt(14), line=Pt(22))
     _paragraph(doc, "", indent=False, line=Pt(18))
+
+
+def _captioned_table(doc, table: BriefTable, text_width: float) -> None:
+    _paragraph(doc, f"（{table.caption}）", SUBHEADING_FONT, Pt(12), indent=False, align=WD_ALIGN_PARAGRAPH.CENTER,
+               line=Pt(20), space_after=Pt(4), keep_with_next=True)
+    _table(doc, table, text_width)
 
 
 def build_brief(content: PackContent, sections: dict[str, str] | None = None, *, with_appendices: bool = True) -> bytes:

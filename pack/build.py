@@ -33,6 +33,21 @@ class PackFiles:
     paths: list[Path] = field(default_factory=list)
     images_problem: str | None = None  # why the chart images were not written
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the process's CPU time per stage, all threads
+
+
+class _Stage:
+    """Wall and CPU seconds of one stage, recorded in a PackFiles."""
+
+    def __init__(self, files: PackFiles, name: str) -> None:
+        self.files, self.name = files, name
+
+    def __enter__(self) -> None:
+        self.started, self.started_cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc) -> None:
+        self.files.seconds[self.name] = time.perf_counter() - self.started
+        self.files.cpu_seconds[self.name] = time.process_time() - self.started_cpu
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -62,34 +77,33 @@ def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] 
     with ExitStack() as stack:
         if images and rendering is None:
             rendering = stack.enter_context(BackgroundRender())
-        started = time.perf_counter()
-        charts = pack_charts(content)
-        if images:
-            rendering.submit(content.stem, charts)  # Chromium draws while the documents are built here
-        result.seconds["charts"] = time.perf_counter() - started
+        with _Stage(result, "charts"):
+            charts = pack_charts(content)
+            if images:
+                rendering.submit(content.stem, charts)  # Chromium draws while the documents are built here
         builders = (("xlsx", lambda: build_workbook(content)),
                     ("docx", lambda: build_brief(content, sections)),
                     ("html", lambda: build_html(content, sections, charts).encode("utf-8")))
         for suffix, build in builders:
-            started = time.perf_counter()
-            result.paths.append(_write(out_dir / f"{content.stem}.{suffix}", build()))
-            result.seconds[suffix] = time.perf_counter() - started
+            with _Stage(result, suffix):
+                result.paths.append(_write(out_dir / f"{content.stem}.{suffix}", build()))
         if images:
-            started = time.perf_counter()
-            try:
-                result.paths.append(_write(out_dir / f"{content.stem}_图表.zip", rendering.result()))
-            except ChartImagesUnavailable as problem:
-                result.images_problem = str(problem)
-            result.seconds["png (waited)"] = time.perf_counter() - started
+            with _Stage(result, "png (waited)"):
+                try:
+                    result.paths.append(_write(out_dir / f"{content.stem}_图表.zip", rendering.result()))
+                except ChartImagesUnavailable as problem:
+                    result.images_problem = str(problem)
     return result
 
 
 def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts: list[str] | None = None,
-               as_of: str | date | None = None, images: bool = True, user: User | None = None) -> PackFiles:
+               as_of: str | date | None = None, images: bool = True, user: User | None = None,
+               current: bool = False) -> PackFiles:
     """The pack for `quarter` (default: the latest complete one) of the warehouse at `db`, written to `out_dir`.
 
     With `user`, the paper takes the meeting's date, last quarter's tasks, the matters and the meeting's tasks from
-    the meeting records beside `db`, as that user may read them (`pack.meeting`).
+    the meeting records beside `db`, as that user may read them (`pack.meeting`), and the figures frozen at the
+    quarter's 定稿 where it has them (`current`: the figures of now all the same).
     """
     from pack.content import gather
     from pack.images import BackgroundRender
@@ -105,7 +119,7 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
     with ExitStack() as stack:
         # Chromium starts while the figures are read.
         rendering = stack.enter_context(BackgroundRender()) if images else None
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         try:
             con = store.open_reader(path)
         except duckdb.Error as error:
@@ -115,10 +129,12 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
             if user is None:
                 content = gather(con, chosen, as_of=day, districts=districts)
             else:
-                content = gather_with_records(con, con, path, user, chosen, as_of=day, districts=districts)
+                content = gather_with_records(con, con, path, user, chosen, as_of=day, districts=districts,
+                                              current=current)
         finally:
             con.close()
-        gathered = time.perf_counter() - started
+        gathered, gathered_cpu = time.perf_counter() - started, time.process_time() - started_cpu
         files = write_pack(content, out_dir, images=images, rendering=rendering)
     files.seconds = {"gather": gathered, **files.seconds}
+    files.cpu_seconds = {"gather": gathered_cpu, **files.cpu_seconds}
     return files

@@ -21,15 +21,18 @@ import duckdb
 import pandas as pd
 
 from core.config import districts as configured_districts
-from metrics import api, hazards, overview, quality, supervision
+from metrics import api, escalation, hazards, overview, quality, reconcile, retrofit, supervision
 from metrics.changes import with_change
 from metrics.indicators import INDICATORS, Indicator
 from core.quarters import Quarter, parse_quarter, quarter_range
-from metrics.scope import CITY, resolve_districts
+from metrics.scope import CITY, aggregate_label, resolve_districts
 from metrics.sql import make_period
 
 HISTORY_QUARTERS = 8
-RECENT_QUARTERS = 4  # the window in which a hazard found again at the same enterprise counts as a repeat
+REPEAT_CHECK = "repeat_hazard"  # the declared reconciliation rule behind `repeat_hazards`
+REPEAT_COLUMNS = ["区市", "企业名称", "隐患描述", "次数"]
+SOURCE_COLUMNS = ["来源文件", "工作表", "行号"]
+CURRENT_SUFFIX = "_当前数据"  # a finalised quarter's pack with the figures of now, not those frozen at 定稿
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,20 @@ class PackContent:
     hazards_by_method: pd.DataFrame
     hazards_by_category: pd.DataFrame
     hazards_by_district: pd.DataFrame
-    # Hazards found at an enterprise more than once (same description) in the last RECENT_QUARTERS quarters,
-    # at least once in this one: 区市, 企业名称, 隐患描述, 次数.
+    # Hazards of this quarter that repeat one closed at the same enterprise shortly before (the reconciliation
+    # rule `repeat_hazard`): 区市, 企业名称, 隐患描述, 次数 (the closed one and each time it was found again).
     repeat_hazards: pd.DataFrame
     batches: pd.DataFrame  # the loaded files with rows of the pack's districts, counted for those rows
     quarantine: pd.DataFrame  # quarantined rows per template and reason, for the districts in scope
     rejected: pd.DataFrame
+    # 对账 (metrics.reconcile): one row per check (reconcile_summary), the findings per district and check
+    # (reconcile_counts) and each finding (reconcile_rows); 直通车 breaches per district (escalation_summary);
+    # 一企一策 progress per district and the total row (retrofit_progress).
+    reconcile_summary: pd.DataFrame
+    reconcile_counts: pd.DataFrame
+    reconcile_rows: pd.DataFrame  # every finding with its enterprise, supervisor and source row
+    escalation: pd.DataFrame
+    retrofit: pd.DataFrame
     # A quarter in a year the official calendar does not cover yet: working days counted Monday–Friday.
     calendar_note: str | None = None
     indicators: tuple[Indicator, ...] = field(default=INDICATORS)
@@ -96,13 +107,20 @@ class PackContent:
     # The meeting's own common tasks (pack.draft.TaskDraft) once a user edited, added or agreed any; None: the
     # paper shows the product's draft.
     meeting_tasks: list[Any] | None = None
+    # The quarter's 定稿 (`pack.meeting.with_frozen_figures`): `frozen_at` when the figures shown are those frozen
+    # then (None: computed at generation); `restatements` the rows whose figures changed since (the restated rows of
+    # `metrics.meetings.restatements`); `current_over_frozen_at` when the quarter has frozen figures but this pack
+    # was asked for the figures of now.
+    frozen_at: datetime | None = None
+    restatements: pd.DataFrame | None = None
+    current_over_frozen_at: datetime | None = None
 
     # ------------------------------------------------------------------ labels
 
     @property
     def total_label(self) -> str:
-        """What the city-grain row means: 全市, or the total of the chosen districts."""
-        return CITY if self.full_scope else "合计"
+        """What the city-grain row means: 全市 when every district is in, else 所选区市合计 (even for one)."""
+        return aggregate_label(self.districts)
 
     @property
     def total_phrase(self) -> str:
@@ -125,9 +143,12 @@ class PackContent:
 
     @property
     def stem(self) -> str:
-        """File name stem: 会商材料_2026Q3_全市 / 会商材料_2026Q3_文登区."""
+        """File name stem: 会商材料_2026Q3_全市 / 会商材料_2026Q3_文登区 (…_当前数据: a finalised quarter's figures
+        of now)."""
         scope = CITY if self.full_scope else "_".join(self.districts)
         suffix = "" if self.as_of_is_quarter_end else f"_截至{self.as_of:%Y%m%d}"
+        if self.current_over_frozen_at is not None:
+            suffix += CURRENT_SUFFIX
         return f"会商材料_{self.quarter.label}_{scope}{suffix}"
 
     # --------------------------------------------------------------- figures
@@ -163,20 +184,19 @@ def _current_figures(read: Read, quarter: Quarter, as_of: date | None, districts
     return with_change(current, previous).drop(columns="previous_rate")
 
 
-def _repeat_hazards(read: Read, quarter: Quarter, as_of: date, scope: list[str] | None) -> pd.DataFrame:
-    """Hazards found at an enterprise with the same description more than once in the recent quarters."""
-    found = [read(hazards.hazards_found, q, as_of=as_of if q == quarter else None, districts=scope)
-             for q in quarter_range(quarter, RECENT_QUARTERS)]
-    frame = pd.concat(found, ignore_index=True)
-    columns = ["区市", "企业名称", "隐患描述", "次数"]
-    if frame.empty:
-        return pd.DataFrame(columns=columns)
-    frame = frame.assign(current=pd.to_datetime(frame["发现日期"]) >= pd.Timestamp(quarter.start))
-    counted = frame.groupby(["区市", "企业名称", "隐患描述"], as_index=False).agg(
-        次数=("隐患编号", "size"), current=("current", "any"))
-    repeats = counted[(counted["次数"] > 1) & counted["current"]]
-    return repeats.sort_values(["次数", "区市", "企业名称"], ascending=[False, True, True])[columns] \
-        .reset_index(drop=True)
+def _repeat_hazards(read: Read, quarter: Quarter, as_of: date, scope: list[str] | None,
+                    findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings of the reconciliation rule `repeat_hazard`, one row per enterprise and description, the most
+    frequent first; the description is the current ledger row's, found by the row each finding points to."""
+    found = findings[findings["检查代码"] == REPEAT_CHECK]
+    if found.empty:
+        return pd.DataFrame(columns=REPEAT_COLUMNS)
+    ledger = read(hazards.hazards_found, quarter, as_of=as_of, districts=scope)
+    described = found.merge(ledger[[*SOURCE_COLUMNS, "隐患描述"]], on=SOURCE_COLUMNS, how="left")
+    counted = described.groupby(["区市", "统一社会信用代码", "企业名称", "隐患描述"], as_index=False, sort=False,
+                                dropna=False).size().rename(columns={"size": "次数"})
+    counted["次数"] += 1  # the closed hazard it repeats
+    return counted.sort_values("次数", ascending=False, kind="stable")[REPEAT_COLUMNS].reset_index(drop=True)
 
 
 def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
@@ -205,6 +225,7 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
     as_of = period.as_of
     shortfalls = {i.code: read(api.shortfall, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
     breakdowns = read(hazards.hazard_breakdowns, quarter, as_of=as_of, districts=scope)
+    findings = read(reconcile.reconcile_rows, quarter, as_of=as_of, districts=scope)
     return PackContent(
         quarter=quarter,
         as_of=as_of,
@@ -228,10 +249,15 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
         hazards_by_method=breakdowns["method"],
         hazards_by_category=breakdowns["category"],
         hazards_by_district=breakdowns["district"],
-        repeat_hazards=_repeat_hazards(read, quarter, as_of, scope),
+        repeat_hazards=_repeat_hazards(read, quarter, as_of, scope, findings),
         batches=read(quality.batches, districts=scope),
         quarantine=read(quality.quarantine_summary, districts=scope),
         rejected=read(quality.rejected_files, districts=scope),
+        reconcile_summary=read(reconcile.reconcile_summary, quarter, as_of=as_of, districts=scope),
+        reconcile_counts=read(reconcile.reconcile_counts, quarter, by="district", as_of=as_of, districts=scope),
+        reconcile_rows=findings,
+        escalation=read(escalation.escalation_summary, quarter, as_of=as_of, districts=scope),
+        retrofit=read(retrofit.retrofit_progress, quarter, as_of=as_of, districts=scope),
         calendar_note=api.calendar_note(quarter),
         meeting_date=meeting_date or date.today(),
         previous_tasks=list(previous_tasks or []),

@@ -26,6 +26,7 @@ from core.policy import NOTICE
 from core.presentation import cn_ordinal, date_text, is_missing, iso_date, joined, percent_number, rate_text
 from core.quarters import Quarter, quarter_of
 from core.settings import setting
+from metrics import reconcile
 from metrics.api import WATCH_LISTS
 from metrics.indicators import BY_CODE, TARGETS
 from pack.content import PackContent
@@ -53,7 +54,19 @@ URGENT_DAYS = 14  # an urgent task is due at the first month end at least this m
 FOLLOWUP_LISTED = 3
 MATTERS_IN_PAPER = 3
 STANDING_APPENDICES = 5
+# 数据对账情况 is a section of 附件5 (数据情况说明), the appendix the work section's 对账 line refers to: one
+# attachment fewer keeps the paper with the meeting's records on four pages.
+RECONCILE_APPENDIX = 5
+RECONCILE_TITLE = "数据对账情况"
 DONE = "已完成"
+
+
+def split_subheading(line: str) -> tuple[str, str]:
+    """A line opening a sub-section as (heading, text after it): （二）季节性工作。一是… -> (（二）季节性工作。, 一是…).
+    A sub-section of one short paragraph runs on after its heading, as papers print it; the heading alone gives
+    (line, "")."""
+    head, mark, rest = line.partition("。")
+    return (head + mark, rest.strip()) if mark else (line, "")
 
 
 def _section_order(content: PackContent) -> list[str]:
@@ -150,6 +163,9 @@ def _owners_text(content: PackContent, owners) -> str:
     owners = list(owners)
     if content.full_scope and owners == list(content.districts):
         return "各区市"
+    others = [d for d in content.districts if d not in owners]
+    if content.full_scope and len(others) == 1:  # seven names read worse than the one left out
+        return f"除{others[0]}外各区市"
     return joined(owners)
 
 
@@ -277,16 +293,15 @@ def _draft_work(content: PackContent) -> list[str]:
     enterprises = len(content.coverage)
     people = content.supervisors["驻点人员"].nunique() if len(content.supervisors) else 0
     stationed = len(_supervised_enterprises(content))
+    # The opening names the quarter and the kind of enterprise: not said again here.
     if enterprises and stationed == enterprises:
-        first = (f"{_when(content)}，{subject}{enterprises}家非危险化学品化工生产企业均已派驻驻点监督人员，"
-                 f"共{people}人。")
+        first = f"{subject}{enterprises}家企业均已派驻驻点监督人员，共{people}人。"
     else:
-        first = (f"{_when(content)}，{subject}纳入驻点监督的非危险化学品化工生产企业{enterprises}家，"
-                 f"其中{stationed}家已派驻驻点监督人员，共{people}人。")
+        first = f"{subject}纳入驻点监督的企业{enterprises}家，其中{stationed}家已派驻驻点监督人员，共{people}人。"
     logs, ops = content.city_row("log_fill"), content.city_row("special_ops_onsite")
     work = []
     if _has_data(logs):
-        work.append(f"驻点监督人员填报工作日志{number(logs['numerator'])}人日，填报率{rate_text(logs['rate'])}")
+        work.append(f"填报工作日志{number(logs['numerator'])}人日，填报率{rate_text(logs['rate'])}")
     if _has_data(ops):
         work.append(f"到场监督动火、设备检维修、高处作业{number(ops['numerator'])}次，"
                     f"现场监督率{rate_text(ops['rate'])}")
@@ -302,7 +317,44 @@ def _draft_work(content: PackContent) -> list[str]:
     elif found:
         work.append("未发现重大隐患")
     second = ("；".join(work) + "。") if work else "本季度没有驻点工作日志和隐患排查记录。"
-    return [first + second]
+    return [first + second, _reconcile_text(content), _retrofit_text(content)]
+
+
+def _reconcile_text(content: PackContent) -> str:
+    """The 对账 findings in one sentence: by nature, and where they were found (a city paper: the districts with the
+    most; a district's paper: its enterprises); every check is in 附件5."""
+    summary = content.reconcile_summary
+    if not int(summary["发现条数"].sum()):
+        return "对账核查未发现记录不一致、数据缺口或需核实的记录。"
+    by_nature = summary.groupby("性质", sort=False)["发现条数"].sum()
+    text = "对账核查发现" + joined(f"{name}{int(by_nature[name])}条" for name in reconcile.NATURES.values()
+                                  if by_nature.get(name, 0))
+    if _single(content):
+        text += f"，涉及{_names(content.reconcile_rows['企业名称'])}"
+    else:
+        counts = content.reconcile_counts
+        busiest = counts[counts["合计"] > 0].sort_values("合计", ascending=False, kind="stable").head(2)
+        named = joined(f"{d}{int(n)}条" for d, n in zip(busiest["区市"], busiest["合计"]))
+        text += f"，{named}较多" if len(busiest) > 1 else f"，均在{busiest['区市'].iloc[0]}"
+    return text + f"（见附件{RECONCILE_APPENDIX}）。"
+
+
+def _retrofit_text(content: PackContent) -> str:
+    """一企一策 progress in one sentence from the total row; where late projects are (a city paper)."""
+    progress = content.retrofit
+    total = progress.iloc[-1]
+    if not int(total["改造项目"]) and not int(total["已诊断"]):
+        return "一企一策智能化改造尚无诊断和改造项目记录。"
+    late = int(total["逾期未完成"])
+    where = ""
+    if late and not _single(content):
+        rows = progress.iloc[:-1]
+        rows = rows[rows["逾期未完成"] > 0].sort_values("逾期未完成", ascending=False, kind="stable")
+        where = "（" + joined(f"{d}{int(n)}个" for d, n in zip(rows["区市"].head(2), rows["逾期未完成"].head(2))) \
+            + ("等" if len(rows) > 2 else "") + "）"
+    return (f"一企一策智能化改造方面，{int(total['已诊断'])}家企业完成诊断、{int(total['已编制方案'])}家编制方案，"
+            f"改造项目{int(total['改造项目'])}个、已完成{int(total['已完成项目'])}个，逾期未完成{late}个{where}，"
+            f"减少危险岗位{int(total['减少危险岗位人数'])}人。")
 
 
 # ------------------------------------------------------------------------- 指标完成情况
@@ -437,7 +489,8 @@ def _hazard_problem(content: PackContent) -> Problem | None:
     if len(repeats):
         top = repeats.iloc[0]
         count = repeats.drop_duplicates(["区市", "企业名称"]).shape[0]
-        parts.append(f"近四个季度{count}家企业同一隐患重复出现，如{_at(content, top)}“{top['隐患描述']}”"
+        months = int(setting("reconcile.repeat_months"))
+        parts.append(f"{count}家企业有隐患销号后{months}个月内再次出现，如{_at(content, top)}“{top['隐患描述']}”"
                      f"出现{int(top['次数'])}次")
         headline = "隐患整改不及时、不彻底"
     return Problem("hazards", 2, _gap(content.city_row("rectification")), headline, "；".join(parts) + "。")
@@ -782,18 +835,24 @@ def _draft_tasks(content: PackContent) -> list[str]:
         lines += [_task_line(n, task) for n, task in enumerate(tasks, start=1)]
     else:
         lines.append("本季度未发现需要整改的问题，继续按驻点监督工作制度开展日常监督。")
+    # The season's tasks are short: one paragraph 一是…；二是…, run on after the sub-heading (numbered lines would
+    # leave half of each empty), as is the count of the matters when the paper does not list them.
     season = seasonal_tasks(content.meeting_date)
-    lines.append("（二）季节性工作。")
     if not season:
-        lines.append(f"{quarter_of(content.meeting_date).cn}余下时间没有需专门部署的季节性工作。")
-    lines += [f"{k}. {task.title}。{task.text}" for k, task in enumerate(season, start=1)]
+        lines.append(f"（二）季节性工作。{quarter_of(content.meeting_date).cn}余下时间没有需专门部署的季节性工作。")
+    elif len(season) == 1:
+        lines.append(f"（二）季节性工作。{season[0].title}，{season[0].text}")
+    else:
+        lines.append("（二）季节性工作。" + "；".join(f"{cn_ordinal(k)}是{task.title}，{task.text.rstrip('。')}"
+                                               for k, task in enumerate(season, start=1)) + "。")
     if content.matters:
-        lines.append("（三）需提请会商协调事项。")
         if _matters_overflow(content):
             kinds = pd.Series([m.kind for m in content.matters]).value_counts(sort=False)
-            lines.append(f"共{len(content.matters)}项：{joined(f'{kind}{n}项' for kind, n in kinds.items())}，"
+            lines.append(f"（三）需提请会商协调事项。共{len(content.matters)}项："
+                         f"{joined(f'{kind}{n}项' for kind, n in kinds.items())}，"
                          f"逐项见附件{_appendix_number(content, 'matters')}。")
         else:
+            lines.append("（三）需提请会商协调事项。")
             lines += [f"{k}. {matter.subject}：{matter.text}" for k, matter in enumerate(content.matters, start=1)]
     return lines
 
@@ -835,7 +894,7 @@ def _followup_summary(content: PackContent, statuses: list[list]) -> str:
     if untouched:
         clauses.append(f"{'其余' if clauses else ''}{untouched}项{'各责任区市均' if whom else ''}未完成")
     text = "；".join(clauses)
-    return (f"：{text}" if text else "") + f"（分任务、分区市完成情况见附件{_appendix_number(content, 'followup')}）。"
+    return (f"：{text}" if text else "") + f"（见附件{_appendix_number(content, 'followup')}）。"
 
 
 # ------------------------------------------------------------------------- tables (the appendices)
@@ -1007,11 +1066,31 @@ def matters_table(content: PackContent) -> BriefTable:
     return BriefTable(f"{content.quarter.cn}会商需提请协调的事项，共{len(content.matters)}项", frame)
 
 
+RESTATEMENT_SHEET = "数据更正"  # the workbook's sheet of the figures changed since 定稿
+
+
+def figures_basis(content: PackContent) -> str | None:
+    """One sentence on a finalised quarter's figures: frozen at 定稿 (with the restatements since counted), or
+    those of now although the quarter was finalised; None for a quarter without frozen figures."""
+    if content.frozen_at is not None:
+        restated = 0 if content.restatements is None else len(content.restatements)
+        line = f"本材料指标数据为{date_text(content.frozen_at)}定稿时数据；问题清单为截至生成时的记录"
+        if restated:
+            line += f"；定稿后数据更正{restated}项，见数据工作簿“{RESTATEMENT_SHEET}”表"
+        return line + "。"
+    if content.current_over_frozen_at is not None:
+        return (f"本材料指标数据为生成时的当前数据，不是{date_text(content.current_over_frozen_at)}"
+                "定稿时的数据。")
+    return None
+
+
 def data_notes(content: PackContent) -> list[str]:
     """附件5: how the figures were counted and what is known about the data (the data-operations notes)."""
     lines = [f"统计截至{date_text(content.as_of)}，数据截至{date_text(content.data_as_of)}。各项指标目标值均为100%，"
              "分母为0的为无数据；区市比率为其企业分子之和除以分母之和。"
              f"各项指标的分子、分母和每一条未达标记录见数据工作簿《{content.stem}.xlsx》。"]
+    if (basis := figures_basis(content)) is not None:
+        lines.append(basis)
     if content.calendar_note:
         lines.append(content.calendar_note)
     missing = content.watch["missing_checklists"]
@@ -1028,20 +1107,105 @@ def data_notes(content: PackContent) -> list[str]:
     return lines
 
 
+def _clause(code: str) -> str:
+    """The notice's section a check answers to (通知二（一）), or 本办做法 for the office's own."""
+    check = reconcile.check(code)
+    return f"通知{check.quote.section}" if check.quote else "本办做法"
+
+
+def reconcile_table(content: PackContent) -> BriefTable:
+    """附件5 (数据对账情况), first table: each check (its rule name, nature and the notice's clause) with its findings for the
+    total and each district; a district's paper: findings and enterprises."""
+    summary = content.reconcile_summary
+    frame = pd.DataFrame({"检查项": summary["检查项"], "性质": summary["性质"],
+                          "依据": summary["检查代码"].map(_clause)})
+    if _single(content):
+        frame["发现（条）"] = summary["发现条数"].map(number).to_numpy()
+        frame["涉及企业（家）"] = summary["涉及企业"].map(number).to_numpy()
+    else:
+        counts = content.reconcile_counts.set_index("区市")
+        frame[content.total_label] = summary["发现条数"].map(number).to_numpy()
+        for district in content.districts:
+            frame[district] = counts.loc[district, list(summary["检查项"])].map(number).to_numpy()
+        totals = {"检查项": "合计", "性质": "", "依据": "",
+                  content.total_label: number(summary["发现条数"].sum()),
+                  **{d: number(counts.loc[d, "合计"]) for d in content.districts}}
+        frame = pd.concat([frame, pd.DataFrame([totals])], ignore_index=True)
+    return BriefTable(f"{content.quarter.cn}对账检查发现的记录（单位：条）", frame)
+
+
+ESCALATION_COLUMNS = ("重大隐患", "上报超时", "整改超期", "销号超时", "挂牌督办", "移交事项", "办结超时", "数据缺口")
+
+
+def escalation_frame(content: PackContent) -> pd.DataFrame:
+    """The quarter's major hazards and handovers per district and how many broke a time limit (直通车); a city or
+    selection's paper adds the total row."""
+    rows = content.escalation[["区市", *ESCALATION_COLUMNS]]
+    if _single(content):
+        return rows.reset_index(drop=True)
+    total = pd.DataFrame([{"区市": content.total_label, **{c: int(rows[c].sum()) for c in ESCALATION_COLUMNS}}])
+    return pd.concat([rows, total], ignore_index=True)
+
+
+def _as_text(frame: pd.DataFrame, content: PackContent) -> pd.DataFrame:
+    """A district table's numbers as text; a district's paper has one row, so it is turned into 项目 | the district
+    (no one-row tables)."""
+    frame = frame.assign(**{c: frame[c].map(number) for c in frame.columns[1:]})
+    if not _single(content):
+        return frame.reset_index(drop=True)
+    row = frame.iloc[0]
+    return pd.DataFrame({"项目": list(frame.columns[1:]), row.iloc[0]: list(row.iloc[1:])})
+
+
+def escalation_table(content: PackContent) -> BriefTable:
+    """附件5 (数据对账情况), second table: `escalation_frame` as text."""
+    return BriefTable(f"{content.quarter.cn}重大隐患和移交事项办理时限情况（单位：项）",
+                      _as_text(escalation_frame(content), content))
+
+
+def retrofit_table(content: PackContent) -> BriefTable:
+    """附件5 (数据对账情况), third table: 一企一策 progress per district and the total (a district's paper: its own)."""
+    return BriefTable(f"一企一策智能化改造进展（截至{date_text(content.as_of)}）", _as_text(content.retrofit, content))
+
+
+def reconcile_section(content: PackContent) -> AppendixSection:
+    """数据对账情况 in 附件5: the findings per check and district, the 直通车 time limits, 一企一策 progress."""
+    return AppendixSection(RECONCILE_TITLE, (reconcile_table(content), escalation_table(content),
+                                             retrofit_table(content)), tuple(reconcile_notes(content)))
+
+
+def reconcile_notes(content: PackContent) -> list[str]:
+    """数据对账情况's notes: what the natures mean and where the rows are, then the checks in a sentence
+    (`reconcile.reconcile_line`)."""
+    return ["“记录不一致”“记录错误”须核实更正；“数据缺口”是漏填，不等于工作没做；“需核实”是线索，不等于违规。"
+            f"依据栏为《通知》（{NOTICE}）的条款，“本办做法”为本办补充的口径；逐条记录及来源文件、行号见数据工作簿"
+            "“对账明细”工作表。",
+            reconcile.reconcile_line(content.reconcile_summary)]
+
+
+@dataclass(frozen=True)
+class AppendixSection:
+    """A headed part of an appendix after its own table and lines: its tables, then its lines."""
+    title: str
+    tables: tuple[BriefTable, ...] = ()
+    lines: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Appendix:
     title: str
     table: BriefTable | None = None
     lines: tuple[str, ...] = ()
+    sections: tuple[AppendixSection, ...] = ()
 
 
 def appendices(content: PackContent) -> list[Appendix]:
-    """The paper's attachments, in the order the text refers to them (附件1 … 附件5); each table's caption
-    (period, units) is printed under its appendix title."""
+    """The paper's attachments, in the order the text refers to them (附件1 … 附件5, then those the records add);
+    each table's caption (period, units) is printed above it."""
     work = "各企业驻点监督工作情况表" if _single(content) else "各区市驻点监督工作情况表"
     attached = [Appendix("指标完成情况表", indicator_table(content)), Appendix(work, work_table(content)),
                 Appendix("重大隐患情况表", major_table(content)), Appendix("需要关注的事项统计表", watch_table(content)),
-                Appendix("数据情况说明", lines=tuple(data_notes(content)))]
+                Appendix("数据情况说明", lines=tuple(data_notes(content)), sections=(reconcile_section(content),))]
     extra = {"followup": lambda: Appendix("上季度共性任务完成情况表", followup_table(content)),
              "matters": lambda: Appendix("需提请会商协调事项清单", matters_table(content))}
     return attached + [extra[key]() for key in _extra_appendices(content)]

@@ -12,12 +12,20 @@ handed to the meeting.
 A narrower paper (some districts) takes the tasks and matters that concern its districts, and drafts its own
 重点任务. `gather_with_records` is `pack.content.gather` with these filled in. `hand_over_drafts` stores the
 paper's drafted common tasks as the meeting's drafted tasks, so the meeting can edit and agree them.
+
+Once the quarter's meeting froze its figures (定稿, kept after 退回草稿), a pack as of the quarter's end shows them
+(`with_frozen_figures`): the quarter's rates as `metrics.meetings.as_reported` gives them, their change against
+last quarter as `metrics.meetings.with_reported_change` gives it (last quarter's frozen figures where it has them),
+and every quarter of the trend that has frozen figures as frozen. The lists behind the figures are read as they
+are now. Asked for the figures of now (`current`), the pack says so in its file name and data note.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from access import meetings as meeting_access
@@ -25,6 +33,8 @@ from access.users import User
 from core.config import districts as configured_districts
 from core.quarters import Quarter, parse_quarter, quarter_of
 from metrics import meetings as meeting_rules
+from metrics.changes import ROW_KEY, with_change
+from metrics.figures import COLUMNS
 from metrics.scope import resolve_districts
 from pack.content import Matter, PackContent, PreviousTask, TaskStatus, gather
 from pack.draft import TaskDraft, draft_common_tasks
@@ -101,12 +111,92 @@ def read_records(user: User, con, db, quarter: Quarter | str, *, districts: list
 
 
 def gather_with_records(source, con, db, user: User, quarter: Quarter | str, *, as_of: date | None = None,
-                        districts: list[str] | None = None, today: date | None = None) -> PackContent:
+                        districts: list[str] | None = None, today: date | None = None,
+                        current: bool = False) -> PackContent:
     """`gather(source, …)` with the meeting's date, last quarter's tasks, the matters and the meeting's tasks read
-    from the records beside the warehouse `db` (through `con`, a connection to it)."""
+    from the records beside the warehouse `db` (through `con`, a connection to it), and the figures frozen at the
+    quarter's 定稿 where it has them (`with_frozen_figures`; `current`: the figures of now all the same)."""
     records = read_records(user, con, db, quarter, districts=districts, today=today)
-    return gather(source, quarter, as_of=as_of, districts=districts, meeting_date=records.meeting_date,
-                  previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    content = gather(source, quarter, as_of=as_of, districts=districts, meeting_date=records.meeting_date,
+                     previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    return with_frozen_figures(content, user, db, current=current)
+
+
+# ---------------------------------------------------------------- the figures as frozen at 定稿
+
+FIGURE_VALUES = ["numerator", "denominator", "rate", "level", "note"]
+
+
+def frozen_meeting(user: User, db, content: PackContent) -> meeting_rules.Meeting | None:
+    """The meeting whose frozen figures this pack shows by default: the quarter has figures frozen at 定稿 (kept
+    after 退回草稿) and the pack is as of the quarter's end, the day they were counted to; else None."""
+    if not content.as_of_is_quarter_end:
+        return None
+    record = meeting_access.meeting(user, db, content.quarter)
+    return record if record.has_frozen_figures else None
+
+
+def _frozen_rows(user: User, db, quarters: list[Quarter], scope: list[str] | None) -> dict[str, pd.DataFrame]:
+    """The frozen city and district rows of each of `quarters` whose meeting froze figures, by quarter label."""
+    found = {}
+    for quarter in quarters:  # the trend's handful of quarters, one small read of the records each
+        try:
+            found[quarter.label] = meeting_access.as_reported(user, db, quarter, by=["city", "district"],
+                                                              districts=scope)
+        except meeting_rules.NotFinalised:
+            continue
+    return found
+
+
+def _reported_history(history: pd.DataFrame, frozen: dict[str, pd.DataFrame],
+                      quarters: list[Quarter]) -> pd.DataFrame:
+    """`history` (the trend, computed now) with the rows of each quarter in `frozen` as frozen, and each row's
+    change against the row before it as it now stands (the oldest quarter keeps the one it had)."""
+    rows = pd.concat([frame.assign(quarter=label) for label, frame in frozen.items()], ignore_index=True)
+    merged = history.merge(rows[["quarter", *ROW_KEY, *FIGURE_VALUES]], on=["quarter", *ROW_KEY], how="left",
+                           suffixes=("", "_frozen"), indicator=True)
+    held = merged["_merge"] == "both"
+    earlier = merged["rate"] - merged["change"]  # the oldest quarter's previous rate, which the history lacks
+    for column in FIGURE_VALUES:
+        merged[column] = merged[f"{column}_frozen"].where(held, merged[column])
+    for column in ("numerator", "denominator"):
+        merged[column] = merged[column].astype(history[column].dtype)
+    labels = [q.label for q in quarters]
+    merged["previous_quarter"] = merged["quarter"].map(dict(zip(labels[1:], labels[:-1])))
+    before = merged[["quarter", *ROW_KEY, "rate"]].rename(columns={"quarter": "previous_quarter",
+                                                                   "rate": "previous_rate"})
+    merged = merged.merge(before, on=["previous_quarter", *ROW_KEY], how="left")
+    previous = merged["previous_rate"].where(merged["previous_quarter"].notna(), earlier)
+    return merged.assign(change=merged["rate"] - previous)[list(history.columns)]
+
+
+def with_frozen_figures(content: PackContent, user: User, db, *, current: bool = False) -> PackContent:
+    """`content` with the figures frozen at its quarter's 定稿 (`frozen_meeting`), as the user may read them; as
+    it is when there are none. `current`: the figures of now all the same, marked so (file name, data note).
+
+    The quarter's rates are the frozen rows (`as_reported`: a narrower pack's total pooled from its districts'
+    frozen rows), in the order of the rows of now; the change against last quarter is taken from last quarter's
+    frozen rows where its meeting froze them, else from its rows computed now (`with_reported_change`'s rule);
+    the trend shows every quarter that has frozen figures as frozen. `restatements` lists the rows whose figures
+    changed since 定稿."""
+    record = frozen_meeting(user, db, content)
+    if record is None:
+        return content
+    if current:
+        return dataclasses.replace(content, current_over_frozen_at=record.frozen_at)
+    scope = None if content.full_scope else content.districts
+    reported = meeting_access.as_reported(user, db, content.quarter, by=["city", "district"], districts=scope)
+    earlier = [q for q in content.history_quarters if q != content.quarter]
+    frozen = {**_frozen_rows(user, db, earlier, scope), content.quarter.label: reported}
+    history = _reported_history(content.history, frozen, content.history_quarters)
+    order = content.figures[ROW_KEY].assign(row_order=np.arange(len(content.figures)))
+    rows = reported[COLUMNS].merge(order, on=ROW_KEY, how="left").sort_values("row_order", kind="stable")
+    previous = history[history["quarter"] == content.quarter.previous().label]
+    figures = with_change(rows.drop(columns="row_order"), previous).drop(columns="previous_rate")
+    restated = meeting_rules.restatements(reported, content.figures)
+    return dataclasses.replace(content, figures=figures.reset_index(drop=True), history=history,
+                               frozen_at=record.frozen_at,
+                               restatements=restated[restated["restated"]].reset_index(drop=True))
 
 
 def drafted_tasks(content: PackContent) -> list[meeting_rules.TaskDraft]:

@@ -17,7 +17,7 @@ from metrics.api import WATCH_LISTS
 from pack.charts import HEIGHT, WIDTH, PackChart, pack_charts
 from pack.content import PackContent
 from pack.draft import OPENING, SUBHEADING, BriefTable, appendices, draft_sections, paper_subtitle, paper_title, \
-    section_titles, signing_office
+    section_titles, signing_office, split_subheading
 from core.presentation import FONT_FAMILY, LEVEL_BACKGROUNDS, LEVEL_COLORS, PRIMARY, date_text, is_missing, rate_text, \
     signed_points
 
@@ -39,6 +39,7 @@ h2 {{ font-size: 14pt; color: {PRIMARY}; border-bottom: 2px solid {PRIMARY}; pad
 h3 {{ font-size: 12pt; color: #333; margin: 14px 0 4px; }}
 p {{ margin: 0 0 6px; text-indent: 2em; text-align: justify; }}
 p.sub {{ text-indent: 2em; font-weight: 700; }}
+span.lead {{ font-weight: 700; }}
 p.note {{ text-indent: 0; color: #555; font-size: 9.5pt; }}
 table {{ border-collapse: collapse; width: 100%; margin: 4px 0 12px; font-size: 9pt; line-height: 1.35; }}
 table.list {{ font-size: 8pt; }}
@@ -59,6 +60,7 @@ table.keep {{ break-inside: avoid; }}
 .attachments {{ text-indent: 0; margin: 14px 0 0 2em; }}
 h3.appendix {{ margin-top: 18px; }}
 h3.appendix.first {{ break-before: page; }}
+h4.appendix-section {{ font-size: 11.5pt; color: #333; margin: 12px 0 4px; }}
 @media screen {{
   body {{ background: #E9EDF2; }}
   .paper {{ width: 210mm; padding: 14mm 15mm; margin: 16px auto; background: #fff;
@@ -130,9 +132,14 @@ def _chart(fig) -> str:
 def _paragraphs(text: str) -> str:
     parts = []
     for line in (part.strip() for part in text.splitlines()):
-        if line:
-            css = ' class="sub"' if SUBHEADING.match(line) else ""
-            parts.append(f"<p{css}>{html.escape(line)}</p>")
+        if not line:
+            continue
+        heading, rest = split_subheading(line) if SUBHEADING.match(line) else ("", line)
+        if heading and not rest:
+            parts.append(f'<p class="sub">{html.escape(heading)}</p>')
+        else:
+            lead = f'<span class="lead">{html.escape(heading)}</span>' if heading else ""
+            parts.append(f"<p>{lead}{html.escape(rest)}</p>")
     return "".join(parts)
 
 
@@ -152,6 +159,10 @@ def _paper(content: PackContent, texts: dict[str, str]) -> str:
         if appendix.table is not None:
             parts.append(_brief_table(appendix.table, content.total_label))
         parts += [f"<p>{html.escape(line)}</p>" for line in appendix.lines]
+        for section in appendix.sections:
+            parts.append(f'<h4 class="appendix-section">{html.escape(section.title)}</h4>')
+            parts += [_brief_table(table, content.total_label) for table in section.tables]
+            parts += [f"<p>{html.escape(line)}</p>" for line in section.lines]
     return "".join(parts)
 
 

@@ -1,7 +1,9 @@
 """The pack's workbook (.xlsx, openpyxl): every figure and every record behind it, ready to print.
 
-Sheets: 说明, 指标总表, one per indicator (district table, native bar and trend
-charts), 短板清单, 重大隐患, one per watch list (`metrics.watch.WATCH_LISTS`, in their order), 驻点工作.
+Sheets: 说明, 指标总表, 数据更正 (only when the figures are those frozen at 定稿 and some changed since), one per
+indicator (district table, native bar and trend charts), 短板清单, 重大隐患, one per watch list (`metrics.watch.WATCH_LISTS`, in their order), 驻点工作,
+数据对账 (the paper's 数据对账情况 in 附件5: findings per check and district, 直通车 time limits, 一企一策 progress) and
+对账明细 (every finding with its source row). Charts follow the dashboard's rules (pack/charts.py).
 Each data sheet has its title in row 1, a note in row 2, the header in row 3
 (frozen, filtered, repeated on every printed page) and A4 landscape print set-up
 fitted to the page width. Printed, the summary sheets (说明, 指标总表 and one page per
@@ -21,8 +23,10 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
-from openpyxl.chart.label import DataLabelList
-from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.label import DataLabel, DataLabelList
+from openpyxl.chart.marker import DataPoint, Marker
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -33,11 +37,13 @@ from metrics.api import WATCH_LISTS, watch_list
 from metrics.findings import thresholds
 from metrics.indicators import Indicator
 from metrics.quality import drills_column
+from metrics.reconcile import NO_SUPERVISOR
 from metrics.watch import WatchList
-from pack.charts import axis_floor
+from pack.charts import is_small, series_color
 from pack.content import PackContent
-from pack.draft import paper_title
-from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, date_text
+from pack.draft import (RECONCILE_TITLE, RESTATEMENT_SHEET, escalation_frame, figures_basis, paper_title,
+                        reconcile_notes)
+from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, RATE_AXIS, SMALL_N, date_text
 from core import spreadsheet
 from core.settings import setting
 from core.spreadsheet import PERCENT, POINTS, neutralise_formulas
@@ -234,6 +240,7 @@ def _about_sheet(wb, content: PackContent) -> None:
             ("数据截至", f"{date_text(content.data_as_of)}（库中最新的日志、隐患、培训、演练日期）"),
             ("范围", content.scope_label),
             ("生成时间", content.generated_at.strftime("%Y-%m-%d %H:%M")),
+            *([("指标数据", basis)] if (basis := figures_basis(content)) else []),
             ("数据性质", "系统生成的演示数据，不代表各区市实际情况" if content.is_demo else "各区市报送数据"),
             *([("工作日", content.calendar_note)] if content.calendar_note else []),
             ("评定规则", f"比率 ≥ {pass_rate:.0%} 为达标，≥ {watch_rate:.0%} 为关注，其余为整改；分母为 0 时为无数据"
@@ -309,6 +316,40 @@ def _summary_sheet(wb, content: PackContent) -> None:
     ws.page_setup.orientation = "portrait"
 
 
+def restatement_frame(content: PackContent) -> pd.DataFrame:
+    """The figures that changed since 定稿, as frozen and as computed now, in the order of 指标总表."""
+    rows = content.restatements
+    order = {i.code: n for n, i in enumerate(content.indicators)}
+    rows = rows.assign(order=rows["indicator"].map(order), grain_order=(rows["grain"] == "district").astype(int),
+                       district_order=rows["group"].map({d: n for n, d in enumerate(content.districts)}).fillna(-1),
+                       ).sort_values(["order", "grain_order", "district_order"], kind="stable")
+    return pd.DataFrame({
+        "指标": rows["indicator_name"],
+        "范围": rows["group"].where(rows["grain"] == "district", content.total_label),
+        "定稿时": rows["rate_reported"].astype(float),
+        "现在": rows["rate_now"].astype(float),
+        "定稿时分子": rows["numerator"].astype("int64"),
+        "定稿时分母": rows["denominator"].astype("int64"),
+        "现在分子": rows["numerator_now"].astype("int64"),
+        "现在分母": rows["denominator_now"].astype("int64"),
+    }).reset_index(drop=True)
+
+
+def _restatement_sheet(wb, content: PackContent) -> None:
+    """数据更正, only when the figures shown were frozen at 定稿 and some have changed since."""
+    if content.frozen_at is None or content.restatements is None or content.restatements.empty:
+        return
+    frame = restatement_frame(content)
+    ws = wb.create_sheet(RESTATEMENT_SHEET)
+    _heading(ws, f"数据更正：定稿后有变动的指标数据（{content.quarter.cn}，{content.scope_label}）　共 {len(frame)} 项",
+             f"会商材料的指标数据为{date_text(content.frozen_at)}定稿时冻结的数据；下表列出此后按当前数据计算分子或分母"
+             "有变动的比率。比率为空表示分母为0（无数据）。")
+    first, last = write_table(ws, frame, HEADER_ROW, formats={"定稿时": PERCENT, "现在": PERCENT})
+    _borders(ws, HEADER_ROW, last, 1, len(frame.columns))
+    _wrap_note(ws, len(frame.columns))
+    _print_setup(ws, attachment=False, area=f"A{TITLE_ROW}:{get_column_letter(len(frame.columns))}{last}")
+
+
 # ------------------------------------------------------------------ one sheet per indicator
 
 def _indicator_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
@@ -329,20 +370,26 @@ def _indicator_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
     })
 
 
-def _trend_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
+def _trend_pivot(content: PackContent, item: Indicator, values: str) -> pd.DataFrame:
+    """`values` of the last quarters, a row per quarter and a column per series (the total, then each district)."""
     history = content.history_of(item.code)
     history = history.assign(column=history["group"].where(history["grain"] == "district", content.total_label))
-    table = history.pivot(index="quarter", columns="column", values="rate")
-    table = table.reindex(index=[q.label for q in content.history_quarters],
-                          columns=[content.total_label, *content.districts])
+    table = history.pivot(index="quarter", columns="column", values=values)
+    return table.reindex(index=[q.label for q in content.history_quarters],
+                         columns=[content.total_label, *content.districts])
+
+
+def _trend_frame(content: PackContent, item: Indicator) -> pd.DataFrame:
+    table = _trend_pivot(content, item, "rate")
     table.insert(len(table.columns), "目标", item.target)
     return table.rename_axis(None, axis=1).reset_index(names="季度")
 
 
-def _percent_axes(chart, minimum: float = 0.0) -> None:
-    chart.y_axis.scaling.min = minimum
-    chart.y_axis.scaling.max = 1.1
-    chart.y_axis.majorUnit = 0.1 if minimum >= 0.5 else 0.2
+def _percent_axes(chart) -> None:
+    """The one axis rule for rates (core.presentation.RATE_AXIS): 0–100%, gridlines every 20 points."""
+    chart.y_axis.scaling.min = RATE_AXIS[0] / 100
+    chart.y_axis.scaling.max = RATE_AXIS[1] / 100
+    chart.y_axis.majorUnit = 0.2
     chart.y_axis.number_format = "0%"
     chart.y_axis.title = "比率"
     chart.x_axis.delete = False
@@ -363,7 +410,7 @@ def _bar_chart(ws, item: Indicator, frame: pd.DataFrame, first: int, last: int):
         point = DataPoint(idx=index)
         point.graphicalProperties.solidFill = LEVEL_COLORS.get(level, LEVEL_COLORS["无数据"]).lstrip("#")
         bars.dPt.append(point)
-    bars.dLbls = DataLabelList()
+    bars.dLbls = DataLabelList(dLbl=_small_n_labels(frame[f"分母（{item.unit}）"]))
     bars.dLbls.showVal = True
     bars.dLbls.numFmt = PERCENT
     for flag in ("showSerName", "showCatName", "showLegendKey", "showPercent"):
@@ -383,18 +430,33 @@ def _bar_chart(ws, item: Indicator, frame: pd.DataFrame, first: int, last: int):
     return chart
 
 
-def _trend_chart(ws, item: Indicator, trend: pd.DataFrame, header: int, last: int):
+def _small_n_labels(denominators: pd.Series, *, rate_shown: bool = True) -> list[DataLabel]:
+    """Per-point labels for the points whose denominator is below SMALL_N: the rate with its n
+    (0.0%"（n=3）"), or only the n where the series prints no values."""
+    labels = []
+    for index, n in enumerate(denominators):
+        if is_small(n):
+            code = f'{PERCENT}"（n={int(n)}）"' if rate_shown else f'"n={int(n)}"'
+            labels.append(DataLabel(idx=index, numFmt=code, dLblPos=None if rate_shown else "t", showVal=True,
+                                    showSerName=False, showCatName=False, showLegendKey=False, showPercent=False))
+    return labels
+
+
+def _trend_chart(ws, content: PackContent, item: Indicator, trend: pd.DataFrame, header: int, last: int,
+                 counts: pd.DataFrame):
+    """The total black and dashed, each district in its fixed colour; a point on fewer than SMALL_N items a hollow
+    marker labelled with its n."""
     chart = LineChart()
     chart.title = f"{item.name}：近{len(trend)}个季度走势"
     chart.width, chart.height = CHART_WIDTH_CM, TREND_HEIGHT_CM
     chart.add_data(Reference(ws, min_col=2, max_col=len(trend.columns), min_row=header, max_row=last),
                    titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=header + 1, max_row=last))
-    colours = ["222222", "1F4E79", "2E86C1", "17A589", "D68910", "884EA0", "CB4335", "5D6D7E", "A04000", "1ABC9C"]
-    for index, series in enumerate(chart.series):
+    names = list(trend.columns[1:])
+    for index, (name, series) in enumerate(zip(names, chart.series)):
         series.smooth = False
-        is_target = index == len(chart.series) - 1
-        colour = "C62828" if is_target else colours[index % len(colours)]
+        is_target = name == "目标"
+        colour = ("C62828" if is_target else series_color(content, name)).lstrip("#")
         series.graphicalProperties.line.solidFill = colour
         series.graphicalProperties.line.width = 28575 if index == 0 else 15875
         if index == 0 or is_target:
@@ -403,8 +465,16 @@ def _trend_chart(ws, item: Indicator, trend: pd.DataFrame, header: int, last: in
         series.marker.size = 5
         series.marker.graphicalProperties.solidFill = colour
         series.marker.graphicalProperties.line.solidFill = colour
-    rates = trend.drop(columns=["季度", "目标"]).stack()
-    _percent_axes(chart, axis_floor(rates) / 100)
+        if not is_target and name in counts.columns:
+            small = [i for i, n in enumerate(counts[name]) if is_small(n)]
+            for i in small:
+                hollow = GraphicalProperties(solidFill="FFFFFF", ln=LineProperties(solidFill=colour))
+                series.dPt.append(DataPoint(idx=i, marker=Marker(symbol="circle", size=8, spPr=hollow)))
+            if small:
+                series.dLbls = DataLabelList(dLbl=_small_n_labels(counts[name], rate_shown=False))
+                for flag in ("showVal", "showSerName", "showCatName", "showLegendKey", "showPercent"):
+                    setattr(series.dLbls, flag, False)
+    _percent_axes(chart)
     chart.display_blanks = "gap"
     return chart
 
@@ -422,12 +492,14 @@ def _indicator_sheet(wb, content: PackContent, item: Indicator) -> None:
     _level_fill(ws, f"G{first}:G{last}", f"$G{first}")
     trend = _trend_frame(content, item)
     title_row = last + 3
-    ws.cell(title_row, 1, f"近{len(trend)}个季度走势（各季度末比率）").font = SECTION_FONT
+    ws.cell(title_row, 1, f"近{len(trend)}个季度走势（各季度末比率；图中分母少于{SMALL_N}的点标出 n）").font = \
+        SECTION_FONT
     trend_first, trend_last = write_table(ws, trend, title_row + 1,
                                           formats={c: PERCENT for c in trend.columns if c != "季度"})
     anchor_column = get_column_letter(max(len(frame.columns), len(trend.columns)) + 2)
     ws.add_chart(_bar_chart(ws, item, frame, first, last), f"{anchor_column}{HEADER_ROW}")
-    ws.add_chart(_trend_chart(ws, item, trend, trend_first - 1, trend_last),
+    ws.add_chart(_trend_chart(ws, content, item, trend, trend_first - 1, trend_last,
+                              _trend_pivot(content, item, "denominator").reset_index(drop=True)),
                  f"{anchor_column}{HEADER_ROW + BAR_ROWS}")
     table_columns = max(len(frame.columns), len(trend.columns))
     _wrap_note(ws, table_columns)
@@ -562,6 +634,63 @@ def _supervision_sheet(wb, content: PackContent) -> None:
     write_table(ws, content.special_ops, HEADER_ROW, left=left, empty="本季度日志中没有特殊作业记录。")
 
 
+# ------------------------------------------------------------------ 数据对账
+
+RECONCILE_SHEET, RECONCILE_ROWS_SHEET = "数据对账", "对账明细"
+
+
+def reconcile_frame(content: PackContent) -> pd.DataFrame:
+    """Each check: its findings for the total and each district, the enterprises, what it compares, its basis."""
+    summary = content.reconcile_summary
+    counts = content.reconcile_counts.set_index("区市")
+    frame = pd.DataFrame({"检查项": summary["检查项"], "性质": summary["性质"],
+                          content.total_label: summary["发现条数"].astype("int64")})
+    for district in content.districts:
+        frame[district] = counts.loc[district, list(summary["检查项"])].astype("int64").to_numpy()
+    return frame.assign(涉及企业=summary["涉及企业"].astype("int64"), 比对内容=summary["比对内容"],
+                        依据=summary["依据"])
+
+
+def _section(ws, row: int, title: str) -> int:
+    """A section title at `row`; returns the row of the table's header below it."""
+    ws.cell(row, 1, title).font = SECTION_FONT
+    return row + 1
+
+
+def _reconcile_sheet(wb, content: PackContent) -> None:
+    """数据对账: findings per check and district, the 直通车 time limits and 一企一策 progress (数据对账情况 in the paper's 附件5)."""
+    ws = wb.create_sheet(RECONCILE_SHEET)
+    _heading(ws, f"{RECONCILE_TITLE}（{content.quarter.cn}，统计截至{date_text(content.as_of)}，{content.scope_label}）",
+             reconcile_notes(content)[0])
+    checks = reconcile_frame(content)
+    first, last = write_table(ws, checks, HEADER_ROW, max_widths={"比对内容": DETAIL_WIDTH // 2,
+                                                                "依据": DETAIL_WIDTH // 2})
+    _borders(ws, HEADER_ROW, last, 1, len(checks.columns))
+    header = _section(ws, last + 2, f"重大隐患和移交事项办理时限（直通车，{content.quarter.cn}，单位：项）")
+    escalation = escalation_frame(content)
+    _, escalation_last = write_table(ws, escalation, header)
+    _borders(ws, header, escalation_last, 1, len(escalation.columns))
+    header = _section(ws, escalation_last + 2, f"一企一策智能化改造进展（截至{date_text(content.as_of)}）")
+    _, retrofit_last = write_table(ws, content.retrofit, header, formats={"计划投资（万元）": "0.00"})
+    _borders(ws, header, retrofit_last, 1, len(content.retrofit.columns))
+    totals = [(retrofit_last, len(content.retrofit.columns))]  # the total rows come last
+    if escalation["区市"].iloc[-1] == content.total_label:
+        totals.append((escalation_last, len(escalation.columns)))
+    for row, width in totals:
+        for c in range(1, width + 1):
+            ws.cell(row, c).font = TOTAL_FONT
+    _wrap_note(ws, len(checks.columns))
+    _print_setup(ws, attachment=False, area=f"A{TITLE_ROW}:{get_column_letter(len(checks.columns))}{retrofit_last}")
+
+
+def _reconcile_rows_sheet(wb, content: PackContent) -> None:
+    rows = content.reconcile_rows.drop(columns="检查代码")
+    _list_sheet(wb, RECONCILE_ROWS_SHEET, "对账明细：每条需更正或核实的记录", rows, content,
+                note=f"说明列写明哪里不一致、如何处理；来源文件、工作表、行号指向要打开核对的那一行。驻点人员为该记录发生时"
+                     f"驻在该企业的人员，企业无驻点人员的记为“{NO_SUPERVISOR}”。",
+                empty="本季度对账检查没有发现需要更正或核实的记录。", max_widths={"说明": DETAIL_WIDTH})
+
+
 # ------------------------------------------------------------------ entry point
 
 def build_workbook(content: PackContent) -> bytes:
@@ -569,13 +698,17 @@ def build_workbook(content: PackContent) -> bytes:
     wb = Workbook()
     _about_sheet(wb, content)
     _summary_sheet(wb, content)
+    _restatement_sheet(wb, content)
     for item in content.indicators:
         _indicator_sheet(wb, content, item)
     _lists(wb, content)
+    _reconcile_sheet(wb, content)
+    _reconcile_rows_sheet(wb, content)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
 # Besides one sheet per indicator, after 指标总表.
-SHEET_NAMES = ("说明", "指标总表", "短板清单", "重大隐患", *(w.sheet for w in WATCH_LISTS), "驻点工作")
+SHEET_NAMES = ("说明", "指标总表", "短板清单", "重大隐患", *(w.sheet for w in WATCH_LISTS), "驻点工作",
+               RECONCILE_SHEET, RECONCILE_ROWS_SHEET)

@@ -28,8 +28,8 @@ from pack import images
 from pack.brief import build_brief
 from pack.charts import overview_chart
 from pack.content import gather
-from pack.draft import draft_sections, common_tasks, section_labels
-from pack.meeting import drafted_tasks, hand_over_drafts, hands_over_drafts
+from pack.draft import draft_sections, common_tasks, section_labels, task_quarter
+from pack.meeting import drafted_tasks, hand_over_drafts, hands_over_drafts, with_frozen_figures
 from pack.report_html import build_html
 from pack.workbook import build_workbook
 from ui import data, filters as flt, layout, meetings
@@ -48,6 +48,7 @@ LINKS = {NO_LINK: "不关联（由区市或市级填报）",
          **{f"indicator:{i.code}": f"指标：{i.name}（达标即完成）" for i in INDICATORS},
          **{f"watch:{w.code}": f"预警清单：{w.title}（清零即完成）" for w in WATCH_LISTS}}
 KEEP_STATUS = "（状态不变）"
+FROZEN_FIGURES, CURRENT_FIGURES = "定稿时数据", "当前数据"
 
 user = current_user()  # signed in: the guard above stops the page otherwise
 is_city = user.role == meeting_access.CITY_ROLE
@@ -66,8 +67,10 @@ db = meetings.db_path()
 try:
     records = meetings.pack_records(user, q, districts)
     # Every metrics call of the pack goes through the cached, access-scoped dashboard query.
-    content = gather(data.query, q, as_of=f.as_of_input, districts=districts, meeting_date=records.meeting_date,
-                     previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    gathered = gather(data.query, q, as_of=f.as_of_input, districts=districts, meeting_date=records.meeting_date,
+                      previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    # A quarter whose meeting froze its figures: the pack shows them, unless the figures of now are chosen below.
+    content = with_frozen_figures(gathered, user, db)
 except AsOfError as error:
     st.error(f"{error} 请在左侧重新选择截至日期。")
     st.stop()
@@ -86,6 +89,17 @@ if hands_over_drafts(user, content):
             st.warning(f"系统起草的共性任务未能写入会商记录：{plain(error)}", icon=":material/warning:")
         st.session_state[handed_key] = drafts
 
+if content.frozen_at is not None:
+    corrected = len(content.restatements)
+    basis = st.radio("材料中的指标数据", [FROZEN_FIGURES, CURRENT_FIGURES], horizontal=True, key=f"pack_basis_{q.label}",
+                     help="定稿时数据：会商定稿时冻结的指标数据（默认），材料与会上汇报的一致；当前数据：按现在的数据计算，"
+                          "下载的文件名加“_当前数据”。")
+    st.caption(f"{q.cn}会商于 {content.frozen_at:%Y-%m-%d %H:%M} 定稿，材料默认使用定稿时冻结的指标数据"
+               + (f"；此后按当前数据计算有变动的{corrected}项列在数据工作簿“数据更正”表" if corrected else "")
+               + "。短板清单、预警清单等问题清单始终为当前记录。")
+    if basis == CURRENT_FIGURES:
+        content = with_frozen_figures(gathered, user, db, current=True)
+
 record = meetings.meeting(user, q)
 scope_label = "_".join(districts or []) or "全市"
 paper_is_citys = content.full_scope
@@ -98,11 +112,13 @@ texts = {key: stored_texts.get(key, drafted_texts[key]) for key in labels}
 city = content.figures[content.figures["grain"] == "city"].set_index("indicator")
 met = int((city.loc[[i.code for i in TARGETS], "level"] == "达标").sum())
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("目标指标达标", f"{met} / {len(TARGETS)} 项", border=True)
-c2.metric("超期未整改隐患", f"{len(content.watch['overdue_hazards']):,}", border=True)
-c3.metric("未报季度检查表", f"{len(content.watch['missing_checklists']):,} 家", border=True)
-c4.metric("建议共性任务" if content.meeting_tasks is None else "会商共性任务", f"{len(common_tasks(content))} 项",
-          border=True)
+# Each card says the period it counts, in the overview's words (ui.layout.period_text).
+layout.count_card(c1, "目标指标达标", f"{met} / {len(TARGETS)} 项", layout.period_text(f, layout.QUARTER))
+layout.count_card(c2, "超期未整改隐患", len(content.watch["overdue_hazards"]), layout.watch_period(f, "overdue_hazards"))
+layout.count_card(c3, "未报季度检查表", f"{len(content.watch['missing_checklists']):,} 家",
+                  layout.watch_period(f, "missing_checklists"))
+layout.count_card(c4, "建议共性任务" if content.meeting_tasks is None else "会商共性任务", f"{len(common_tasks(content))} 项",
+                  f"{task_quarter(content).cn}完成")
 with st.expander("图表预览", icon=":material/bar_chart:"):
     show_chart(go.Figure(overview_chart(content)), "各项指标完成情况", f.scope_label, q.label, key="pack_overview")
 
@@ -359,7 +375,7 @@ st.caption("会商材料（Word）和打印版报告使用下方“材料正文�
            "打印版报告用浏览器打开后选择“打印”，纸张 A4，即可另存为 PDF。")
 
 st.subheader("图表图片")
-png_key = f"pack_png_{q.label}_{f.as_of:%Y%m%d}_{scope_label}"
+png_key = f"pack_png_{content.stem}_{f.as_of:%Y%m%d}_{content.frozen_at or ''}"
 if images.chromium_path() is None:
     st.warning(f"本机没有安装 Chromium 浏览器，无法导出图表图片。请系统管理员安装：`{images.INSTALL_HINT}`",
                icon=":material/warning:")

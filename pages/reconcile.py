@@ -22,8 +22,8 @@ summary = data.query(reconcile.reconcile_summary, f.quarter, as_of=f.as_of, dist
 for start in range(0, len(summary), PER_ROW):
     row = summary.iloc[start:start + PER_ROW]
     for column, item in zip(st.columns(PER_ROW), row.to_dict("records")):
-        column.metric(item["检查项"], f"{int(item['发现条数']):,}", border=True,
-                      help=plain(f"{item['性质']}：{item['比对内容']}"))
+        layout.count_card(column, item["检查项"], int(item["发现条数"]), layout.check_period(f, item["检查代码"]),
+                          help=plain(f"{item['性质']}：{item['比对内容']}"))
 
 st.subheader("各区市对账结果")
 by_district = data.query(reconcile.reconcile_counts, f.quarter, by="district", as_of=f.as_of,

@@ -7,16 +7,23 @@ pytest-xdist worker; every caller that writes gets its own copy.
 """
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from core import settings as declared
 from etl.load import load_paths
 from tests.app_warehouse import build_small_warehouse
 from tests.filemaker import roster_rows, write_xlsx
 from tests.meeting_world import build_meeting_world
+from tests.pack_demo import build_small_demo
 from tests.pack_world import build_pack_world
+from tests.reconcile_world import build_reconcile_world
+from tests.stationing_world import build_stationing_world
+from warehouse.store import open_reader
 
 
 # The modules that take longest, slowest first. pytest.ini has pytest-xdist hand whole modules to the
@@ -34,10 +41,35 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Every test reads the settings file afresh, and leaves none of its settings behind."""
+    declared.reset()
+    yield
+    declared.reset()
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """`build(folder)`'s result, built once for the whole run: pytest-xdist workers share one temporary root, and
+    the first worker to ask builds while the others wait on a lock, then all read the same files. Whatever is built
+    here is read only: a test that writes takes its own copy."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's root, shared by every worker
+    folder, done = root / f"built-{name}", root / f"built-{name}.done"
+    with open(root / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(str(build(folder)), encoding="utf-8")
+    return Path(done.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="session")
 def small_warehouse(tmp_path_factory):
     """`small_warehouse(folder)`: a private copy of the warehouse of tests/app_warehouse.py in `folder`."""
-    master = build_small_warehouse(tmp_path_factory.mktemp("small_warehouse"))
+    master = built_once(tmp_path_factory, "small_warehouse", build_small_warehouse)
 
     def copy_into(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -50,13 +82,47 @@ def small_warehouse(tmp_path_factory):
 @pytest.fixture(scope="session")
 def pack_world(tmp_path_factory) -> Path:
     """The warehouse of tests/pack_world.py; read only."""
-    return build_pack_world(tmp_path_factory.mktemp("pack_world"))
+    return built_once(tmp_path_factory, "pack_world", build_pack_world)
 
 
 @pytest.fixture(scope="session")
 def meeting_world(tmp_path_factory) -> Path:
     """The warehouse of tests/meeting_world.py; read only (copy it with `meeting_db`)."""
-    return build_meeting_world(tmp_path_factory.mktemp("meeting_world"))
+    return built_once(tmp_path_factory, "meeting_world", build_meeting_world)
+
+
+@pytest.fixture(scope="session")
+def stationing_world(tmp_path_factory) -> Path:
+    """The warehouse of tests/stationing_world.py; read only."""
+    return built_once(tmp_path_factory, "stationing_world", build_stationing_world)
+
+
+@pytest.fixture
+def stationing_con(stationing_world):
+    """A reader on the stationing world."""
+    connection = open_reader(stationing_world)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def reconcile_world(tmp_path_factory) -> Path:
+    """The warehouse of tests/reconcile_world.py; read only."""
+    return built_once(tmp_path_factory, "reconcile_world", build_reconcile_world)
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory):
+    """`small_demo(folder)`: a private copy, in `folder`, of the small demo warehouse of tests/pack_demo.py (the
+    demo generator on a smaller world, loaded as `make run` loads it), built once for the run."""
+    master = built_once(tmp_path_factory, "small_demo", build_small_demo)
+
+    def copy_into(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / master.name
+        shutil.copy(master, db)
+        return db
+    return copy_into
 
 
 @pytest.fixture

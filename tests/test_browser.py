@@ -74,9 +74,17 @@ def _assert_only_safe_table_exports(page) -> None:
     assert page.get_by_role("button", name="下载 CSV").count() >= 1
 
 
+@pytest.fixture(scope="module")
+def city_tabs(browser):
+    """One browser profile for the city user's tabs: signed in once, later tabs resume by the session cookie."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    yield context
+    context.close()
+
+
 @pytest.mark.parametrize("url_path", list(PAGES))
-def test_every_page_draws_without_errors(browser, server, url_path):
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+def test_every_page_draws_without_errors(city_tabs, server, url_path):
+    page = city_tabs.new_page()
     try:
         sign_in(page, f"{server}/{url_path}")
         for text in PAGES[url_path]:

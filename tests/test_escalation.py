@@ -80,12 +80,6 @@ def con(tmp_path_factory):
     connection.close()
 
 
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
-
 
 def rows_of(frame, columns: list[str]) -> list[tuple]:
     """The rows of these columns, a missing value (NaN) as None."""

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 
 from cli.metrics_commands import main as metrics_main
-from core import settings as declared
 from metrics import stationing
 from pack.handover import build_handover_docx, build_handover_xlsx, clean, gather_handover
 from tests.cli_runner import run_main
@@ -50,12 +49,6 @@ def con(db):
     yield connection
     connection.close()
 
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
 
 
 def word_text(data: bytes) -> str:

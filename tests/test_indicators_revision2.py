@@ -114,12 +114,6 @@ def con(db):
     connection.close()
 
 
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
-
 
 def pick(frame, code, group):
     row = frame[(frame["indicator"] == code) & (frame["group"] == group)].iloc[0]

@@ -17,11 +17,13 @@ from docx import Document
 from openpyxl.chart import BarChart, LineChart
 
 from core.config import districts as configured_districts
+from core.presentation import CITY_COLOR, SMALL_N, district_color
 from etl.load import load_paths
 from warehouse.store import open_reader
 from metrics import api
 from cli import pack_commands as cli
 from pack.brief import build_brief
+from pack.charts import pack_charts
 from pack.content import gather
 from pack.draft import draft_common_tasks, draft_sections, section_titles
 from pack.report_html import build_html
@@ -139,7 +141,7 @@ def test_workbook_sheets(workbook):
                                    "逾期整改", "已整改未销号", "未上报重大隐患", "超期重大隐患", "移交未办结",
                                    "证书到期预警", "未报检查表", "轮换到期", "改造项目逾期", "轮换即将到期",
                                    "超期未轮换", "无驻点人员时段", "接任未见岗前培训", "轮换未见交接日期", "未见工作计划",
-                                   "驻点工作"]
+                                   "驻点工作", "数据对账", "对账明细"]
 
 
 def test_summary_sheet_equals_metrics(con, workbook):
@@ -251,7 +253,7 @@ def test_brief_sections_in_order(brief, content):
     positions = [texts.index(title) for title in section_titles(content).values()]
     assert positions == sorted(positions)
     assert texts[0] == "威海市2026年第三季度非危险化学品化工生产企业驻点监督工作情况汇报"
-    assert len(brief.tables) == 4  # 附件1 … 附件4
+    assert len(brief.tables) == 7  # 附件1 … 附件4, and 附件5's 数据对账情况: checks, 直通车, 一企一策
 
 
 def test_brief_drafted_from_the_data(brief):
@@ -259,8 +261,8 @@ def test_brief_drafted_from_the_data(brief):
     # section 一: 4 enterprises, 2 supervisors; logs 28 of 73 due working days (see test_content_hand_figures);
     # special ops 4 of 5 (A 2/3, B 2/2); hazards 5 found (H1…H5), 3 by the resident supervisors (H1 H2 H4),
     # rectified H1 H5; majors H3 H4, H3 reported the day after it was found (within 1 day), H4 never
-    assert "全市纳入驻点监督的非危险化学品化工生产企业4家，其中2家已派驻驻点监督人员，共2人。" in text
-    assert "驻点监督人员填报工作日志28人日，填报率38.4%" in text
+    assert "全市纳入驻点监督的企业4家，其中2家已派驻驻点监督人员，共2人。" in text
+    assert "填报工作日志28人日，填报率38.4%" in text
     assert "到场监督动火、设备检维修、高处作业4次，现场监督率80.0%" in text
     assert "排查发现隐患5项（驻点检查发现3项），已整改2项；发现重大隐患2项，按时直报执法部门1项，未上报1项（见附件3）" in text
     # section 二: certification 5 / 7; due in Q3 H1 H2 H4 H5, rectified H1 H5 -> 2 / 4 = 50.0 %; responsibility
@@ -300,9 +302,53 @@ def test_flood_season_tasks_when_the_meeting_is_in_the_third_quarter(con):
     assert "主汛期防范遇水反应化学品" in drafts["tasks"] and "夏季高温和防雷" in drafts["tasks"]
 
 
+# --- charts: one axis and colour rule with the dashboard (core.presentation) --------------------------
+
+def test_every_rate_chart_runs_on_the_0_to_100_axis_with_its_values_printed(content, workbook):
+    charts = pack_charts(content)
+    assert {c.kind for c in charts} == {"overview", "bars", "trend"}
+    for chart in charts:
+        layout = chart.figure["layout"]
+        axis = layout["xaxis"] if chart.kind == "overview" else layout["yaxis"]
+        assert (axis["range"], axis["ticksuffix"], axis["dtick"]) == ([0.0, 100.0], "%", 20), chart.name
+    assert SMALL_N == 10
+    # certification 全市 5 / 7, 环翠区 1 / 2, 文登区 3 / 4, 荣成市 1 / 1: each n below 10, printed beside the rate;
+    # 乳山市 has no one: 无数据; log fill 28 / 73 and 荣成市's 0 / 0 (nobody stationed at D)
+    bars = next(c for c in charts if (c.kind, c.code) == ("bars", "certification")).figure["data"][0]
+    assert bars["text"][:5] == ["71.4%（n=7）", "50.0%（n=2）", "75.0%（n=4）", "100.0%（n=1）", "无数据"]
+    assert bars["marker"]["opacity"][:5] == [0.45, 0.45, 0.45, 0.45, 1.0]  # faint: too few to judge
+    logs = next(c for c in charts if (c.kind, c.code) == ("bars", "log_fill")).figure["data"][0]
+    assert logs["text"][0] == "38.4%" and logs["marker"]["opacity"][0] == 1.0
+    # the workbook's native charts: the same axis, the n in the bar's label
+    bar_chart, trend_chart = workbook["持证上岗率"]._charts
+    for chart in (bar_chart, trend_chart):
+        assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max, chart.y_axis.majorUnit) == (0.0, 1.0, 0.2)
+    labels = bar_chart.series[0].dLbls
+    assert labels.showVal and [(label.idx, label.numFmt) for label in labels.dLbl] == [
+        (0, '0.0%"（n=7）"'), (1, '0.0%"（n=2）"'), (2, '0.0%"（n=4）"'), (3, '0.0%"（n=1）"')]
+
+
+def test_a_district_has_its_own_colour_in_every_chart(content, workbook):
+    districts = list(configured_districts().names)
+    trend = next(c for c in pack_charts(content) if (c.kind, c.code) == ("trend", "certification")).figure
+    lines = {t["name"]: t["line"]["color"] for t in trend["data"] if "line" in t}
+    assert lines == {"全市": CITY_COLOR, **{d: district_color(d) for d in districts}}
+    # 文登区's trend points are all on fewer than 10 people: hollow dots off the line, their n on hover only (nine
+    # districts' labels on one quarter would cover each other); the title says what a hollow dot is
+    wendeng = [t for t in trend["data"] if t["name"] == "文登区"]
+    assert wendeng[0]["y"][-1] is None and wendeng[1]["customdata"][-1] == 4 and wendeng[1]["text"][-1] == ""
+    assert "空心点：该季度分母不足10，不连线" in trend["layout"]["title"]["text"]
+    assert wendeng[1]["marker"] == {"symbol": "circle-open", "size": 10, "color": district_color("文登区"),
+                                    "line": {"width": 2}}
+    for sheet in ("持证上岗率", "工作日志填报率"):
+        series = workbook[sheet]._charts[1].series
+        colours = [s.graphicalProperties.line.solidFill.srgbClr for s in series]
+        assert colours == [CITY_COLOR[1:], *(district_color(d)[1:] for d in districts), "C62828"]
+
+
 def test_pack_for_one_district(con):
     scoped = gather(con, Q3, districts=["文登"])
-    assert scoped.districts == ["文登区"] and scoped.total_label == "合计"
+    assert scoped.districts == ["文登区"] and scoped.total_label == "所选区市合计"
     assert set(scoped.figures["group"]) == {"所选区市合计", "文登区"}  # one district is not the city
     # 文登区 certification: Q1, R1, R2 valid, Q2 without a certificate -> 3 / 4
     assert tuple(scoped.city_row("certification")[["numerator", "denominator"]]) == (3, 4)
@@ -314,7 +360,20 @@ def test_pack_for_one_district(con):
     assert "环翠区" not in text and "荣成市" not in text
     assert "（一）重点任务。" in text and "2. 关键岗位人员持证上岗。督促文登乙化工有限公司" in text
     summary = openpyxl.load_workbook(io.BytesIO(build_workbook(scoped)))["指标总表"]
-    assert {r[1] for r in sheet_rows(summary)} == {"合计", "文登区"}
+    assert {r[1] for r in sheet_rows(summary)} == {"所选区市合计", "文登区"}
+    # the pooled figure of one district is a selection's total, never 全市: in the charts, the report, the workbook
+    charts = pack_charts(scoped)
+    bars = next(c for c in charts if c.kind == "bars").figure["data"][0]
+    assert bars["x"] == ["所选区市合计", "文登区"]
+    trend = next(c for c in charts if c.kind == "trend").figure["data"]
+    assert [t["name"] for t in trend if "line" in t] == ["所选区市合计", "文登区"]
+    assert trend[0]["line"]["color"] == CITY_COLOR
+    page = build_html(scoped)
+    assert "<td>所选区市合计</td>" in page and "全市" not in page[page.index("<body"):]
+    cells = [v for ws in openpyxl.load_workbook(io.BytesIO(build_workbook(scoped))).worksheets
+             for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert "所选区市合计" in cells and not [v for v in cells if "全市" in v]
+    assert "全市" not in text
 
 
 # --- printable report ----------------------------------------------------------------------------
@@ -371,7 +430,7 @@ def test_pack_of_a_quarter_without_records(tmp_path):
     # logs due: 王强 every Q3 working day (66), 李明 from Monday 08-17 (11 in August + 22 in September: 22
     # weekdays less 中秋 09-25 plus the 调休 Sunday 09-20): 99, none filed; both districts at 0.0%, so neither
     # is named the lowest.
-    assert "驻点监督人员填报工作日志0人日，填报率0.0%。" in drafts["work"]
+    assert "填报工作日志0人日，填报率0.0%。" in drafts["work"]
     assert "二是驻点监督履职不够到位。工作日志填报率0.0%；" in drafts["problems"]
     summary = openpyxl.load_workbook(io.BytesIO(build_workbook(empty)))["指标总表"]
     levels = {(r[0], r[1]): r[7] for r in sheet_rows(summary)}

@@ -40,14 +40,16 @@ def test_pack_command_on_a_demo_warehouse_writes_every_file(demo_db, tmp_path, c
     assert "本材料由系统演示数据生成" in (out / "会商材料_2026Q3_全市.html").read_text(encoding="utf-8")
 
 
-def _undrained_is_demo(con):
-    """The read as it was: the result is left open when a row is found."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
-    return bool(row and row[0] == "1")
+def _busy_is_demo(con):
+    """A read that finds the connection busy, as the undrained flag read once made the next query find it (the
+    metrics now run their queries with `execute`, which a left-open result no longer stops)."""
+    con.execute("SELECT value FROM meta WHERE key = 'is_demo'").fetchone()
+    con.sql("SELECT 1").fetchall()  # raises ResourceInUseException: the result above is still open
+    return True
 
 
 def test_an_internal_database_error_is_not_blamed_on_the_database(demo_db, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(overview, "is_demo", _undrained_is_demo)
+    monkeypatch.setattr(overview, "is_demo", _busy_is_demo)
     code = cli.main(["pack", "--db", str(demo_db), "--quarter", "2026Q3", "--out", str(tmp_path / "pack"),
                      "--no-images"])
     message = capsys.readouterr().err.strip()

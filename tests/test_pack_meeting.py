@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from pack.content import PreviousTask, TaskStatus
 from pack.draft import MATTERS_IN_PAPER, appendices, draft_sections, section_titles
 from pack.meeting import drafted_tasks, gather_with_records, hand_over_drafts, hands_over_drafts, read_records
 from tests.cli_runner import run_main
-from tests.pack_demo import END, build_small_demo, pdf_pages, to_pdf
+from tests.pack_demo import END, pdf_pages, to_pdf
 from warehouse.store import open_reader
 
 Q2, Q3 = "2026Q2", "2026Q3"
@@ -56,12 +57,33 @@ def hold_second_quarters_meeting(db: Path, con) -> None:
     access.save_meeting(CITY, db, Q3, held_on="2026-10-15")
 
 
+@pytest.fixture(scope="module")
+def held_master(meeting_world, tmp_path_factory) -> Path:
+    """The meeting world with its second quarter's meeting held, once for the module: the warehouse and the meeting
+    records beside it (each test writes to its own copy)."""
+    folder = tmp_path_factory.mktemp("held")
+    db = folder / "warehouse.duckdb"
+    shutil.copy(meeting_world, db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("WEIHAI_MEETINGS_DB", raising=False)
+        patch.delenv("WEIHAI_USERS_DB", raising=False)
+        con = open_reader(db)
+        try:
+            hold_second_quarters_meeting(db, con)
+        finally:
+            con.close()
+    return folder
+
+
 @pytest.fixture
-def held(meeting_db):
-    con = open_reader(meeting_db)
+def held(held_master, tmp_path, monkeypatch):
+    monkeypatch.delenv("WEIHAI_MEETINGS_DB", raising=False)
+    monkeypatch.delenv("WEIHAI_USERS_DB", raising=False)
+    folder = shutil.copytree(held_master, tmp_path / "held")
+    db = folder / "warehouse.duckdb"
+    con = open_reader(db)
     try:
-        hold_second_quarters_meeting(meeting_db, con)
-        yield meeting_db, con
+        yield db, con
     finally:
         con.close()
 
@@ -77,7 +99,7 @@ def test_the_next_quarters_paper_opens_with_last_quarters_tasks_and_is_dated_on_
     assert texts.index(FOLLOWUP[1]) < texts.index("二、工作开展情况")
     assert "2026年10月15日" in texts  # the signature's date is the meeting's
     # a meeting in October on third-quarter figures: the fourth quarter's season
-    assert "（二）季节性工作。\n1. 元旦" in draft_sections(content)["tasks"]
+    assert "（二）季节性工作。一是元旦" in draft_sections(content)["tasks"]
 
 
 def test_the_matters_put_to_the_meeting_appear_and_the_dropped_ones_do_not(held):
@@ -95,8 +117,8 @@ def test_the_matters_put_to_the_meeting_appear_and_the_dropped_ones_do_not(held)
                                                  "上季度共性任务未完成", "上季度共性任务未完成"]
     # more than the paper writes out: counted by kind, every one in 附件6
     tasks = draft_sections(content)["tasks"].splitlines()
-    assert tasks[-2:] == ["（三）需提请会商协调事项。",
-                          "共5项：超期重大隐患1项、连续两个季度整改2项、上季度共性任务未完成2项，逐项见附件6。"]
+    assert tasks[-1] == ("（三）需提请会商协调事项。共5项：超期重大隐患1项、连续两个季度整改2项、上季度共性任务未完成2项，"
+                         "逐项见附件6。")
     sixth = appendices(content)[5]
     assert sixth.title == "需提请会商协调事项清单"
     assert sixth.table.frame["事项"].iat[0] == "荣成丁化工有限公司储罐腐蚀重大隐患超期10天，提请挂牌督办。"
@@ -125,7 +147,7 @@ def test_many_previous_tasks_are_summed_up_and_tabled_by_district(held):
                                   matters=[])
     assert draft_sections(content)["followup"] == (
         "上季度会商确定共性任务4项，截至2026年9月30日，全部完成2项：超期隐患清零2个责任区市中1个已完成；"
-        "其余1项各责任区市均未完成（分任务、分区市完成情况见附件6）。")
+        "其余1项各责任区市均未完成（见附件6）。")
     sixth = appendices(content)[5]
     assert sixth.title == "上季度共性任务完成情况表"
     frame = sixth.table.frame
@@ -191,7 +213,8 @@ def test_the_command_lines_pack_reads_the_records(held, capsys, tmp_path):
     texts = paragraphs((out / "会商材料_2026Q3_全市.docx").read_bytes())
     assert texts[texts.index("一、上季度共性任务完成情况") + 1] == FOLLOWUP[0]
     assert "2026年10月15日" in texts
-    assert "共6项：超期重大隐患1项、移交未办结1项、连续两个季度整改2项、上季度共性任务未完成2项，逐项见附件6。" in texts
+    assert ("（三）需提请会商协调事项。共6项：超期重大隐患1项、移交未办结1项、连续两个季度整改2项、上季度共性任务未完成2项，"
+            "逐项见附件6。") in texts
 
 
 def test_a_records_file_of_a_newer_version_stops_the_pack_with_a_message(meeting_db, capsys, tmp_path):
@@ -208,13 +231,13 @@ def test_a_records_file_of_a_newer_version_stops_the_pack_with_a_message(meeting
 # --- the demo paper with a full set of records -------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_with_records(tmp_path_factory):
+def demo_with_records(small_demo, tmp_path_factory):
     """The small demo with a 2026Q2 meeting (its drafted tasks agreed, 定稿) and a 2026Q3 meeting on 2026-10-15."""
     folder = tmp_path_factory.mktemp("paper_records_demo")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("WEIHAI_MEETINGS_DB", raising=False)
         patch.delenv("WEIHAI_USERS_DB", raising=False)
-        db = build_small_demo(folder)
+        db = small_demo(folder)
         con = open_reader(db)
         try:
             access.save_meeting(CITY, db, Q2, held_on="2026-07-10")

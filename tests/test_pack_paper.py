@@ -28,7 +28,7 @@ from pack.report_html import build_html
 from pack.seasonal import seasonal_tasks
 from pack.workbook import build_workbook
 from tests.filemaker import CODE_A, CODE_B, CODE_E, ROSTER_HEADER, write_csv, write_xlsx
-from tests.pack_demo import build_small_demo, pdf_pages, to_pdf
+from tests.pack_demo import pdf_pages, to_pdf
 from tests.pack_world import HAZARDS, NAME_A, NAME_B, NAME_C, NAME_D, Q3
 from warehouse.store import open_reader
 
@@ -82,20 +82,25 @@ def test_the_paper_is_a_work_report_signed_on_the_meeting_date(content):
     assert texts[signature - 5:signature] == ["附件：1. 指标完成情况表", "2. 各区市驻点监督工作情况表", "3. 重大隐患情况表",
                                               "4. 需要关注的事项统计表", "5. 数据情况说明"]
     assert texts[signature + 1] == "2026年10月15日"
-    # the appendices follow, each table in one: 附件1 … 附件4 tables, 附件5 text
+    # the appendices follow: 附件1 … 附件4 a table each, 附件5 text and its section 数据对账情况 with three tables
     assert [t for t in texts if re.fullmatch(r"附件\d", t)] == ["附件1", "附件2", "附件3", "附件4", "附件5"]
-    assert len(document.tables) == 4 and signature < texts.index("附件1")
+    assert len(document.tables) == 7 and signature < texts.index("附件1") < texts.index("数据对账情况")
 
 
 def test_the_work_in_numbers_a_reader_takes_in_at_once(content):
     work = draft_sections(content)["work"]
     # 4 enterprises, A and B stationed (王强, 李明); logs 28 of 73 due working days; special ops 4 of 5
     # (A 2/3, B 2/2); hazards found H1…H5, 3 by the supervisors (H1 H2 H4), rectified H1 H5; majors H3 (reported
-    # the next day) and H4 (never reported)
-    assert work == ("2026年第三季度，全市纳入驻点监督的非危险化学品化工生产企业4家，其中2家已派驻驻点监督人员，共2人。"
-                    "驻点监督人员填报工作日志28人日，填报率38.4%；到场监督动火、设备检维修、高处作业4次，现场监督率80.0%；"
-                    "排查发现隐患5项（驻点检查发现3项），已整改2项；发现重大隐患2项，按时直报执法部门1项，未上报1项"
-                    "（见附件3）。")
+    # the next day) and H4 (never reported). The quarter and the kind of enterprise are the opening's.
+    # 对账: log vs ledger A (2 hazards by 王强, his logs record no problem) and D (H4, no log); director B (是, no
+    # 安全总监 on the staff roster); headcount A 30 vs 3, B 20 vs 2, C 15 vs 2, D 10 vs 1; log gap 王强 07-01 …
+    # 08-31 — 记录不一致 7, 需核实 1; 环翠区 3, 文登区 3, 荣成市 2. No 智能化改造台账 was sent.
+    assert work.splitlines() == [
+        "全市纳入驻点监督的企业4家，其中2家已派驻驻点监督人员，共2人。填报工作日志28人日，填报率38.4%；"
+        "到场监督动火、设备检维修、高处作业4次，现场监督率80.0%；排查发现隐患5项（驻点检查发现3项），已整改2项；"
+        "发现重大隐患2项，按时直报执法部门1项，未上报1项（见附件3）。",
+        "对账核查发现记录不一致7条、需核实1条，环翠区3条、文登区3条较多（见附件5）。",
+        "一企一策智能化改造尚无诊断和改造项目记录。"]
 
 
 def test_people_are_counted_in_people_not_occasions(content):
@@ -149,9 +154,10 @@ def test_problems_are_chosen_by_severity_and_name_enterprises_and_causes(content
 
 def test_repeat_hazards_and_enterprises_without_hazards_are_causes(extended):
     problems = draft_sections(extended)["problems"]
-    # H6 (A, 2026-05-10) and H2 (A, 2026-08-05) are the same 通道堵塞: found twice in four quarters
+    # The reconciliation rule repeat_hazard: H2 (A, 现场作业, 2026-08-05) repeats H6 (A, 现场作业, 通道堵塞, found
+    # 2026-05-10, rectified 05-20 with no 销号日期): 77 days after, within 12 months.
     assert ("二是隐患整改不及时、不彻底。环翠区威海环翠甲化工有限公司“通道堵塞”一般隐患超期30天未整改；"
-            "近四个季度1家企业同一隐患重复出现，如环翠区威海环翠甲化工有限公司“通道堵塞”出现2次。") in problems
+            "1家企业有隐患销号后12个月内再次出现，如环翠区威海环翠甲化工有限公司“通道堵塞”出现2次。") in problems
     # E has a supervisor (赵六, since 07-01) and no hazard found in Q3
     assert f"驻点企业环翠区{NAME_E}本季度未查出隐患" in problems
     # H7: B's major hazard, deadline 09-25 (5 days overdue), found 09-15 and reported 09-20: 4 days late
@@ -219,15 +225,16 @@ def test_a_late_meeting_moves_the_urgent_deadlines(content):
 
 def test_an_october_meeting_on_third_quarter_figures_gets_the_fourth_quarters_season(content):
     tasks = draft_sections(content)["tasks"]
-    assert "（二）季节性工作。\n1. 元旦（1月1日）期间安全防范。" in tasks
-    assert "2. 冬季防火和防冻防凝。" in tasks and "3. 岁末年初安全防范。" in tasks
+    # the season's tasks in one paragraph after the sub-heading: 一是…；二是…；三是…
+    assert "（二）季节性工作。一是元旦（1月1日）期间安全防范，节前全面排查隐患，" in tasks
+    assert "；二是冬季防火和防冻防凝，" in tasks and "；三是岁末年初安全防范，" in tasks
     # 中秋 2026 was on 09-25 and 国庆 ended 10-07: both over by the meeting
     assert "中秋" not in tasks and "国庆" not in tasks and "遇水反应" not in tasks
 
 
 def test_festivals_come_from_the_calendar_and_are_never_announced_once_past(con):
     early = draft_sections(gather(con, "2026Q2", meeting_date=date(2026, 7, 10)))["tasks"]
-    assert "1. 中秋节（9月25日至27日）、国庆节（10月1日至7日）期间安全防范。" in early
+    assert "（二）季节性工作。一是中秋节（9月25日至27日）、国庆节（10月1日至7日）期间安全防范，" in early
     assert "主汛期防范遇水反应化学品" in early and "夏季高温和防雷" in early
     assert [t.title for t in seasonal_tasks(date(2026, 9, 26))] == ["中秋节（9月25日至27日）、国庆节（10月1日至7日）期间安全防范"]
     assert seasonal_tasks(date(2026, 10, 7))[0].title.startswith("国庆节（10月1日至7日）")  # still under way
@@ -327,8 +334,8 @@ def test_the_signing_office_is_configuration(tmp_path, monkeypatch, con):
 # --- plain register, printed ---------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_content(tmp_path_factory):
-    db = build_small_demo(tmp_path_factory.mktemp("paper_demo"))
+def demo_content(small_demo, tmp_path_factory):
+    db = small_demo(tmp_path_factory.mktemp("paper_demo"))
     connection = open_reader(db)
     try:
         return gather(connection, Q3, meeting_date=MEETING)
@@ -406,5 +413,8 @@ def extended(pack_world, tmp_path_factory):
 
 def test_the_extended_world_is_what_the_tests_above_assume(extended):
     assert NAME_D in set(extended.watch["overdue_major_hazards"]["企业名称"])
-    assert set(extended.repeat_hazards["企业名称"]) == {NAME_A}
+    # the pack's repeat hazards are the reconciliation rule's findings, in the shape the paper reads
+    assert list(extended.repeat_hazards.itertuples(index=False, name=None)) == [("环翠区", NAME_A, "通道堵塞", 2)]
+    found = extended.reconcile_rows[extended.reconcile_rows["检查代码"] == "repeat_hazard"]
+    assert list(found["记录"]) == ["隐患 H2"] and "与隐患 H6（2026-05-10 发现，2026-05-20 销号）描述相同" in found["说明"].iat[0]
     assert list(extended.coverage.loc[extended.coverage["本季度隐患条数"] == 0, "企业名称"]) == [NAME_E]

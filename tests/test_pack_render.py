@@ -165,6 +165,10 @@ def test_page_drafts_the_paper_and_offers_the_downloads(monkeypatch, world, tmp_
     # targets at 100 % in 2026Q3: none (see tests/pack_world.py); overdue H2 H4; missing D; 5 common tasks:
     # major hazards, overdue hazards, rotation, 主体责任, certification (see tests/test_pack.py)
     assert shown == {"目标指标达标": "0 / 8 项", "超期未整改隐患": "2", "未报季度检查表": "1 家", "建议共性任务": "5 项"}
+    # each card says what it counts over, in the overview's words: the overdue hazards of every quarter so far
+    assert {m.label: m.delta for m in app.metric} == {
+        "目标指标达标": "本季度", "超期未整改隐患": "截至9月30日累计", "未报季度检查表": "本季度",
+        "建议共性任务": "2026年第四季度完成"}
     areas = paper_areas(app)
     assert list(areas) == ["开头", *SECTION_TITLES.values()]  # no meeting record yet: no 上季度共性任务
     assert "2. 超期隐患清零。环翠区" in areas["四、下步工作"].value

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import string
-from pathlib import Path
 
 import pytest
 
@@ -15,29 +14,18 @@ from core import settings as declared
 from core.policy import NOTICE, PRACTICE, notice_text
 from metrics import reconcile
 from tests.cli_runner import run_main
-from tests.reconcile_world import CODES, build_reconcile_world
+from tests.reconcile_world import CODES
 from warehouse.store import open_reader
 
 Q = "2026Q3"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    return build_reconcile_world(tmp_path_factory.mktemp("reconcile_world"))
-
-
-@pytest.fixture(scope="module")
-def con(world):
-    connection = open_reader(world)
+def con(reconcile_world):
+    connection = open_reader(reconcile_world)
     yield connection
     connection.close()
 
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
 
 
 def found(con, code: str, **kwargs) -> list[tuple]:
@@ -262,8 +250,8 @@ def test_summary_and_the_papers_line(con):
 
 # --- the command line ----------------------------------------------------------------------------------
 
-def test_cli_csv_has_the_columns_and_every_row(capsys, world):
-    code, out, err = run_main(main, capsys, "reconcile", "--db", world, "--quarter", Q, "--format", "csv")
+def test_cli_csv_has_the_columns_and_every_row(capsys, reconcile_world):
+    code, out, err = run_main(main, capsys, "reconcile", "--db", reconcile_world, "--quarter", Q, "--format", "csv")
     assert code == 0 and err == ""
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ["check", "district", "enterprise", "detail", "check_name", "nature", "credit_code", "supervisor",
@@ -273,8 +261,8 @@ def test_cli_csv_has_the_columns_and_every_row(capsys, world):
     assert ["log_gap", "环翠区", "威海四号化工有限公司"] == next(r[:3] for r in rows if r[0] == "log_gap")
 
 
-def test_cli_table_filters_by_district_and_check(capsys, world):
-    code, out, _ = run_main(main, capsys, "reconcile", "--db", world, "--quarter", Q, "--district", "环翠",
+def test_cli_table_filters_by_district_and_check(capsys, reconcile_world):
+    code, out, _ = run_main(main, capsys, "reconcile", "--db", reconcile_world, "--quarter", Q, "--district", "环翠",
                             "--check", "repeat_hazard", "--check", "log_gap")
     assert code == 0
     assert out.startswith("2026年第三季度（2026Q3），截至 2026-09-30，范围：环翠区\n")
@@ -284,10 +272,10 @@ def test_cli_table_filters_by_district_and_check(capsys, world):
     assert "log_vs_ledger" not in out
 
 
-def test_cli_usage_errors(capsys, world, tmp_path):
-    code, _, err = run_main(main, capsys, "reconcile", "--db", world, "--check", "nope")
+def test_cli_usage_errors(capsys, reconcile_world, tmp_path):
+    code, _, err = run_main(main, capsys, "reconcile", "--db", reconcile_world, "--check", "nope")
     assert code == 2 and "参数 --check 的取值“nope”无效" in err
-    code, _, err = run_main(main, capsys, "reconcile", "--db", world, "--quarter", "2026Q5")
+    code, _, err = run_main(main, capsys, "reconcile", "--db", reconcile_world, "--quarter", "2026Q5")
     assert code == 2 and err.startswith("用法错误")
     code, _, err = run_main(main, capsys, "reconcile", "--db", tmp_path / "none.duckdb", "--quarter", Q)
     assert code == 1 and "找不到数据库文件" in err

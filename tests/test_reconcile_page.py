@@ -4,6 +4,7 @@ there by hand)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from access.users import User
 from metrics import reconcile
 from tests.app_warehouse import build_empty_warehouse
-from tests.reconcile_world import CODES, build_reconcile_world
+from tests.reconcile_world import CODES
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 TIMEOUT = 60
@@ -21,8 +22,11 @@ HUANCUI_USER = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    return build_reconcile_world(tmp_path_factory.mktemp("reconcile_page"))
+def world(reconcile_world, tmp_path_factory) -> Path:
+    """A copy of the reconciliation world: the page writes its users store and audit log beside it."""
+    db = tmp_path_factory.mktemp("reconcile_page") / reconcile_world.name
+    shutil.copy(reconcile_world, db)
+    return db
 
 
 def open_app(monkeypatch, db: Path, page: str, user: User = CITY_USER) -> AppTest:
@@ -69,6 +73,17 @@ def test_counts_by_check_district_and_supervisor(monkeypatch, world):
     assert len(frame_with(app, "检查项", "说明", "来源文件")) == 15
     about = frame_with(app, "检查项", "比对内容", "为什么要查", "依据")
     assert list(about["检查项"]) == [c.name for c in reconcile.CHECKS]
+
+
+def test_each_card_says_the_period_it_counts(monkeypatch, world):
+    app = open_app(monkeypatch, world, "pages/reconcile.py")
+    periods = {m.label: m.delta for m in app.metric}
+    # the ledger's closures and the major hazards found by the as-of date in any quarter; the staff roster on that
+    # date; the rest this quarter's records (the overview's words: 本季度 / 截至9月30日累计 / 截至9月30日)
+    assert periods == {c.name: "本季度" for c in reconcile.CHECKS} | {
+        "重大隐患填了移交部门、未填上报日期": "截至9月30日累计", "销号记录不全": "截至9月30日累计",
+        "销号早于整改完成": "截至9月30日累计", "从业人员数与人员台账不符": "截至9月30日"}
+    assert all(m.proto.color == 2 for m in app.metric)  # grey: a period, not a change
 
 
 def test_drill_to_the_rows_with_their_source_file_and_row(monkeypatch, world):

@@ -11,39 +11,19 @@ from core import settings as declared
 from core.policy import notice_text
 from metrics import stationing
 from tests.policy_quotes import misquoted, quoted_clauses
-from tests.stationing_world import E1, build_stationing_world
-from warehouse.store import open_reader
+from tests.stationing_world import E1
 
 Q3 = "2026Q3"
 ITEMS = ["驻点天数", "应填报天数", "已填报天数", "必到场作业数", "现场监督数", "驻点检查发现隐患数", "应判定按期整改隐患数",
          "按期整改隐患数", "发现重大隐患数", "按时直报数", "应报周数", "有日志周数", "应交接次数", "已交接次数"]
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    return build_stationing_world(tmp_path_factory.mktemp("scorecard"))
+def card(stationing_con, **kwargs) -> pd.DataFrame:
+    return stationing.scorecard(stationing_con, Q3, districts=["文登区"], **kwargs).set_index("驻点人员")
 
 
-@pytest.fixture
-def con(db):
-    connection = open_reader(db)
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
-
-
-def card(con, **kwargs) -> pd.DataFrame:
-    return stationing.scorecard(con, Q3, districts=["文登区"], **kwargs).set_index("驻点人员")
-
-
-def test_wendeng_scorecard_counts_worked_out_by_hand(con):
-    frame = card(con)
+def test_wendeng_scorecard_counts_worked_out_by_hand(stationing_con):
+    frame = card(stationing_con)
     counts = {who: [int(v) for v in frame.loc[who, ITEMS]] for who in frame.index}
     assert counts == {
         # 张三 07-01 … 08-16 (47 days). Logs 31 of 33 working days. 动火 2/2 and 高处 1/0 on site (吊装 left out).
@@ -68,8 +48,8 @@ def test_wendeng_scorecard_counts_worked_out_by_hand(con):
     }
 
 
-def test_wendeng_scores_ranks_and_candidates_worked_out_by_hand(con):
-    frame = card(con)
+def test_wendeng_scores_ranks_and_candidates_worked_out_by_hand(stationing_con):
+    frame = card(stationing_con)
     # Σ weight × rate / Σ weight of the items with data, × 100:
     # 张三 (25·31/33 + 20·2/3 + 10·1 + 15·1/2 + 10·1 + 10·1) / 90 = 74.318 / 90 → 82.6 (no 重大隐患: 直报 left out;
     #      2 hazards in 47 days = 1.28 a month ≥ 1: full)
@@ -91,14 +71,14 @@ def test_wendeng_scores_ranks_and_candidates_worked_out_by_hand(con):
     assert pd.isna(wang["现场监督率（%）"])  # no special operation logged: no data, not 0
 
 
-def test_weights_are_settings(con, tmp_path, monkeypatch):
+def test_weights_are_settings(stationing_con, tmp_path, monkeypatch):
     path = tmp_path / "settings.toml"
     path.write_text("[scorecard]\nweight_log_fill = 1\nweight_onsite = 0\nweight_hazards_found = 0\n"
                     "weight_on_time = 0\nweight_major_reported = 0\nweight_weekly = 0\nweight_handover = 0\n"
                     "candidates = 1\n", encoding="utf-8")
     monkeypatch.setenv(declared.SETTINGS_ENV_VAR, str(path))
     declared.reset()
-    frame = card(con)
+    frame = card(stationing_con)
     # the score is the log fill alone: 31/33 → 93.9, 30/33 → 90.9, 39/44 → 88.6, all logged → 100
     assert frame["得分"].to_dict() == {"孙七": 100.0, "周八": 100.0, "赵六": 100.0, "张三": 93.9, "李四": 90.9,
                                      "王五": 88.6}
@@ -108,14 +88,14 @@ def test_weights_are_settings(con, tmp_path, monkeypatch):
     assert "日志填报率（权重 1，" in stationing.scorecard_weights_text()
 
 
-def test_a_district_user_sees_only_their_own_supervisors(con):
+def test_a_district_user_sees_only_their_own_supervisors(stationing_con):
     huancui = Scope(("环翠区",))
-    frame = scoped_call(stationing.scorecard, con, huancui, Q3, districts=["文登区"])
+    frame = scoped_call(stationing.scorecard, stationing_con, huancui, Q3, districts=["文登区"])
     assert set(frame["区市"]) == {"环翠区"} and set(frame["驻点人员"]) == {"吴九", "郑十"}
-    history = scoped_call(stationing.stationing_history, con, huancui, Q3, credit_code=E1)
+    history = scoped_call(stationing.stationing_history, stationing_con, huancui, Q3, credit_code=E1)
     assert history.empty  # 文登区's enterprise, asked for by code: nothing
     with pytest.raises(OutOfScope):
-        scoped_call(stationing.handover_records, con, huancui, E1, as_of="2026-09-30")
+        scoped_call(stationing.handover_records, stationing_con, huancui, E1, as_of="2026-09-30")
 
 
 def test_the_scorecard_cites_the_clauses_it_serves_and_says_it_is_the_offices_own():

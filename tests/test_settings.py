@@ -51,7 +51,8 @@ TODAY = {
                   "weight_major_reported": 10, "weight_weekly": 10, "weight_handover": 10, "hazards_per_month": 1,
                   "min_days": 30, "candidates": 2},
 }
-CHANGED = "[watch]\nrotation_months = 5\ncertificate_expiry_days = 60\n\n[indicators]\nwindow_months = 6\n"
+CHANGED = ("[watch]\nrotation_months = 5\ncertificate_expiry_days = 60\n\n[indicators]\nwindow_months = 6\n\n"
+           "[reconcile]\nrepeat_months = 9\n")
 # What the texts said with today's values: none of it may remain once the settings change.
 OLD_TEXTS = re.compile(r"满 ?6 ?个月|12 ?个月|90 ?天")
 
@@ -64,12 +65,6 @@ def use_settings(monkeypatch, tmp_path: Path, text: str) -> Path:
     declared.reset()
     return path
 
-
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
 
 
 @pytest.fixture

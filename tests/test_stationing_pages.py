@@ -4,13 +4,14 @@ tests/test_scorecard.py."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from access.users import User
-from tests.stationing_world import E1, E2, build_stationing_world
+from tests.stationing_world import E1, E2
 from ui.text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -19,8 +20,11 @@ HUANCUI = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    return build_stationing_world(tmp_path_factory.mktemp("stationing_pages"))
+def db(stationing_world, tmp_path_factory) -> Path:
+    """A copy of the stationing world: the pages write their users store and audit log beside it."""
+    db = tmp_path_factory.mktemp("stationing_pages") / stationing_world.name
+    shutil.copy(stationing_world, db)
+    return db
 
 
 def open_page(monkeypatch, db: Path, page: str, user: User = CITY) -> AppTest:

@@ -108,12 +108,6 @@ def con(world):
     connection.close()
 
 
-@pytest.fixture(autouse=True)
-def fresh_settings():
-    declared.reset()
-    yield
-    declared.reset()
-
 
 def column(frame, *names):
     """Rows of these columns, a missing value as None."""

@@ -8,6 +8,11 @@ opened and every cached result is computed afresh.
 Every read goes through `access.scope.scoped_call` with the signed-in user's
 districts, and those districts are part of the cache key: a result computed for
 one user's scope is never served to another scope.
+
+Results are kept as they are (not pickled and unpickled on every read, as
+`st.cache_data` does, which costs more than many of the queries): every caller
+gets its own shallow copy, and pandas' copy-on-write keeps a change a page makes
+to its copy out of the cached frame.
 """
 from __future__ import annotations
 
@@ -19,10 +24,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import pandas as pd
 import streamlit as st
 
 from core.config import default_db_path
-from warehouse.store import db_version, open_reader
+from warehouse.store import db_version, open_reader, usable
 from access.scope import RECORD_FREE, OutOfScope, Scope, scoped_call
 from core.quarters import Quarter
 from ui.identity import current_user
@@ -55,15 +61,27 @@ def _reader(path: str, version: str):
     return open_reader(path)
 
 
+_thread = threading.local()
+
+
 @contextmanager
 def _cursor(path: str, version: str) -> Iterator[Any]:
-    # A DuckDB connection is not safe to share between Streamlit's session threads;
-    # each query gets its own cursor on the shared database instance.
-    cursor = _reader(path, version).cursor()
+    # A DuckDB connection is not safe to share between Streamlit's session threads: each thread (a session's
+    # script runs, the background recomputation) gets its own cursor on the shared database instance, kept for
+    # the thread's queries on that version, so that they share what the metrics keep on their connection
+    # (metrics.sql.kept_table). It is closed when the thread ends or reads another version, and dropped after
+    # a query that failed (which may have left it unusable).
+    held = getattr(_thread, "cursor", None)
+    if held is None or held[0] != (path, version) or not usable(held[1]):
+        if held is not None:
+            _close(held[1])
+        held = _thread.cursor = ((path, version), _reader(path, version).cursor())
     try:
-        yield cursor
-    finally:
-        cursor.close()
+        yield held[1]
+    except BaseException:
+        _thread.cursor = None
+        _close(held[1])
+        raise
 
 
 @contextmanager
@@ -82,11 +100,22 @@ def _resolve(module: str, name: str) -> Callable:
     return getattr(importlib.import_module(module), name)
 
 
-@st.cache_data(show_spinner=False, max_entries=2000, hash_funcs={Quarter: lambda q: q.label})
+@st.cache_resource(show_spinner=False, max_entries=2000, hash_funcs={Quarter: lambda q: q.label})
 def _cached_call(module: str, name: str, scope: tuple[str, ...] | None, path: str, version: str, args: tuple,
                  kwargs: dict) -> Any:
     with _cursor(path, version) as con:
         return scoped_call(_resolve(module, name), con, Scope(scope), *args, **kwargs)
+
+
+def _own_copy(value: Any) -> Any:
+    """A cached result as one caller may change it: frames copied shallowly (copy-on-write), containers rebuilt."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {key: _own_copy(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_own_copy(item) for item in value)
+    return value
 
 
 def _user_scope(func: Callable) -> tuple[str, ...] | None:
@@ -112,7 +141,7 @@ def query(func: Callable, *args, **kwargs) -> Any:
     call = (func.__module__, func.__name__, _user_scope(func), args, kwargs)
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
-    return _cached_call(*call[:3], path, version, args, kwargs)
+    return _own_copy(_cached_call(*call[:3], path, version, args, kwargs))
 
 
 class _RecentQueries:

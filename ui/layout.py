@@ -60,7 +60,8 @@ def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports
         detail = "、".join(f"{name} {n} 行" for name, n in touched.items())
         messages.append(f"有数据行因格式或取值问题被隔离、未计入本页（{detail}）。")
     if missing_reports:
-        missing = watch(filters)["missing_checklists"]
+        missing = data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
+                             lists=["missing_checklists"])["missing_checklists"]
         if len(missing):
             messages.append(f"{filters.quarter.cn}有 {len(missing)} 家企业未报季度检查表：责任制、机构两项按未达标计入，"
                             f"规章制度、奖金两项只按已报企业合计且评定最高为关注。")
@@ -75,16 +76,42 @@ _QUARTER_WATCH = {"rectified_late", "missing_checklists", "supervision_gaps", "s
 _DATE_WATCH = {"expiring_certificates", "rotation_due", "rotation_upcoming", "rotation_overdue"}
 
 
+# What a count covers: this quarter, every quarter up to the as-of date, or the as-of date itself.
+QUARTER, CUMULATIVE, ON_DATE = "quarter", "cumulative", "date"
+
+
+def period_text(filters: Filters, span: str) -> str:
+    """A span as a card says it: 本季度 / 截至9月30日累计 / 截至9月30日."""
+    if span == QUARTER:
+        return "本季度"
+    return f"截至{filters.as_of_short}" if span == ON_DATE else filters.cumulative
+
+
 def watch_period(filters: Filters, code: str) -> str:
     """What a watch list's count covers, as its card says it: 本季度 / 截至9月30日累计 / 截至9月30日."""
     if code in _QUARTER_WATCH:
-        return "本季度"
-    return f"截至{filters.as_of_short}" if code in _DATE_WATCH else filters.cumulative
+        return period_text(filters, QUARTER)
+    return period_text(filters, ON_DATE if code in _DATE_WATCH else CUMULATIVE)
 
 
-def count_card(column, label: str, value: int, period: str, help: str | None = None) -> None:
-    """A count with the period it covers written under it (本季度 / 截至9月30日累计 / 截至9月30日)."""
-    column.metric(label, f"{value:,}", delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
+# The reconciliation checks (metrics.reconcile) whose findings are not of the quarter alone: hazards found by the
+# as-of date in any quarter, and the staff roster on that date.
+_CUMULATIVE_CHECKS = {"major_transfer_unreported", "closure_incomplete", "closed_before_rectified"}
+_DATE_CHECKS = {"headcount_vs_staff"}
+
+
+def check_period(filters: Filters, code: str) -> str:
+    """What a reconciliation check's count covers, as its card says it (the words of `period_text`)."""
+    if code in _CUMULATIVE_CHECKS:
+        return period_text(filters, CUMULATIVE)
+    return period_text(filters, ON_DATE if code in _DATE_CHECKS else QUARTER)
+
+
+def count_card(column, label: str, value: int | str, period: str, help: str | None = None) -> None:
+    """A count (or a count with its unit, e.g. 3 项) with the period it covers written under it (本季度 /
+    截至9月30日累计 / 截至9月30日)."""
+    shown = f"{value:,}" if isinstance(value, int) else value
+    column.metric(label, shown, delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
 def watch(filters: Filters) -> dict[str, pd.DataFrame]:

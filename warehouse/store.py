@@ -248,6 +248,15 @@ def first_row(con, sql: str, params=None) -> tuple | None:
     return rows[0] if rows else None
 
 
+def usable(con) -> bool:
+    """Whether a connection kept for later queries can still run one (open, with no unfinished result)."""
+    try:
+        con.execute("SELECT 1").fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
 def is_demo(con) -> bool:
     """Whether the warehouse holds the generated demo data (its `meta` mark, set by the demo build only)."""
     row = first_row(con, "SELECT value FROM meta WHERE key = 'is_demo'")
