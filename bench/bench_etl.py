@@ -10,15 +10,20 @@ Generates the demo set at `--scale` (timed), then times its workbooks three ways
   load              etl.load.load_paths of the same workbooks into a fresh warehouse: read,
                     recognise, validate, write and publish.
 
-It prints each time, rows/s (the rows python-calamine reads, for all three), the ratios
+It prints each time and the processor time it took (all threads; more than the time when the
+work ran on both cores), rows/s (the rows python-calamine reads, for all three), the ratios
 load speed / python-calamine speed (target ≥ 0.5) and load speed / pandas+openpyxl speed
-(target ≥ 6), then the demo build: generate + load of the whole set, CSV files included
-(target under 90 s at 10×), and the time a fresh interpreter takes to import the loader.
-`--data DIR` keeps the generated set in DIR and reuses it on the next run.
+(target ≥ 6) from the best times and round by round (a round's three runs share the machine's
+load), then the demo build: generate + load of the whole set, CSV files included (target under
+90 s at 10×), and the time a fresh interpreter takes to import the loader. On a machine busy with
+other work the figures say little: the load average is printed with them. `--data DIR` keeps the
+generated set in DIR and reuses it on the next run.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,6 +79,18 @@ def best(timings: list[float]) -> str:
     return f"best {min(timings):.2f} s ({', '.join(f'{t:.2f}' for t in timings)})"
 
 
+def processor_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(run, *args) -> tuple[float, float, object]:
+    """(seconds, processor seconds, result) of run(*args)."""
+    started, processor = time.perf_counter(), processor_seconds()
+    result = run(*args)
+    return time.perf_counter() - started, processor_seconds() - processor, result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=10)
@@ -93,20 +110,27 @@ def main() -> None:
         print(f"demo set: scale {args.scale}, {len(files)} files"
               + (f", generated in {generate_time:.1f} s" if generate_time is not None else f" (reused from {folder})"))
         calamine, pandas, load = [], [], []
+        processor = {"python-calamine": [], "pandas+openpyxl": [], "load end to end": []}
         rows = loaded = 0
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         for attempt in range(args.repeat):
-            started = time.perf_counter()
-            rows = read_with_calamine(workbooks)
-            calamine.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            read_with_pandas(workbooks)
-            pandas.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            loaded = load_into(workbooks, Path(work) / f"w{attempt}.duckdb")
-            load.append(time.perf_counter() - started)
+            seconds, cpu, rows = timed(read_with_calamine, workbooks)
+            calamine.append(seconds)
+            processor["python-calamine"].append(cpu)
+            seconds, cpu, _ = timed(read_with_pandas, workbooks)
+            pandas.append(seconds)
+            processor["pandas+openpyxl"].append(cpu)
+            seconds, cpu, loaded = timed(load_into, workbooks, Path(work) / f"w{attempt}.duckdb")
+            load.append(seconds)
+            processor["load end to end"].append(cpu)
         print(f"{len(workbooks)} workbooks, {size:.1f} MB, {rows:,} rows ({loaded:,} below the headers loaded)")
         for name, timings in (("python-calamine", calamine), ("pandas+openpyxl", pandas), ("load end to end", load)):
-            print(f"  {name:16} {best(timings)}, {rows / min(timings):,.0f} rows/s")
+            print(f"  {name:16} {best(timings)}, processor {min(processor[name]):.2f} s, "
+                  f"{rows / min(timings):,.0f} rows/s")
+        print("round by round: load / python-calamine speed "
+              + ", ".join(f"{c / t:.2f}" for c, t in zip(calamine, load))
+              + "; load / pandas+openpyxl speed " + ", ".join(f"{p / t:.1f}" for p, t in zip(pandas, load)))
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
         to_calamine = min(calamine) / min(load)
         to_pandas = min(pandas) / min(load)
         print(f"load speed / python-calamine speed: {to_calamine:.2f} (target ≥ {LOAD_TO_CALAMINE_TARGET}) "
@@ -116,8 +140,10 @@ def main() -> None:
         started = time.perf_counter()
         results = load_paths([folder], Path(work) / "all.duckdb", demo=True)
         whole = time.perf_counter() - started
+        refused = [r for r in results if r.status == "rejected"]
         print(f"whole set (CSV included): {len(results)} files, {sum(r.rows_read for r in results):,} rows "
-              f"loaded in {whole:.1f} s")
+              f"loaded in {whole:.1f} s" + (f"; {len(refused)} files refused, the first: {refused[0].file_name} "
+                                            f"({refused[0].message[:40]}…)" if refused else ""))
         if generate_time is not None:
             build = generate_time + whole
             print(f"demo build at {args.scale}x: generate {generate_time:.1f} s + load {whole:.1f} s = {build:.1f} s "

@@ -142,16 +142,6 @@ def child_generate(scale: str, out: str) -> dict:
             "generate_s": time.perf_counter() - started}
 
 
-def child_generate_seed(scale: str, out: str, seed: str) -> dict:
-    """A demo set of another seed (several of them loaded together stand in for a scale the generator cannot make)."""
-    from demo.generate import generate
-
-    started = time.perf_counter()
-    paths = generate(out, scale=int(scale), seed=int(seed))
-    return {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths),
-            "generate_s": time.perf_counter() - started}
-
-
 def child_ingest(files: str, db: str) -> dict:
     from etl.load import load_paths
 
@@ -235,7 +225,7 @@ def child_pack(db: str, out: str) -> dict:
     return {"pack_s": time.perf_counter() - started, "stages": files.seconds, "stages_cpu": files.cpu_seconds}
 
 
-CHILDREN = {"generate": child_generate, "generate_seed": child_generate_seed, "ingest": child_ingest, "indicators": child_indicators,
+CHILDREN = {"generate": child_generate, "ingest": child_ingest, "indicators": child_indicators,
             "pages": child_pages, "incremental": child_incremental, "pack": child_pack}
 
 
