@@ -20,13 +20,14 @@ arguments always give byte-identical files.
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from pathlib import Path
 
 from demo.files import district_files
 from demo.records import make_records
 from demo.span import make_span, workdays
 from demo.world import build_world
-from demo.writers import file_writer
+from demo.writers import file_writer, write_file
 
 
 def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quarter: str | None = None,
@@ -46,7 +47,8 @@ def generate(out_dir: str | Path, *, scale: int = 1, seed: int = 20261, end_quar
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    with file_writer(out, scale > 1 if separate_writer is None else separate_writer) as write:
+    separate = scale > 1 if separate_writer is None else separate_writer
+    with file_writer(out) if separate else nullcontext(lambda out_file: write_file(out, out_file)) as write:
         for plan in world.plans:
             records = make_records(rng, world, plan, days)
             for out_file in district_files(rng, world.stream("files", plan.name), plan, span, records):

@@ -160,12 +160,9 @@ class WriterFailed(Exception):
 
 
 @contextmanager
-def file_writer(out_dir: Path, separate: bool) -> Iterator[Callable[[OutFile], Path]]:
-    """`write(out_file)` -> the path it is written to: here, or by a second process (`separate`), which
-    is handed each file whole and writes the files in the order given."""
-    if not separate:
-        yield lambda out_file: write_file(out_dir, out_file)
-        return
+def file_writer(out_dir: Path) -> Iterator[Callable[[OutFile], Path]]:
+    """`write(out_file)` -> the path a second process writes it to; it is handed each file whole and writes
+    the files in the order given, all of them by the end of the `with`."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen([sys.executable, "-m", "demo.writers", str(out_dir)], cwd=ROOT,
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)

@@ -147,7 +147,7 @@ def _prepare_all(files: list[Path], names: Mapping[str, str], limits: Limits, he
     """Every file read and recognised, in order; READERS files at a time.
 
     The parse itself runs outside the interpreter's lock, so files are read side by side; at most
-    READERS + 1 parsed files wait beyond what `held` keeps.
+    READERS files are being read or wait beyond what `held` keeps.
     """
     def prepare(path: Path) -> _Prepared:
         return _prepare(path, names.get(str(path), path.name), limits)
@@ -159,9 +159,9 @@ def _prepare_all(files: list[Path], names: Mapping[str, str], limits: Limits, he
         with ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read") as pool:
             waiting: deque[Future] = deque()
             for path in files:
-                waiting.append(pool.submit(prepare, path))
-                if len(waiting) > READERS:
+                if len(waiting) == 2 * READERS:
                     yield waiting.popleft().result()
+                waiting.append(pool.submit(prepare, path))
             while waiting:
                 yield waiting.popleft().result()
 

@@ -105,7 +105,7 @@ def test_a_second_writing_process_writes_the_same_files(tmp_path, monkeypatch):
 
 def test_a_writing_process_that_fails_is_reported_not_ignored(tmp_path):
     with pytest.raises(writers.WriterFailed) as failure:
-        with writers.file_writer(tmp_path, separate=True) as write:
+        with writers.file_writer(tmp_path) as write:
             write(OutFile("好.xlsx", [Sheet("表", ["值"], [["文字"]])]))
             write(OutFile("坏.xlsx", [Sheet("表", ["值"], [["响铃\x07"]])]))  # openpyxl refuses it
     assert str(failure.value).startswith("演示数据写入进程意外退出（openpyxl.utils.exceptions.IllegalCharacterError")
