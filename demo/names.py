@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from core.codes import CHARSET as CODE_CHARSET
@@ -30,6 +31,8 @@ NOT_ON_ROSTER_NAME = "威海市德润祥化工有限公司"  # no brand above pr
 SURNAMES = "王王王张张刘刘李李孙孙于于丛毕林宋姜邹谷梁汤杨赵徐曲鞠董郭高许吕田夏孔隋初"
 GIVEN_CHARS = ("建国明华伟强军平磊洋勇杰涛斌超鹏浩宇晨鑫昊婷静丽敏燕娜芳霞红梅玉兰"
                "秀英志刚海波东峰林辉成春雪琳晓文博立新永庆宏德福俊倩")
+WIDE_GIVEN_CHARS = GIVEN_CHARS + "安邦宝彬昌忱川达丹栋凡飞刚广贵国翰皓鸿华佳坚锦景凯坤乐亮龙梦楠宁鹏琪蓉睿珊胜爽舒松婉巍维旭璇雅彦毅莹瑜越哲震政智忠卓"
+RUN_OUT_AFTER = 200  # misses in a row before a name is drawn from the wider set
 
 
 def org_code_check(body: str) -> str:
@@ -61,17 +64,32 @@ def id_number(rng: random.Random, division: str) -> str:
     return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
 
 
-def person_name(rng: random.Random) -> str:
+def person_name(rng: random.Random, wide: bool = False) -> str:
+    """A person's name; `wide` draws two given characters from a larger set, for when the usual names run out."""
+    if wide:
+        return rng.choice(SURNAMES) + rng.choice(WIDE_GIVEN_CHARS) + rng.choice(WIDE_GIVEN_CHARS)
     given = rng.choice(GIVEN_CHARS) + (rng.choice(GIVEN_CHARS) if rng.random() < 0.7 else "")
     return rng.choice(SURNAMES) + given
 
 
-def unique_name(rng: random.Random, used: set[str]) -> str:
+def fresh(draw: Callable[[bool], str], taken: Callable[[str], bool]) -> str:
+    """A value `draw(False)` gives that is not yet `taken`; after RUN_OUT_AFTER misses in a row, from `draw(True)`.
+
+    The usual names are few enough to run out at 30 times the city's size; a city-sized set never misses that
+    often, so its files do not change.
+    """
+    misses = 0
     while True:
-        name = person_name(rng)
-        if name not in used:
-            used.add(name)
-            return name
+        value = draw(misses >= RUN_OUT_AFTER)
+        if not taken(value):
+            return value
+        misses += 1
+
+
+def unique_name(rng: random.Random, used: set[str]) -> str:
+    name = fresh(lambda wide: person_name(rng, wide), used.__contains__)
+    used.add(name)
+    return name
 
 
 def name_key(name: str) -> str:
@@ -79,9 +97,10 @@ def name_key(name: str) -> str:
     return "".join(name.split()).replace("（", "(").replace("）", ")")
 
 
-def company_name(rng: random.Random, district: str, bracketed: bool) -> tuple[str, str]:
+def company_name(rng: random.Random, district: str, bracketed: bool, two_brands: bool = False) -> tuple[str, str]:
+    """A company name; `two_brands` joins two brand words (华信鑫源), for when the one-word names run out."""
     prefix = rng.choice(PLACE_PREFIXES.get(district, DEFAULT_PLACE_PREFIXES))
-    brand = rng.choice(BRANDS)
+    brand = rng.choice(BRANDS) + (rng.choice(BRANDS) if two_brands else "")
     kind, industry = rng.choice(ENTERPRISE_KINDS)
     suffix = rng.choice(COMPANY_SUFFIXES)
     if bracketed and rng.random() < 0.5:

@@ -10,6 +10,7 @@ from core.config import districts as configured_districts
 from demo.names import (
     NOT_ON_ROSTER_NAME,
     company_name,
+    fresh,
     id_number,
     make_credit_code,
     name_key,
@@ -136,10 +137,14 @@ def plan_districts(rng: random.Random) -> list[DistrictPlan]:
 
 
 def make_enterprise(rng: random.Random, world: World, plan: DistrictPlan, bracketed: bool) -> Enterprise:
-    while True:
-        name, industry = company_name(rng, plan.name, bracketed)
-        if name_key(name) not in world.used_names and name_key(name) != name_key(NOT_ON_ROSTER_NAME):
-            break
+    drawn: dict[str, str] = {}
+
+    def draw(two_brands: bool) -> str:
+        name, drawn[name] = company_name(rng, plan.name, bracketed, two_brands)
+        return name
+
+    name = fresh(draw, lambda name: name_key(name) in world.used_names or name_key(name) == name_key(NOT_ON_ROSTER_NAME))
+    industry = drawn[name]
     world.used_names.add(name_key(name))
     code = make_credit_code(rng, plan.division)
     while code in world.used_codes:
@@ -282,12 +287,10 @@ def make_rota(rng: random.Random, enterprise: Enterprise, plan: DistrictPlan, wo
 
 def spare_name(rng: random.Random, world: World, taken: list[Stint]) -> str:
     """A supervisor beyond the rota, named from a side stream (so not kept out of later rota draws)."""
-    while True:
-        name = person_name(rng)
-        if name not in world.supervisor_names and name not in world.spare_names and all(
-                s.supervisor != name for s in taken):
-            world.spare_names.add(name)
-            return name
+    name = fresh(lambda wide: person_name(rng, wide), lambda name: name in world.supervisor_names
+                 or name in world.spare_names or any(s.supervisor == name for s in taken))
+    world.spare_names.add(name)
+    return name
 
 
 def stint_length(rng: random.Random, quality: float) -> int:

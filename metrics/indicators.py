@@ -439,16 +439,27 @@ FROM (
     LEFT JOIN working_day_ranks before_first ON before_first.day = span.first_day - 1
 ) due
 LEFT JOIN (
-    -- distinct days counted as the bits set in a 128-bit set of the quarter's day numbers
+    -- Distinct days as the bits set in a 128-bit set of the quarter's day numbers: each name's logs of a
+    -- quarter are folded into one set first, then kept to the stationing's working days up to the period's end.
     SELECT p.period_order, s.stationing_key,
-           bit_count(bit_or(1::HUGEINT << (l.log_date - p.q_start))) AS days
-    FROM work_logs l
-    JOIN log_names n ON n.written = l.supervisor
-    JOIN stationings s ON s.credit_code = l.credit_code AND s.supervisor_name = n.supervisor_name
-    JOIN periods p ON p.quarter_key = year(l.log_date) * 10 + quarter(l.log_date)
-    JOIN calendar_days c ON c.day = l.log_date AND c.working
-    WHERE l.log_date <= p.period_end AND l.log_date >= coalesce(s.stationed_on, p.q_start)
-      AND l.log_date < coalesce(s.withdrawn_on, DATE '9999-12-31')
+           bit_count(bit_or(q.days & w.days & (
+               (1::HUGEINT << (least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) - p.q_start + 1))
+               - (1::HUGEINT << (greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - p.q_start))))) AS days
+    FROM (
+        SELECT credit_code, supervisor, year(log_date) * 10 + quarter(log_date) AS quarter_key,
+               bit_or(1::HUGEINT << (log_date - date_trunc('quarter', log_date)::DATE)) AS days
+        FROM work_logs
+        WHERE log_date BETWEEN (SELECT min(q_start) FROM periods) AND (SELECT max(period_end) FROM periods)
+        GROUP BY ALL
+    ) q
+    JOIN log_names n ON n.written = q.supervisor
+    JOIN stationings s ON s.credit_code = q.credit_code AND s.supervisor_name = n.supervisor_name
+    JOIN periods p ON p.quarter_key = q.quarter_key
+    JOIN (SELECT period_order, bit_or(1::HUGEINT << (day - q_start)) AS days
+          FROM working_days JOIN periods USING (period_order) GROUP BY period_order) w
+      ON w.period_order = p.period_order
+    WHERE greatest(p.q_start, coalesce(s.stationed_on, p.q_start))
+          <= least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end))
     GROUP BY p.period_order, s.stationing_key
 ) logged ON logged.period_order = due.period_order AND logged.stationing_key = due.stationing_key
 GROUP BY due.period_order, due.enterprise_key

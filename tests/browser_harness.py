@@ -21,7 +21,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ERROR_BOX = '[data-testid="stException"]'
 FOOTER = "仅供内部工作研判使用"  # dashboard.py draws it after the page: the run has finished
-LOGIN_FORM = '[data-testid="stForm"]'
+# The sign-in form: the one with a password field (the import page has a form of its own).
+LOGIN_FORM = '[data-testid="stForm"]:has(input[type="password"])'
 SIGNED_IN = ".st-key-sign_out"  # the sign-out button: drawn only for a signed-in user
 USERNAME, PASSWORD = "city_admin", "browser-test-2026"
 TIMEOUT_MS = 60_000

@@ -517,3 +517,40 @@ def test_loads_into_a_warehouse_with_the_planted_problems_quarantined(demo_dir, 
         assert len(rates) == 8 and all(0.8 <= r < 1 for r in rates) and max(rates) - min(rates) >= 0.02
     finally:
         con.close()
+
+
+def test_people_are_never_short_of_names(monkeypatch):
+    import random
+
+    import demo.names as names
+
+    # With one surname and one given character only 王明 and 王明明 exist: the third person is named from
+    # the wider set (two given characters) instead of drawing for ever.
+    monkeypatch.setattr(names, "SURNAMES", "王")
+    monkeypatch.setattr(names, "GIVEN_CHARS", "明")
+    used: set[str] = set()
+    rng = random.Random(1)
+    first_two = {names.unique_name(rng, used), names.unique_name(rng, used)}
+    third = names.unique_name(rng, used)
+    assert first_two == {"王明", "王明明"}
+    assert len(third) == 3 and third not in first_two and set(third[1:]) <= set(names.WIDE_GIVEN_CHARS)
+    assert used == first_two | {third}
+
+
+def test_enterprises_are_never_short_of_names(monkeypatch):
+    import random
+
+    import demo.names as names
+    from demo.world import DistrictPlan, World, make_enterprise
+
+    # Two brands, one kind, one suffix, one place: two one-brand names, then names of two brands (华信鑫源).
+    monkeypatch.setattr(names, "DEFAULT_PLACE_PREFIXES", ("威海",))
+    monkeypatch.setattr(names, "BRANDS", ("华信", "鑫源"))
+    monkeypatch.setattr(names, "ENTERPRISE_KINDS", (("化工", "化学原料和化学制品制造业"),))
+    monkeypatch.setattr(names, "COMPANY_SUFFIXES", ("有限公司",))
+    world = World(make_span("2026Q3"), [], set(), set(), set())
+    plan = DistrictPlan("环翠区", 0, "371002", 0.95, None)
+    made = [make_enterprise(random.Random(3), world, plan, bracketed=False) for _ in range(6)]
+    assert {e.name for e in made} == {f"威海{b}化工有限公司" for b in
+                                      ("华信", "鑫源", "华信华信", "华信鑫源", "鑫源华信", "鑫源鑫源")}
+    assert {e.industry for e in made} == {"化学原料和化学制品制造业"}
