@@ -169,11 +169,14 @@ def quarantine_summary(con, *, districts: list[str] | None = None, known_only: b
 
 
 def quarantine_counts(con, *, districts: list[str] | None = None, known_only: bool = False) -> dict[str, int]:
-    """Quarantined rows still in force per template (Chinese title) that may concern the districts."""
+    """Quarantined rows still in force per template (Chinese title) that may concern the districts, in the
+    contract's order of the templates."""
     rows = con.execute(f"""
         WITH {_quarantine_located(known_only=known_only)}
         SELECT template, count(*) FROM located GROUP BY ALL
     """, {"districts": districts}).fetchall()
+    order = {t.name: n for n, t in enumerate(TEMPLATES)}
+    rows.sort(key=lambda row: (order.get(row[0], len(order)), row[0]))
     return {_template_title(name): n for name, n in rows}
 
 

@@ -108,3 +108,19 @@ def test_the_quality_page_of_a_district_user_names_no_other_districts_file(db, m
     shown = "\n".join(str(t.value.to_dict()) for t in app.dataframe)
     shown += "\n".join(str(e.value) for e in [*app.markdown, *app.caption, *app.warning, *app.info])
     assert "荣成市_" not in shown and "汇总说明" not in shown
+
+
+def test_quarantine_counts_come_in_the_contracts_order_of_templates(tmp_path):
+    path = tmp_path / "w.duckdb"
+    load_paths([write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})], path)
+    # 演练记录 is loaded first, 培训记录 second; the contract lists 培训记录 (§3.3) before 演练记录 (§3.4)
+    load_paths([write_csv(tmp_path / "演练.csv", [DRILLS, [CODE_A, "2026-07-01", "10", "12"],
+                                                 [CODE_A, "2026-07-02", "10", "11"]])], path)
+    load_paths([write_csv(tmp_path / "培训.csv", [["统一社会信用代码", "人员编号", "姓名", "培训名称", "培训日期", "考核成绩"],
+                                                 [CODE_A, "009", "钱九", "安全教育", "2026-07-01", "90"]])], path)
+    con = open_reader(path)
+    try:
+        counts = quality.quarantine_counts(con)
+    finally:
+        con.close()
+    assert list(counts.items()) == [("培训记录", 1), ("演练记录", 2)]
