@@ -17,6 +17,8 @@ from warehouse.templates import BY_NAME, TEMPLATES, Template
 
 HEADER_SCAN_ROWS = 30
 _BRACKETED = re.compile(r"\(.*?\)|\[.*?\]")
+_UNIT = re.compile(r"\(([^()]*)\)\s*$")
+MONEY_UNITS = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}  # in 元
 
 
 def normalise_header(cell: str | None) -> str:
@@ -25,6 +27,12 @@ def normalise_header(cell: str | None) -> str:
     text = unicodedata.normalize("NFKC", cell)
     text = "".join(text.split()).replace("*", "").replace("※", "")
     return text.upper()
+
+
+def _unit(label: str | None) -> str | None:
+    """The unit a header states in its closing brackets: 万元 of 投资金额（万元）."""
+    found = _UNIT.search(unicodedata.normalize("NFKC", label or "").strip())
+    return "".join(found.group(1).split()) if found else None
 
 
 @lru_cache(maxsize=None)
@@ -60,6 +68,20 @@ class HeaderMatch:
     @property
     def excel_row(self) -> int:
         return self.header_index + 1
+
+    def unit_problem(self) -> str | None:
+        """A money column headed in another unit than the template's (投资金额（元） for 投资金额（万元）): the
+        figures would be off by a power of ten, so the file is refused, never converted by guess."""
+        problems = []
+        for key, place in self.positions.items():
+            column = self.template.column(key)
+            wanted, written = _unit(column.label), _unit(self.labels[place])
+            if wanted in MONEY_UNITS and written in MONEY_UNITS and written != wanted:
+                ratio = MONEY_UNITS[written] / MONEY_UNITS[wanted]
+                convert = f"除以 {1 / ratio:g}" if ratio < 1 else f"乘以 {ratio:g}"
+                problems.append(f"{column_letters(place)} 列“{self.labels[place]}”以{written}为单位，本列须以{wanted}填写，"
+                                f"请把金额换算为{wanted}（{written}数{convert}）并把表头改为“{column.label}”")
+        return "；".join(problems) or None
 
     def duplicate_problem(self) -> str | None:
         """Contract §1: a column named twice is refused, never guessed; None when every column is named once."""

@@ -99,11 +99,14 @@ def _file_hash(path: Path) -> str:
 def _recognise(sheets: list[Sheet], csv: bool = False) -> tuple[Template | None, list[tuple[str, headers.HeaderMatch]], str | None]:
     matches = [(sheet.name, m) for sheet in sheets if (m := headers.detect(sheet.head(headers.HEADER_SCAN_ROWS)))]
     for name, match in matches:
+        where = "" if csv else f"工作表“{name}”"
         problem = match.duplicate_problem()
         if problem:
-            where = "" if csv else f"工作表“{name}”"
             return match.template, [], (f"{where}第 {match.excel_row} 行的{problem}。"
                                         "请删除多余的一列或改正列名后再发送；整个文件未加载。")
+        problem = match.unit_problem()
+        if problem:
+            return match.template, [], f"{where}第 {match.excel_row} 行的表头中，{problem}，再重新发送；整个文件未加载。"
     if not matches:
         return None, [], (
             "未能识别文件的模板：在任何工作表的前 30 行中都找不到符合模板的表头。"

@@ -6,7 +6,7 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 
 from etl.load import load_paths
-from tests.filemaker import CODE_D, roster_rows, write_csv, write_xlsx
+from tests.filemaker import CODE_A, CODE_D, roster_rows, write_csv, write_xlsx
 
 
 def rejection(tmp_path, path):
@@ -101,3 +101,24 @@ def test_header_naming_two_columns_twice_names_both(tmp_path):
         "第 1 行的表头中“企业名称”出现两次（A 列、E 列），无法判断用哪一列；"
         "表头中“从业人员数”出现 3 次（D 列、F 列、G 列），无法判断用哪一列。"
         "请删除多余的一列或改正列名后再发送；整个文件未加载。")
+
+
+def test_an_amount_headed_in_yuan_is_refused_not_read_as_ten_thousand_times_more(tmp_path):
+    header = ["统一社会信用代码", "项目名称", "计划完成日期", "投资金额（元）"]
+    path = write_csv(tmp_path / "retrofit.csv", [header, [CODE_D, "机器换人一期", "2026-12-31", "3500000"]])
+    assert rejection(tmp_path, path) == (
+        "第 1 行的表头中，D 列“投资金额（元）”以元为单位，本列须以万元填写，请把金额换算为万元（元数除以 10000）"
+        "并把表头改为“投资金额（万元）”，再重新发送；整个文件未加载。")
+
+
+def test_an_amount_headed_in_its_own_unit_or_none_loads(tmp_path):
+    for name, label in (("wan.csv", "投资金额（万元）"), ("bare.csv", "投资金额"), ("spaced.csv", "投资金额 ( 万元 )")):
+        header = ["统一社会信用代码", "项目名称", "计划完成日期", label]
+        path = write_csv(tmp_path / name, [header, [CODE_A, "机器换人一期", "2026-12-31", "350"]])
+        roster = write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()})
+        db = tmp_path / f"{name}.duckdb"
+        result = load_paths([roster, path], db)[1]
+        assert result.status == "loaded" and result.rows_loaded == 1, (label, result)
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute("SELECT investment FROM retrofit_projects").fetchall() == [(350,)]
+        con.close()
