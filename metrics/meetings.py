@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Sequence
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -34,10 +36,11 @@ from core.settings import setting
 from core.text import printable
 from metrics import api
 from metrics.changes import ROW_KEY, with_change
-from metrics.figures import COLUMNS, GRAIN_ORDER, GRAINS
+from metrics.figures import COLUMNS, GRAIN_ORDER, GRAINS, compute
 from metrics.findings import FIX, PASS, WATCH, finding_levels
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator, resolve_indicators
 from metrics.scope import aggregate_label, resolve_districts
+from metrics.sql import make_period
 from metrics.watch import BY_CODE as WATCH_BY_CODE, UnknownWatchList, watch_list
 from warehouse import meetings as records
 from warehouse.meetings import (ACCEPTED, DONE, DROPPED, EDITED, FINAL, DRAFT, IN_PROGRESS, MARKS,
@@ -193,6 +196,36 @@ def _memory() -> duckdb.DuckDBPyConnection:
         con = _MEMORY[0].cursor()
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+# Results kept per read-only warehouse connection (see `_kept`), most recently used last.
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEPT_LOCK = threading.Lock()
+KEPT_PER_CONNECTION = 32
+
+
+def _kept(con, store, key: tuple, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """`make()`, computed once per read-only connection, `key` and revision of the records: the page and the paper
+    both read the matters and the tasks, and drafting the matters reads last quarter's tasks again. A read-only
+    connection reads one published version of the warehouse, so only the records can change what these return
+    (the revision is read first: a write meanwhile makes the next call compute afresh). A connection that may
+    write computes every time."""
+    row = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not (row and row[0]):
+        return make()
+    full = (*key, records.revision(store))
+    with _KEPT_LOCK:
+        kept = _KEPT.get(con)
+        if kept is not None and full in kept:
+            kept.move_to_end(full)
+            return kept[full].copy()
+    frame = make()
+    with _KEPT_LOCK:
+        kept = _KEPT.setdefault(con, OrderedDict())
+        kept[full] = frame.copy()
+        while len(kept) > KEPT_PER_CONNECTION:
+            kept.popitem(last=False)
+    return frame
 
 
 _MISSING_CHECKLISTS = r"coalesce(TRY_CAST(regexp_extract(note, '缺报 (\d+) 家', 1) AS BIGINT), 0)"
@@ -554,10 +587,17 @@ def task_status(con, store, quarter: Quarter | str, *, today: dt.date | None = N
     """
     q = parse_quarter(quarter)
     today = today or dt.date.today()
+    chosen = tuple(resolve_districts(districts)) if districts else None
+    return _kept(con, store, ("task_status", str(store), q.label, today, chosen, agreed_only),
+                 lambda: _task_status(con, store, q, today, chosen, agreed_only))
+
+
+def _task_status(con, store, q: Quarter, today: dt.date, districts: tuple[str, ...] | None,
+                 agreed_only: bool) -> pd.DataFrame:
     due = q.next()
     rows = records.read_task_rows(store, q)
     if districts:
-        rows = rows[rows["district"].isin(resolve_districts(districts))]
+        rows = rows[rows["district"].isin(districts)]
     if agreed_only:
         rows = rows[rows["agreed"]]
     rows = rows.reset_index(drop=True)
@@ -645,12 +685,16 @@ FROM transfer""", {"as_of": f"{q.end.year}年{q.end.month}月{q.end.day}日"}).d
 def _fix_twice_matters(con, store, q: Quarter) -> pd.DataFrame:
     """One matter per district rated 整改 on the same indicator(s) in the quarter (computed now) and the one
     before (as reported when it was set to 定稿, else computed now), naming each indicator with both rates."""
-    current = api.report(con, q, by="district")
     previous = q.previous()
     try:
         before, basis = as_reported(store, previous, by="district"), f"（{previous.cn}为会商时数字）"
-    except NotFinalised:
-        before, basis = api.report(con, previous, by="district"), ""
+        current = api.report(con, q, by="district")
+    except NotFinalised:  # both quarters computed now, in one query (rows as api.report gives them)
+        both = compute(con, resolve_indicators(None), [make_period(previous), make_period(q)],
+                       resolve_districts(None), ["district"])
+        before, current = (both[both["quarter"] == quarter.label][COLUMNS].reset_index(drop=True)
+                           for quarter in (previous, q))
+        basis = ""
     order = {name: n for n, name in enumerate(configured_districts().names)}
     with _memory() as mem:
         mem.register("now_", current[["indicator", "indicator_name", "group", "rate", "level"]]
@@ -688,8 +732,12 @@ def draft_matters(con, store, quarter: Quarter | str, *, today: dt.date | None =
     last quarter's agreed tasks still open (as of `today`). Columns key, kind, kind_name, subject, districts
     (、-joined), drafted_text."""
     q = parse_quarter(quarter)
-    parts = [_hazard_matters(con, q), _fix_twice_matters(con, store, q),
-             _open_task_matters(con, store, q, today or dt.date.today())]
+    today = today or dt.date.today()
+    return _kept(con, store, ("draft_matters", str(store), q.label, today), lambda: _draft_matters(con, store, q, today))
+
+
+def _draft_matters(con, store, q: Quarter, today: dt.date) -> pd.DataFrame:
+    parts = [_hazard_matters(con, q), _fix_twice_matters(con, store, q), _open_task_matters(con, store, q, today)]
     frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
         pd.DataFrame({c: pd.Series(dtype=object) for c in ("kind", "subject", "districts", "drafted_text")})
     frame["key"] = frame["kind"] + ":" + frame["subject"]

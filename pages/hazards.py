@@ -23,8 +23,8 @@ layout.page_header("隐患整改", f, templates=("企业名册", "隐患台账")
 
 found = data.query(hazards.hazards_found, f.quarter, as_of=f.as_of, districts=f.district_list)
 majors = data.query(hazards.major_hazards, f.quarter, as_of=f.as_of, districts=f.district_list)
-watch = layout.watch(f)
 HAZARD_WATCH = about("hazards")
+watch = layout.watch(f, HAZARD_WATCH)
 # 已整改 and the rate are the 隐患整改率's own numerator and ratio (hazards due in the quarter), so the cards and
 # the indicator agree; 发现 counts the hazards found in the quarter, which the charts below break down.
 rectification = report(f, "city", indicators=["rectification"]).iloc[0]

@@ -17,7 +17,8 @@ from ui.text import plain
 MATRIX_KEY, IND_KEY, GROUP_KEY = "ov_matrix", "ov_ind", "ov_grp"
 
 f = flt.current()
-layout.page_header("总览", f, missing_reports=True)
+watch = layout.watch(f)
+layout.page_header("总览", f, missing_reports=True, watch_lists=watch)
 figures_caption(f)
 
 both = figures(f)
@@ -30,7 +31,6 @@ st.subheader(f"驻点监督工作指标（{f.quarter.cn}）")
 cards(city, SUPERVISION, f, per_row=3)
 
 st.subheader("需要关注")
-watch = layout.watch(f)
 WATCH_PER_ROW = 5
 for start in range(0, len(WATCH_LISTS), WATCH_PER_ROW):
     row = WATCH_LISTS[start:start + WATCH_PER_ROW]

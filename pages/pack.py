@@ -27,12 +27,11 @@ from metrics.sql import AsOfError
 from pack import images
 from pack.brief import build_brief
 from pack.charts import overview_chart
-from pack.content import gather
-from pack.draft import draft_sections, common_tasks, section_labels, task_quarter
-from pack.meeting import drafted_tasks, hand_over_drafts, hands_over_drafts, with_frozen_figures
+from pack.draft import task_quarter
+from pack.meeting import hand_over_drafts, hands_over_drafts
 from pack.report_html import build_html
 from pack.workbook import build_workbook
-from ui import data, filters as flt, layout, meetings
+from ui import filters as flt, layout, meetings
 from ui.charts import show_chart
 from ui.session import audited, current_user
 from ui.text import plain
@@ -65,12 +64,10 @@ layout.page_header("会商材料", f, missing_reports=True,
 districts = Scope(tuple(user.districts) if user.districts else None).clamp(f.district_list)
 db = meetings.db_path()
 try:
-    records = meetings.pack_records(user, q, districts)
-    # Every metrics call of the pack goes through the cached, access-scoped dashboard query.
-    gathered = gather(data.query, q, as_of=f.as_of_input, districts=districts, meeting_date=records.meeting_date,
-                      previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    # Read, within the user's scope, and drafted once per version of the data and of the records (cached).
     # A quarter whose meeting froze its figures: the pack shows them, unless the figures of now are chosen below.
-    content = with_frozen_figures(gathered, user, db)
+    paper = meetings.paper(q, as_of=f.as_of_input, districts=districts)
+    content = paper.content
 except AsOfError as error:
     st.error(f"{error} 请在左侧重新选择截至日期。")
     st.stop()
@@ -80,7 +77,7 @@ except MeetingError as error:
 
 # The city-wide paper's drafted tasks are the meeting's drafted tasks: handed over once per change of the draft.
 if hands_over_drafts(user, content):
-    drafts = drafted_tasks(content)
+    drafts = paper.drafted_tasks
     handed_key = f"pack_handed_{q.label}"
     if st.session_state.get(handed_key) != drafts:
         try:
@@ -98,14 +95,15 @@ if content.frozen_at is not None:
                + (f"；此后按当前数据计算有变动的{corrected}项列在数据工作簿“数据更正”表" if corrected else "")
                + "。短板清单、预警清单等问题清单始终为当前记录。")
     if basis == CURRENT_FIGURES:
-        content = with_frozen_figures(gathered, user, db, current=True)
+        paper = meetings.paper(q, as_of=f.as_of_input, districts=districts, current=True)
+        content = paper.content
 
 record = meetings.meeting(user, q)
 scope_label = "_".join(districts or []) or "全市"
 paper_is_citys = content.full_scope
-labels = section_labels(content)
+labels = paper.labels
 stored_texts = meetings.draft_texts(user, q, districts)
-drafted_texts = draft_sections(content)
+drafted_texts = paper.drafted_texts
 texts = {key: stored_texts.get(key, drafted_texts[key]) for key in labels}
 
 # ------------------------------------------------------------------ at a glance
@@ -117,7 +115,7 @@ layout.count_card(c1, "目标指标达标", f"{met} / {len(TARGETS)} 项", layou
 layout.count_card(c2, "超期未整改隐患", len(content.watch["overdue_hazards"]), layout.watch_period(f, "overdue_hazards"))
 layout.count_card(c3, "未报季度检查表", f"{len(content.watch['missing_checklists']):,} 家",
                   layout.watch_period(f, "missing_checklists"))
-layout.count_card(c4, "建议共性任务" if content.meeting_tasks is None else "会商共性任务", f"{len(common_tasks(content))} 项",
+layout.count_card(c4, "建议共性任务" if content.meeting_tasks is None else "会商共性任务", f"{len(paper.common_tasks)} 项",
                   f"{task_quarter(content).cn}完成")
 with st.expander("图表预览", icon=":material/bar_chart:"):
     show_chart(go.Figure(overview_chart(content)), "各项指标完成情况", f.scope_label, q.label, key="pack_overview")
@@ -193,7 +191,7 @@ st.caption(f"{q.cn}会商确定、{q.next().cn}完成的共性任务。系统起
            "会商记录，会上可修改、确定、删除或新增；关联指标或预警清单的任务按数据自动判定状态，其余由责任区市或"
            "市级用户填报。" + ("" if not is_district else "本账号只列出本区市负责的任务和本区市的状态。"))
 meetings.show_outcome("tasks")
-rows = meetings.tasks(user, q)
+rows = meetings.tasks(q)
 editable = is_city and not record.is_final
 if rows.empty:
     layout.no_data(f"{q.cn}会商还没有共性任务。")
@@ -320,7 +318,7 @@ st.subheader("提请会商事项")
 st.caption("由数据起草：超期重大隐患、移交未办结、连续两个季度整改、上季度共性任务未完成。市级用户可采纳、修改文字或"
            "不提请；定稿时保存处理结果（待定的按采纳）。")
 meetings.show_outcome("matters")
-matters = meetings.matters(user, q)
+matters = meetings.matters(q)
 if matters.empty:
     layout.no_data(f"{q.cn}没有需要提请会商的事项。")
 else:

@@ -91,7 +91,7 @@ st.subheader("驻点人员考评（本办做法）")
 stationing_ui.scorecard_section(f)
 
 st.subheader("周小结（根据工作日志自动起草）")
-names = sorted(set(people["驻点人员"])) if len(people) else []
+names = sorted(set(people["驻点人员"].tolist())) if len(people) else []
 if not names:
     layout.no_data("名册中没有驻点监督人员。")
 else:

@@ -288,3 +288,40 @@ def test_markdown_and_html_typed_into_tasks_and_matters_stay_text(db):
     for text in (t for t in shown_text(app) if "evil" in t):
         assert "](http" not in text and not re.search(r"(?<!\\)<", text)
     assert HOSTILE in paper(app)["四、下步工作"].value  # the paper's text box is plain text
+
+
+# --- after a publish ------------------------------------------------------------------------------------
+
+def test_after_a_publish_the_records_and_the_paper_are_recomputed_in_the_background(db, monkeypatch):
+    import functools
+    import os
+    import shutil
+
+    from ui import data, meetings as meeting_ui
+
+    app = open_app(CITY)  # remembers the page's reads: the paper, the tasks and the matters among them
+    matters = table(app, "涉及区市")
+    assert set(matters["类别"]) >= {"超期重大隐患", "移交未办结", "连续两个季度整改"}
+    tasks_text = paper(app)["四、下步工作"].value
+    assert "超期重大隐患" in tasks_text
+    copy = db.with_name(db.name + ".publish")
+    shutil.copyfile(db, copy)
+    os.replace(copy, db)  # a publish, as a load makes one: a new version of the warehouse
+    app.switch_page(OVERVIEW).run()  # the first view of the new version starts the recomputation
+    data._recent.worker.join(timeout=120)
+    assert not data._recent.worker.is_alive()
+    calls = []
+    for module, name in ((meeting_ui, "drafted_paper"), (access, "tasks"), (access, "matters")):
+        original = getattr(module, name)
+
+        @functools.wraps(original)  # same module and name: the same cache key
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    app.switch_page(PACK).run()
+    assert_clean(app)
+    assert calls == []  # served from the recomputed cache ...
+    assert table(app, "涉及区市").equals(matters)  # ... the same matters
+    assert paper(app)["四、下步工作"].value == tasks_text  # ... and the same paper

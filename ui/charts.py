@@ -7,9 +7,13 @@ the same on every page and in the meeting pack; a district user's own district i
 """
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.caching.cache_errors import UnhashableParamError
 
 from core.presentation import CITY_COLOR, RATE_AXIS, SERIES_COLORS, SMALL_N, STATE_COLORS, district_color, \
     state_color
@@ -33,6 +37,37 @@ _PLOTLY_WORDS = {
 }
 PLOTLY_LOCALE = {"locale": "zh-CN", "locales": {"zh-CN": {"dictionary": _PLOTLY_WORDS}}}
 SMALL_N_NOTE = f"分母少于 {SMALL_N} 的比率只画空心点并标出 n，不连线（样本太少，一两项就能使比率在 0 与 100% 之间跳动）。"
+
+
+# Frames from this many rows on are hashed by a sample (Streamlit's rule): a figure of one is built afresh.
+_SAMPLED_ROWS = 50_000
+_KEPT_FIGURES: list = []
+
+
+def kept_figure(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """`build` (a chart made from its arguments alone), kept per its arguments, frames by their content: a page
+    drawn again from the same data shows the figures it built before instead of building them again (a Plotly
+    figure takes tens of milliseconds to build). The figure is shared: it is only shown (`show_chart`), never
+    changed."""
+    kept = st.cache_resource(show_spinner=False, max_entries=500)(build)
+    _KEPT_FIGURES.append(kept)
+
+    @functools.wraps(build)
+    def figure(*args, **kwargs) -> go.Figure:
+        if any(isinstance(value, pd.DataFrame) and len(value) >= _SAMPLED_ROWS for value in (*args, *kwargs.values())):
+            return build(*args, **kwargs)
+        try:
+            return kept(*args, **kwargs)
+        except UnhashableParamError:
+            return build(*args, **kwargs)
+
+    return figure
+
+
+def forget_figures() -> None:
+    """Drop every kept figure (the benchmarks measure a render that builds them)."""
+    for kept in _KEPT_FIGURES:
+        kept.clear()
 
 
 def base_layout(fig: go.Figure, title: str, *, height: int = 380, x_title: str | None = None,
@@ -89,6 +124,7 @@ def _faint(color: str) -> str:
     return "#" + "".join(f"{(c + 255) // 2:02X}" for c in (red, green, blue))
 
 
+@kept_figure
 def rate_bars(frame: pd.DataFrame, *, category: str, title: str, target: float = 1.0,
               hover_unit: str = "", highlight: str | None = None) -> go.Figure:
     """Horizontal bars of `rate` per `category` (best first), coloured by `level`, on a 0–100% axis with the
@@ -138,6 +174,7 @@ def series_color(name: str, index: int, by_district: bool) -> str:
     return district_color(name) if by_district else SERIES_COLORS[index % len(SERIES_COLORS)]
 
 
+@kept_figure
 def trend_lines(frame: pd.DataFrame, *, series: str, title: str, target: float = 1.0,
                 highlight: str | None = None, by_district: bool = False) -> go.Figure:
     """Lines of `rate` over `quarter` per `series` on a 0–100% axis; gaps where there is no data.
@@ -186,6 +223,7 @@ def trend_lines(frame: pd.DataFrame, *, series: str, title: str, target: float =
     return fig
 
 
+@kept_figure
 def count_bars(frame: pd.DataFrame, *, x: str, ys: list[str], title: str, colors: list[str] | None = None,
                stacked: bool = True, horizontal: bool = False, y_title: str = "数量",
                height: int = 360) -> go.Figure:
@@ -215,6 +253,7 @@ def count_bars(frame: pd.DataFrame, *, x: str, ys: list[str], title: str, colors
     return fig
 
 
+@kept_figure
 def donut(labels: list[str], values: list[float], *, title: str, colors: list[str] | None = None,
           height: int = 340) -> go.Figure:
     fig = go.Figure(go.Pie(labels=labels, values=values, hole=0.55, sort=False,
@@ -256,6 +295,7 @@ def _calendar_legend(fig: go.Figure) -> None:
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "xanchor": "left", "x": 0.0})
 
 
+@kept_figure
 def log_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
     """One supervisor's quarter as a calendar: weeks across, weekdays down."""
     frame = calendar.assign(
@@ -279,13 +319,14 @@ def log_calendar(calendar: pd.DataFrame, *, title: str) -> go.Figure:
     return fig
 
 
+@kept_figure
 def log_heatmap(calendar: pd.DataFrame, *, title: str, row_label: str = "驻点人员") -> go.Figure:
     """Several supervisors: one row each (in the calendar's order), one column per day of the quarter."""
     frame = calendar.assign(state=_calendar_state(calendar),
                             day=pd.to_datetime(calendar["日期"]).dt.strftime("%m-%d"))
     frame = frame.assign(hover=frame[row_label] + " " + frame["day"] + "："
                          + frame["state"].map(dict(enumerate(_CALENDAR_STATES))))
-    rows = list(dict.fromkeys(frame[row_label]))
+    rows = list(dict.fromkeys(frame[row_label].tolist()))
     z = frame.pivot_table(index=row_label, columns="day", values="state", aggfunc="max").reindex(index=rows)
     text = frame.pivot_table(index=row_label, columns="day", values="hover", aggfunc="first").reindex(index=rows)
     fig = go.Figure(go.Heatmap(z=z.values, x=list(z.columns), y=rows, text=text.values, hoverinfo="text",

@@ -7,7 +7,9 @@ opened and every cached result is computed afresh.
 
 Every read goes through `access.scope.scoped_call` with the signed-in user's
 districts, and those districts are part of the cache key: a result computed for
-one user's scope is never served to another scope.
+one user's scope is never served to another scope. Reads of the meeting's records
+(`query_records`) are cached the same way, keyed on the user and on the records'
+revision as well, and recomputed with the others after a publish.
 
 Results are kept as they are (not pickled and unpickled on every read, as
 `st.cache_data` does, which costs more than many of the queries): every caller
@@ -16,6 +18,7 @@ to its copy out of the cached frame.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 import threading
@@ -29,6 +32,7 @@ import streamlit as st
 
 from core.config import default_db_path
 from warehouse.store import db_version, open_reader, usable
+from access.meetings import revision as records_revision
 from access.scope import RECORD_FREE, OutOfScope, Scope, scoped_call
 from core.quarters import Quarter
 from ui.identity import current_user
@@ -107,14 +111,43 @@ def _cached_call(module: str, name: str, scope: tuple[str, ...] | None, path: st
         return scoped_call(_resolve(module, name), con, Scope(scope), *args, **kwargs)
 
 
+@st.cache_resource(show_spinner=False, max_entries=500, hash_funcs={Quarter: lambda q: q.label})
+def _cached_records_call(module: str, name: str, user, path: str, version: str, revision: int, args: tuple,
+                         kwargs: dict) -> Any:
+    outer = getattr(_thread, "reading", None)
+    _thread.reading = (path, version)
+    try:
+        with _cursor(path, version) as con:
+            return _resolve(module, name)(user, con, path, *args, **kwargs)
+    finally:
+        _thread.reading = outer
+
+
+def shared_reader(user) -> Callable:
+    """For a function read through `query_records`: a `read(func, *args, **kwargs)` running a metrics function
+    within `user`'s scope on the version being read, whose results are those of `query` (computed once for every
+    page that shows them)."""
+    path, version = _thread.reading
+    scope = tuple(user.districts) if user.districts else None
+
+    def read(func: Callable, *args, **kwargs) -> Any:
+        return _own_copy(_cached_call(func.__module__, func.__name__, scope, path, version, args, kwargs))
+
+    return read
+
+
 def _own_copy(value: Any) -> Any:
-    """A cached result as one caller may change it: frames copied shallowly (copy-on-write), containers rebuilt."""
+    """A cached result as one caller may change it: frames copied shallowly (copy-on-write), containers and
+    dataclasses rebuilt."""
     if isinstance(value, (pd.DataFrame, pd.Series)):
         return value.copy(deep=False)
     if isinstance(value, dict):
         return {key: _own_copy(item) for key, item in value.items()}
     if type(value) in (list, tuple):
         return type(value)(_own_copy(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{field.name: _own_copy(getattr(value, field.name))
+                                             for field in dataclasses.fields(value) if field.init})
     return value
 
 
@@ -142,6 +175,27 @@ def query(func: Callable, *args, **kwargs) -> Any:
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
     return _own_copy(_cached_call(*call[:3], path, version, args, kwargs))
+
+
+RECORDS = "records"
+
+
+def query_records(func: Callable, *args, **kwargs) -> Any:
+    """`func(user, con, db, *args, **kwargs)` for the signed-in user: a read of the meeting's records beside the
+    warehouse (`access.meetings`, `pack.meeting`: they take the user, a connection and the warehouse path and
+    apply the user's scope themselves). Cached until the next publish or the next change to the records, and
+    recomputed in the background after a publish like the reads of `query`."""
+    user = current_user()
+    if user is None:
+        raise OutOfScope("请先登录。")
+    path = str(db_path())
+    version = db_version(path)
+    if version is None:
+        raise NoDatabase(f"没有找到数据库文件：{path}")
+    call = (RECORDS, func.__module__, func.__name__, user, args, kwargs)
+    _recent.rewarm_after_publish(path, version, skip=call)
+    _recent.remember(path, call)
+    return _own_copy(_cached_records_call(*call[1:4], path, version, records_revision(path), args, kwargs))
 
 
 class _RecentQueries:
@@ -182,13 +236,18 @@ class _RecentQueries:
 
     @staticmethod
     def _replay(path: str, version: str, calls: list[tuple]) -> None:
-        for module, name, scope, args, kwargs in calls:
+        for call in calls:
             if db_version(path) != version:  # published again meanwhile: the next session rewarms
                 return
             try:
-                _cached_call(module, name, scope, path, version, args, kwargs)
+                if call[0] == RECORDS:
+                    _, module, name, user, args, kwargs = call
+                    _cached_records_call(module, name, user, path, version, records_revision(path), args, kwargs)
+                else:
+                    module, name, scope, args, kwargs = call
+                    _cached_call(module, name, scope, path, version, args, kwargs)
             except Exception:  # a view that fails now fails again, visibly, when a user opens it
-                log.debug("rewarming %s.%s failed", module, name, exc_info=True)
+                log.debug("rewarming %s failed", call[:3], exc_info=True)
 
 
 _recent = _RecentQueries()

@@ -23,8 +23,11 @@ ALL_TEMPLATES = tuple(template.title for template in TEMPLATES)
 
 
 def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = ALL_TEMPLATES,
-                missing_reports: bool = False, note: str | None = None) -> None:
-    """Title, what the page shows (quarter, as-of, districts), 数据截至 and warnings about the data."""
+                missing_reports: bool = False, note: str | None = None,
+                watch_lists: dict[str, pd.DataFrame] | None = None) -> None:
+    """Title, what the page shows (quarter, as-of, districts), 数据截至 and warnings about the data.
+
+    `watch_lists`: the page's own `watch(filters)`, which the warning about missing reports then counts from."""
     st.title(title)
     as_of_data = data.query(api.data_as_of)
     data_line = f"数据截至 {fmt_date(as_of_data)}" if as_of_data else "数据截至 —（尚无数据）"
@@ -38,7 +41,7 @@ def page_header(title: str, filters: Filters, *, templates: tuple[str, ...] = AL
     if calendar:
         st.info(calendar, icon=":material/calendar_month:")
     incomplete_warning(filters)
-    _data_warnings(filters, templates, missing_reports)
+    _data_warnings(filters, templates, missing_reports, watch_lists)
 
 
 def incomplete_warning(filters: Filters) -> None:
@@ -52,7 +55,8 @@ def incomplete_warning(filters: Filters) -> None:
                f"也不与上季度比较；收到报送后即正常评定。", icon=":material/rule:")
 
 
-def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool) -> None:
+def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports: bool,
+                   watch_lists: dict[str, pd.DataFrame] | None) -> None:
     counts = data.query(quality.quarantine_counts, districts=filters.district_list)
     touched = {name: n for name, n in counts.items() if name in templates and n}
     messages = []
@@ -60,8 +64,9 @@ def _data_warnings(filters: Filters, templates: tuple[str, ...], missing_reports
         detail = "、".join(f"{name} {n} 行" for name, n in touched.items())
         messages.append(f"有数据行因格式或取值问题被隔离、未计入本页（{detail}）。")
     if missing_reports:
-        missing = data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
-                             lists=["missing_checklists"])["missing_checklists"]
+        missing = (watch_lists if watch_lists is not None else
+                   data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
+                              lists=["missing_checklists"]))["missing_checklists"]
         if len(missing):
             messages.append(f"{filters.quarter.cn}有 {len(missing)} 家企业未报季度检查表：责任制、机构两项按未达标计入，"
                             f"规章制度、奖金两项只按已报企业合计且评定最高为关注。")
@@ -114,8 +119,13 @@ def count_card(column, label: str, value: int | str, period: str, help: str | No
     column.metric(label, shown, delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
-def watch(filters: Filters) -> dict[str, pd.DataFrame]:
-    return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
+def watch(filters: Filters, items: tuple | None = None) -> dict[str, pd.DataFrame]:
+    """The watch lists as of the filters' date: all, or only `items` (`metrics.watch.WatchList`s) for a page that
+    shows only those."""
+    if items is None:
+        return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
+    return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
+                      lists=[item.code for item in items])
 
 
 def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> None:

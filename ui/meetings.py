@@ -10,6 +10,7 @@ them (`with_previous_reported`). `figures_caption` says so on the page and offer
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -22,7 +23,9 @@ from access.users import User
 from core.presentation import date_text
 from core.quarters import Quarter
 from metrics.meetings import Meeting
-from pack.meeting import MeetingRecords, read_records
+from pack.content import PackContent, gather
+from pack.draft import common_tasks, draft_sections, section_labels
+from pack.meeting import drafted_tasks, hands_over_drafts, read_records, with_frozen_figures
 from ui import data
 from ui.filters import Filters
 from ui.identity import current_user
@@ -49,41 +52,53 @@ def meeting(user: User, quarter: Quarter) -> Meeting:
 
 
 # ---------------------------------------------------------------- cached reads
+# Through `ui.data.query_records`: cached with the dashboard's other reads, so the views recomputed after a publish
+# include them.
 
-@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
-def _tasks(user: User, quarter: Quarter, agreed_only: bool, today: dt.date, path: str, version: str | None,
-           revision: int) -> pd.DataFrame:
-    with data.reader() as con:
-        return meeting_access.tasks(user, con, path, quarter, today=today, agreed_only=agreed_only)
-
-
-def tasks(user: User, quarter: Quarter, *, agreed_only: bool = False) -> pd.DataFrame:
-    """The quarter's tasks, one row per task and owner district with its status (a district user: its own)."""
-    return _tasks(user, quarter, agreed_only, dt.date.today(), *_versions())
+def tasks(quarter: Quarter, *, agreed_only: bool = False) -> pd.DataFrame:
+    """The quarter's tasks, one row per task and owner district with its status (for the signed-in user: a
+    district user gets its own)."""
+    return data.query_records(meeting_access.tasks, quarter, today=dt.date.today(), agreed_only=agreed_only)
 
 
-@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
-def _matters(user: User, quarter: Quarter, today: dt.date, path: str, version: str | None,
-             revision: int) -> pd.DataFrame:
-    with data.reader() as con:
-        return meeting_access.matters(user, con, path, quarter, today=today)
-
-
-def matters(user: User, quarter: Quarter) -> pd.DataFrame:
+def matters(quarter: Quarter) -> pd.DataFrame:
     """The matters for the quarter's meeting with their decisions (a district user: those about its district)."""
-    return _matters(user, quarter, dt.date.today(), *_versions())
+    return data.query_records(meeting_access.matters, quarter, today=dt.date.today())
 
 
-@st.cache_data(show_spinner=False, max_entries=200, hash_funcs=_HASH)
-def _records(user: User, quarter: Quarter, districts: tuple[str, ...] | None, today: dt.date, path: str,
-             version: str | None, revision: int) -> MeetingRecords:
-    with data.reader() as con:
-        return read_records(user, con, path, quarter, districts=list(districts) if districts else None, today=today)
+@dataclasses.dataclass(frozen=True)
+class Paper:
+    """The quarter's meeting paper as 会商材料 shows it: what it reads, the titles and drafted text of its sections,
+    its common tasks, and the drafted tasks it hands over to the records (empty when it hands over none)."""
+    content: PackContent
+    labels: dict[str, str]
+    drafted_texts: dict[str, str]
+    common_tasks: list
+    drafted_tasks: list
 
 
-def pack_records(user: User, quarter: Quarter, districts: list[str] | None) -> MeetingRecords:
-    """What the paper takes from the records: the meeting's date, last quarter's tasks, the matters, its tasks."""
-    return _records(user, quarter, tuple(districts) if districts else None, dt.date.today(), *_versions())
+def drafted_paper(user: User, con, db, quarter: Quarter, *, as_of: dt.date | None, districts: list[str] | None,
+                  current: bool, today: dt.date) -> Paper:
+    """The paper of `quarter` for `districts` (read through `data.query_records`): the records' date, tasks and
+    matters, every metrics read within the user's scope and shared with the pages that show it, the figures
+    frozen at 定稿 unless `current`."""
+    records = read_records(user, con, db, quarter, districts=districts, today=today)
+    gathered = gather(data.shared_reader(user), quarter, as_of=as_of, districts=districts,
+                      meeting_date=records.meeting_date, previous_tasks=records.previous_tasks,
+                      matters=records.matters, meeting_tasks=records.tasks)
+    content = with_frozen_figures(gathered, user, db, current=current)
+    return Paper(content=content, labels=section_labels(content), drafted_texts=draft_sections(content),
+                 common_tasks=common_tasks(content),
+                 drafted_tasks=drafted_tasks(content) if hands_over_drafts(user, content) else [])
+
+
+def paper(quarter: Quarter, *, as_of: dt.date | None, districts: list[str] | None, current: bool = False) -> Paper:
+    """The signed-in user's meeting paper of `quarter` (`drafted_paper`), cached like the dashboard's other reads;
+    stamped with the time it is shown, as a paper gathered now would be."""
+    found = data.query_records(drafted_paper, quarter, as_of=as_of, districts=list(districts) if districts else None,
+                               current=current, today=dt.date.today())
+    return dataclasses.replace(found, content=dataclasses.replace(
+        found.content, generated_at=dt.datetime.now().replace(microsecond=0)))
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
@@ -151,14 +166,14 @@ def showing_reported(filters: Filters) -> Meeting | None:
     return _frozen(current_user(), filters.quarter)
 
 
-@st.cache_data(show_spinner=False, max_entries=500, hash_funcs=_HASH)
-def _reported(user: User, quarter: Quarter, by: tuple[str, ...], districts: tuple[str, ...] | None,
-              indicators: tuple[str, ...] | None, path: str, version: str | None, revision: int) -> pd.DataFrame:
+def reported_now(user: User, con, db, quarter: Quarter, *, by: tuple[str, ...], districts: tuple[str, ...] | None,
+                 indicators: tuple[str, ...] | None) -> pd.DataFrame:
+    """The quarter's frozen figures with their restatements and change on last quarter (read through
+    `data.query_records`)."""
     chosen = list(districts) if districts else None
-    with data.reader() as con:
-        frame = meeting_access.reported_with_restatements(user, con, path, quarter, by=list(by), districts=chosen,
-                                                          indicators=list(indicators) if indicators else None)
-        return meeting_access.with_reported_change(user, frame, con, path, quarter, districts=chosen)
+    frame = meeting_access.reported_with_restatements(user, con, db, quarter, by=list(by), districts=chosen,
+                                                      indicators=list(indicators) if indicators else None)
+    return meeting_access.with_reported_change(user, frame, con, db, quarter, districts=chosen)
 
 
 def reported_figures(filters: Filters, by: tuple[str, ...], indicators: list[str] | None,
@@ -167,8 +182,9 @@ def reported_figures(filters: Filters, by: tuple[str, ...], indicators: list[str
     change on last quarter (its frozen figures where it has them); None when the figures of now are shown."""
     if showing_reported(filters) is None:
         return None
-    return _reported(current_user(), filters.quarter, tuple(by), tuple(districts) if districts else None,
-                     tuple(indicators) if indicators else None, *_versions())
+    return data.query_records(reported_now, filters.quarter, by=tuple(by),
+                              districts=tuple(districts) if districts else None,
+                              indicators=tuple(indicators) if indicators else None)
 
 
 @st.cache_data(show_spinner=False, max_entries=500, hash_funcs=_HASH)

@@ -20,7 +20,7 @@ from metrics import stationing
 from metrics.watch import about
 from pack.handover import DOCX_MIME, XLSX_MIME, build_handover_docx, build_handover_xlsx, gather_handover
 from ui import data, layout
-from ui.charts import base_layout, show_chart
+from ui.charts import base_layout, kept_figure, show_chart
 from ui.filters import Filters
 from ui.session import audited
 from ui.text import chart_text, plain
@@ -32,6 +32,7 @@ MAX_TIMELINE_ROWS = 30
 
 # ------------------------------------------------------------------ the chart
 
+@kept_figure
 def stationing_timeline(history: pd.DataFrame, gaps: pd.DataFrame, *, row: str, title: str, as_of: date) -> go.Figure:
     """One bar per stationing from its 进驻日期 to its last day (the day before 撤离日期, or the as-of date), on the
     row named by `row` (驻点人员 or 企业名称); runs with nobody stationed on a row of their own, in red."""
@@ -59,7 +60,7 @@ def stationing_timeline(history: pd.DataFrame, gaps: pd.DataFrame, *, row: str, 
                              x=(ends - starts).dt.total_seconds() * 1000, orientation="h", name="无驻点人员",
                              marker={"color": GAP}, hovertext=hover, hoverinfo="text"))
     # rows top to bottom in order of first arrival (the history is ordered by 进驻日期), the gaps last
-    order = list(dict.fromkeys(chart_text(drawn[row]))) + (["无驻点人员"] if len(gaps) else [])
+    order = list(dict.fromkeys(chart_text(drawn[row]).tolist())) + (["无驻点人员"] if len(gaps) else [])
     base_layout(fig, title, height=max(220, 120 + 34 * len(order)))
     fig.update_xaxes(type="date", tickformat="%Y-%m", showgrid=True, gridcolor="#E5E8EC")
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=order, autorange="reversed",
@@ -110,7 +111,8 @@ def rotation_section(f: Filters) -> None:
     if due.empty:
         layout.no_data("截至日期没有到期或即将到期的轮换。")
         return
-    labels = dict(zip(due["统一社会信用代码"], due["企业名称"] + "（" + due["驻点人员"] + "，" + due["轮换状态"] + "）"))
+    labels = dict(zip(due["统一社会信用代码"].tolist(),
+                      (due["企业名称"] + "（" + due["驻点人员"] + "，" + due["轮换状态"] + "）").tolist()))
     chosen = st.selectbox(f"选择企业（{len(labels)} 家到期或即将到期）", list(labels), format_func=labels.get,
                           key="sv_handover_pick")
     st.caption(HANDOVER_NOTE + f"交接日期按截至日期 {f.as_of_label}。")
@@ -124,13 +126,13 @@ def history_section(f: Filters) -> None:
         return
     by = st.segmented_control("查看", ["按企业", "按驻点人员"], default="按企业", required=True, key="sv_history_by")
     if by == "按驻点人员":
-        names = sorted(set(history["驻点人员"]))
+        names = sorted(set(history["驻点人员"].tolist()))
         who = st.selectbox("驻点人员", names, key="sv_history_who")
         mine = history[history["驻点人员"] == who]
         gaps = mine.iloc[0:0]
         title, row = f"{chart_text(who)}：驻点经历（截至{f.as_of_short}）", "企业名称"
     else:
-        labels = dict(zip(history["统一社会信用代码"], history["企业名称"] + "（" + history["区市"] + "）"))
+        labels = dict(zip(history["统一社会信用代码"].tolist(), (history["企业名称"] + "（" + history["区市"] + "）").tolist()))
         code = st.selectbox("企业", list(labels), format_func=labels.get, key="sv_history_enterprise")
         mine = history[history["统一社会信用代码"] == code]
         gaps = data.query(stationing.stationing_gaps, f.quarter, as_of=f.as_of, districts=f.district_list,
@@ -146,8 +148,8 @@ def history_section(f: Filters) -> None:
 
 
 def watch_section(f: Filters) -> None:
-    lists = layout.watch(f)  # the same cached read as 总览's
     items = about("supervision")
+    lists = layout.watch(f, items)
     tabs = st.tabs([f"{item.title}（{len(lists[item.code])}）" for item in items])
     for tab, item in zip(tabs, items):
         with tab:

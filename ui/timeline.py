@@ -16,7 +16,7 @@ from core.policy import Quote
 from core.settings import setting
 from metrics import api, escalation, retrofit
 from ui import data, layout
-from ui.charts import base_layout, count_bars, show_chart
+from ui.charts import base_layout, count_bars, kept_figure, show_chart
 from ui.filters import Filters
 from ui.text import chart_text, plain
 
@@ -44,6 +44,7 @@ def _label(day, state: str, days) -> str:
     return f"{when}{state}{took}"
 
 
+@kept_figure
 def timeline_figure(stages: pd.DataFrame, *, as_of: date, title: str) -> go.Figure:
     """One item's stages, top to bottom, on a date axis: a filled dot on each stage's date (green on time, red
     past its limit, amber a data gap), a hollow dot at the as-of date for a stage still open, a grey diamond
