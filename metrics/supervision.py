@@ -12,7 +12,7 @@ from metrics.browsing import fetch_frame, with_period
 
 def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
     """Resident supervisors stationed at the as-of date (驻点派驻记录, else the roster): where, since when, and
-    whether rotation is due on it."""
+    whether rotation is due on it (应轮换) or within watch.rotation_notice_days after it (即将到期)."""
     return fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         stationed AS (
@@ -29,11 +29,11 @@ def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str]
                rotate_on AS 应轮换日期,
                CASE WHEN stationed_on IS NULL THEN '进驻日期未填'
                     WHEN rotate_on <= as_of THEN '应轮换'
-                    WHEN rotate_on <= as_of + 30 THEN '30天内到期'
+                    WHEN rotate_on <= as_of + $notice THEN '即将到期'
                     ELSE '正常' END AS 轮换状态
         FROM stationed
         ORDER BY rotate_on <= as_of DESC NULLS LAST, 驻点天数 DESC NULLS LAST, 区市, 驻点人员
-    """, {"rotation": setting("watch.rotation_months")})
+    """, {"rotation": setting("watch.rotation_months"), "notice": setting("watch.rotation_notice_days")})
 
 
 _LOG_CALENDAR = f"""

@@ -37,7 +37,8 @@ layout.count_card(c1, "驻点监督人员（人）", people["驻点人员"].nuni
                   help="按姓名计的人数；一人同时驻多家企业只计一人。")
 layout.count_card(c2, "驻点（人次）", len(people), day, help="每人每家驻点企业计一次；一人驻两家企业计两次。")
 layout.count_card(c3, f"驻点满{rotation}个月应轮换（人次）", int(states.get("应轮换", 0)), day)
-layout.count_card(c4, f"30天内满{rotation}个月（人次）", int(states.get("30天内到期", 0)), day)
+layout.count_card(c4, f"{setting('watch.rotation_notice_days')}天内满{rotation}个月（人次）",
+                  int(states.get("即将到期", 0)), day)
 
 st.subheader("工作日志填报")
 summary = data.query(supervision.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)

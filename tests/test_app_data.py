@@ -7,6 +7,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core import settings as declared
+
 from metrics import enterprise, hazards, overview, quality, supervision
 from tests.app_warehouse import NAME_A, NAME_B, NAME_C, Q3, build_empty_warehouse
 from tests.filemaker import CODE_A, CODE_B
@@ -81,11 +83,23 @@ def test_log_fill_summary_matches_the_hand_count(con):
     assert saturday[["应填报", "日志条数"]].values.tolist() == [[False, 1]]
 
 
+def test_rotation_due_soon_follows_the_notice_setting(con, tmp_path, monkeypatch):
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[watch]\nrotation_notice_days = 152\n", encoding="utf-8")
+    monkeypatch.setenv("WEIHAI_SETTINGS", str(settings))
+    people = supervision.supervisors(con, Q3).set_index("驻点人员")
+    assert people.loc["李明", "轮换状态"] == "即将到期"  # due 2027-03-01, 152 days after 09-30: within 152
+    assert people.loc["王强", "轮换状态"] == "应轮换"
+    settings.write_text("[watch]\nrotation_notice_days = 151\n", encoding="utf-8")
+    declared.reset()
+    assert supervision.supervisors(con, Q3).set_index("驻点人员").loc["李明", "轮换状态"] == "正常"
+
+
 def test_supervisors_rotation_and_special_ops(con):
     people = supervision.supervisors(con, Q3).set_index("驻点人员")
     assert people.loc["王强", "轮换状态"] == "应轮换"  # 2026-01-05 + 6 months = 07-05 <= 09-30
     assert people.loc["王强", "驻点天数"] == 268
-    assert people.loc["李明", "轮换状态"] == "正常"
+    assert people.loc["李明", "轮换状态"] == "正常"  # 2026-09-01 + 6 months = 2027-03-01: 152 days after 09-30
     ops = supervision.special_ops(con, Q3).set_index(["区市", "特殊作业类型"])
     assert ops.loc[("文登区", "高处作业"), ["特殊作业数", "现场监督数"]].tolist() == [3, 1]
     assert ops.loc[("荣成市", "设备检维修"), "现场监督率（%）"] == 100.0

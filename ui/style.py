@@ -22,7 +22,7 @@ LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "�
 STATE_BACKGROUNDS = {
     "已过期": LEVEL_BACKGROUNDS["整改"], "无证书": LEVEL_BACKGROUNDS["整改"], "超期未整改": LEVEL_BACKGROUNDS["整改"],
     "是": None, "即将到期": LEVEL_BACKGROUNDS["关注"], "有效期未填": LEVEL_BACKGROUNDS["关注"],
-    "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"], "30天内到期": LEVEL_BACKGROUNDS["关注"],
+    "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"],
     "超期未轮换": LEVEL_BACKGROUNDS["整改"],
     "未报": LEVEL_BACKGROUNDS["整改"],
 }
