@@ -5,9 +5,10 @@ at 10×, every output but the PNG zip).
                                          [--profile]
 
 Without --db the demo warehouse of --scale is used, built once and cached (see bench_scale.py). Prints each
-stage — reading the figures (gather), the charts, the workbook, the brief, the report, and with --images the chart
-images (rendered by Chromium while the documents are built; the targets leave them out) — with its share of the
-target, and the total, best of K runs, with its ratio to the target. --profile also lists the slowest queries of
+stage — reading the figures (gather), the charts, the paper's text (draft), the brief, the report, the wait for the
+workbook (built in a worker process meanwhile; its own CPU time is listed as "xlsx (worker process)"), and with
+--images the chart images (rendered by Chromium while the documents are built; the targets leave them out) — with
+its share of the target, and the total, best of K runs, with its ratio to the target. --profile also lists the slowest queries of
 the reading stage (seconds per metrics function).
 """
 from __future__ import annotations

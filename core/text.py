@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 _UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -48,10 +49,9 @@ def display_width(text: str) -> int:
 
 def display_widths(values: pd.Series) -> pd.Series:
     """`display_width` of each value as text (0 when missing), measuring each distinct value once."""
-    text = values.astype("string")
-    distinct = text.dropna().unique()
-    widths = dict(zip(distinct, map(display_width, distinct), strict=True))
-    return text.map(widths).fillna(0).astype(int)
+    codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    widths = np.array([*map(display_width, distinct.tolist()), 0], dtype=np.int64)  # code -1 (missing) is last
+    return pd.Series(widths[codes], index=values.index, name=values.name)
 
 
 # Characters XML 1.0 cannot hold: a workbook or Word file containing one cannot be written at all.

@@ -11,6 +11,7 @@ the text that follows them.
 from __future__ import annotations
 
 import io
+from copy import deepcopy
 
 import pandas as pd
 from docx import Document
@@ -111,14 +112,28 @@ def _no_split(row) -> None:
     properties.append(OxmlElement("w:cantSplit"))
 
 
+# The paragraph and run properties of a table cell, per (size, bold, keep with next): made once with python-docx,
+# copied into every other cell of that kind (setting each property per cell costs most of the document's time).
+_CELL_PROPERTIES: dict[tuple, tuple] = {}
+
+
 def _cell_text(cell, text: str, size, *, bold: bool = False, keep_with_next: bool = False) -> None:
     paragraph = cell.paragraphs[0]
+    made = _CELL_PROPERTIES.get((size, bold, keep_with_next))
+    if made is not None and paragraph._p.pPr is None and len(paragraph._p) == 0:
+        paragraph._p.append(deepcopy(made[0]))
+        run = paragraph.add_run(xml_safe(text))
+        run._r.insert(0, deepcopy(made[1]))
+        return
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt = paragraph.paragraph_format
     fmt.space_before = fmt.space_after = Pt(1.5)
     fmt.first_line_indent = None
     fmt.keep_with_next = keep_with_next
-    _set_font(paragraph.add_run(xml_safe(text)), TABLE_FONT, size, bold=bold)
+    run = paragraph.add_run(xml_safe(text))
+    _set_font(run, TABLE_FONT, size, bold=bold)
+    if made is None and len(paragraph._p) == 2:  # pPr and this run only: a fresh cell
+        _CELL_PROPERTIES[(size, bold, keep_with_next)] = (deepcopy(paragraph._p.pPr), deepcopy(run._r.rPr))
 
 
 def _narrow_cell_margins(grid) -> None:
@@ -232,12 +247,14 @@ def _captioned_table(doc, table: BriefTable, text_width: float) -> None:
     _table(doc, table, text_width)
 
 
-def build_brief(content: PackContent, sections: dict[str, str] | None = None, *, with_appendices: bool = True) -> bytes:
+def build_brief(content: PackContent, sections: dict[str, str] | None = None, *, with_appendices: bool = True,
+                drafted: dict[str, str] | None = None, attached: list | None = None) -> bytes:
     """The .docx meeting paper; `sections` (keys of `draft.section_labels`) replaces the drafted text where given.
 
-    `with_appendices` False gives the paper alone (its length is what a meeting reads).
+    `with_appendices` False gives the paper alone (its length is what a meeting reads). `drafted` and `attached`
+    are `draft_sections(content)` and `appendices(content)` when the caller has them already.
     """
-    texts = {**draft_sections(content), **(sections or {})}
+    texts = {**(draft_sections(content) if drafted is None else drafted), **(sections or {})}
     doc = Document()
     _page_setup(doc)
     text_width = 21 - 2.8 - 2.6
@@ -252,7 +269,7 @@ def build_brief(content: PackContent, sections: dict[str, str] | None = None, *,
     for key, title in section_titles(content).items():
         _paragraph(doc, title, HEADING_FONT, BODY_SIZE, keep_with_next=True)
         _section_text(doc, texts.get(key, ""))
-    attached = appendices(content)
+    attached = appendices(content) if attached is None else attached
     _attachment_list(doc, [a.title for a in attached])
     office = _paragraph(doc, signing_office(content), indent=False, align=WD_ALIGN_PARAGRAPH.RIGHT,
                         keep_with_next=True)

@@ -58,16 +58,63 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def _warm() -> None:
+    import pack.workbook  # noqa: F401  (the worker imports it while the figures are read)
+
+
+def _workbook_in_worker(content: PackContent) -> tuple[bytes, float]:
+    from pack.workbook import build_workbook
+    started = time.process_time()
+    data = build_workbook(content)
+    return data, time.process_time() - started
+
+
+class WorkbookWorker:
+    """A process of its own that builds the workbook (most of a pack's CPU time) while this one builds the charts,
+    the brief and the report: the pack takes the longer of the two on a machine with two cores, not their sum.
+    Started before the figures are read, so its imports are done by the time the workbook is wanted."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool.submit(_warm)
+        self._future = None
+
+    def __enter__(self) -> WorkbookWorker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)  # on an error, do not wait for its imports
+
+    def submit(self, content: PackContent) -> None:
+        self._future = self._pool.submit(_workbook_in_worker, content)
+
+    def result(self, content: PackContent) -> tuple[bytes, float | None]:
+        """The workbook and the worker's CPU seconds; built here when the worker could not take it (its
+        process did not start or the figures could not be handed over): the same bytes either way."""
+        from concurrent.futures.process import BrokenProcessPool
+        from pickle import PicklingError
+        try:
+            return self._future.result()
+        except (BrokenProcessPool, PicklingError, OSError):
+            from pack.workbook import build_workbook
+            return build_workbook(content), None
+
+
 def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] | None = None,
-               images: bool = True, rendering: BackgroundRender | None = None) -> PackFiles:
+               images: bool = True, rendering: BackgroundRender | None = None,
+               workbook: WorkbookWorker | None = None) -> PackFiles:
     """Write the workbook, the brief, the report and (when asked and possible) the chart images.
 
     `rendering` is a Chromium already started (see `build_pack`); without one, one is started here.
+    `workbook` a worker process already started that builds the workbook meanwhile; without one, it is built here.
     """
     # The builders import openpyxl, python-docx and plotly: loaded when a pack is made, so that
     # registering the command costs `python -m metrics` nothing.
     from pack.brief import build_brief
     from pack.charts import pack_charts
+    from pack.draft import appendices, draft_sections
     from pack.images import BackgroundRender, ChartImagesUnavailable
     from pack.report_html import build_html
     from pack.workbook import build_workbook
@@ -81,12 +128,23 @@ def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] 
             charts = pack_charts(content)
             if images:
                 rendering.submit(content.stem, charts)  # Chromium draws while the documents are built here
-        builders = (("xlsx", lambda: build_workbook(content)),
-                    ("docx", lambda: build_brief(content, sections)),
-                    ("html", lambda: build_html(content, sections, charts).encode("utf-8")))
-        for suffix, build in builders:
-            with _Stage(result, suffix):
-                result.paths.append(_write(out_dir / f"{content.stem}.{suffix}", build()))
+        with _Stage(result, "draft"):  # the paper's text and appendices, for the brief and the report
+            drafted, attached = draft_sections(content), appendices(content)
+        built = {}
+        if workbook is None:
+            with _Stage(result, "xlsx"):
+                built["xlsx"] = build_workbook(content)
+        with _Stage(result, "docx"):
+            built["docx"] = build_brief(content, sections, drafted=drafted, attached=attached)
+        with _Stage(result, "html"):
+            built["html"] = build_html(content, sections, charts, drafted=drafted, attached=attached).encode("utf-8")
+        if workbook is not None:
+            with _Stage(result, "xlsx (waited)"):
+                built["xlsx"], worker_cpu = workbook.result(content)
+            if worker_cpu is not None:
+                result.cpu_seconds["xlsx (worker process)"] = worker_cpu
+        for suffix in ("xlsx", "docx", "html"):
+            result.paths.append(_write(out_dir / f"{content.stem}.{suffix}", built[suffix]))
         if images:
             with _Stage(result, "png (waited)"):
                 try:
@@ -117,8 +175,9 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
         raise DatabaseMissing(
             f"找不到数据库文件：{path}。请先运行 `python -m etl load 文件或文件夹 --db {path}` 导入数据。")
     with ExitStack() as stack:
-        # Chromium starts while the figures are read.
+        # Chromium and the workbook's worker start while the figures are read.
         rendering = stack.enter_context(BackgroundRender()) if images else None
+        workbook = stack.enter_context(WorkbookWorker())
         started, started_cpu = time.perf_counter(), time.process_time()
         try:
             con = store.open_reader(path)
@@ -134,7 +193,8 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
         finally:
             con.close()
         gathered, gathered_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        files = write_pack(content, out_dir, images=images, rendering=rendering)
+        workbook.submit(content)
+        files = write_pack(content, out_dir, images=images, rendering=rendering, workbook=workbook)
     files.seconds = {"gather": gathered, **files.seconds}
     files.cpu_seconds = {"gather": gathered_cpu, **files.cpu_seconds}
     return files

@@ -101,17 +101,18 @@ def _table(frame: pd.DataFrame, *, caption: str = "", levels: pd.DataFrame | Non
            total_label: str | None = None, text_columns: tuple[str, ...] = ()) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     dated = {c for c in frame.columns if _is_date_column(frame[c])}
+    kinds = [' class="text"' if column in text_columns else ' class="nowrap"' if column in dated else ""
+             for column in frame.columns]
+    level_rows = [None] * len(frame) if levels is None else levels.itertuples(index=False, name=None)
     rows = []
-    for r, values in enumerate(frame.itertuples(index=False, name=None)):
+    for values, row_levels in zip(frame.itertuples(index=False, name=None), level_rows, strict=True):
         cells = []
         for c, value in enumerate(values):
             style = ""
-            level = None if levels is None else levels.iat[r, c]
+            level = None if row_levels is None else row_levels[c]
             if level in LEVEL_BACKGROUNDS and level != "达标":
                 style = f' style="background:{LEVEL_BACKGROUNDS[level]};color:{LEVEL_COLORS[level]}"'
-            kind = ' class="text"' if frame.columns[c] in text_columns else \
-                ' class="nowrap"' if frame.columns[c] in dated else ""
-            cells.append(f"<td{kind}{style}>{_escape(value)}</td>")
+            cells.append(f"<td{kinds[c]}{style}>{_escape(value)}</td>")
         total = ' class="total"' if total_label is not None and values[0] == total_label else ""
         rows.append(f"<tr{total}>{''.join(cells)}</tr>")
     body = "".join(rows) or f'<tr><td colspan="{len(frame.columns)}">无记录</td></tr>'
@@ -143,13 +144,12 @@ def _paragraphs(text: str) -> str:
     return "".join(parts)
 
 
-def _paper(content: PackContent, texts: dict[str, str]) -> str:
+def _paper(content: PackContent, texts: dict[str, str], attached: list) -> str:
     """The paper as the Word document has it: opening, sections, 附件 list, signature, then the appendices."""
     parts = [_paragraphs(texts.get(OPENING, ""))]
     for key, title in section_titles(content).items():
         parts.append(f'<h2 id="{key}">{html.escape(title)}</h2>')
         parts.append(_paragraphs(texts.get(key, "")))
-    attached = appendices(content)
     parts.append('<p class="attachments">附件：' + "<br>".join(
         f"{n}. {html.escape(appendix.title)}" for n, appendix in enumerate(attached, start=1)) + "</p>")
     parts.append(f'<p class="sign">{html.escape(signing_office(content))}<br>{date_text(content.meeting_date)}</p>')
@@ -264,12 +264,15 @@ def _notes_part(content: PackContent) -> str:
 
 
 def build_html(content: PackContent, sections: dict[str, str] | None = None,
-               charts: list[PackChart] | None = None) -> str:
+               charts: list[PackChart] | None = None, *, drafted: dict[str, str] | None = None,
+               attached: list | None = None) -> str:
     """The printable report as one HTML document; `sections` replaces the drafted text where given.
 
-    `charts` (default `pack_charts(content)`) lets a caller that also renders the images build them once.
+    `charts` (default `pack_charts(content)`), `drafted` (`draft_sections(content)`) and `attached`
+    (`appendices(content)`) let a caller that has them already build them once.
     """
-    texts = {**draft_sections(content), **(sections or {})}
+    texts = {**(draft_sections(content) if drafted is None else drafted), **(sections or {})}
+    attached = appendices(content) if attached is None else attached
     charts = pack_charts(content) if charts is None else charts
     title = paper_title(content)
     demo = '<p class="demo">（本材料由系统演示数据生成，不代表各区市实际情况）</p>' if content.is_demo else ""
@@ -279,7 +282,7 @@ def build_html(content: PackContent, sections: dict[str, str] | None = None,
     subtitle = paper_subtitle(content)
     subtitle = f'<p class="subtitle">{html.escape(subtitle)}</p>' if subtitle else ""
     body = (f"<h1>{html.escape(title)}</h1>{subtitle}"
-            f"{demo}{toc}{_paper(content, texts)}{_charts_part(content, charts)}{_lists_part(content)}"
+            f"{demo}{toc}{_paper(content, texts, attached)}{_charts_part(content, charts)}{_lists_part(content)}"
             f"{_shortfall_part(content)}{_notes_part(content)}")
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -13,13 +13,11 @@ neutralised before it is written (`core.spreadsheet.neutralise_formulas`).
 """
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -47,7 +45,7 @@ from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, RATE_AXIS, SMALL_
 from core import spreadsheet
 from core.settings import setting
 from core.spreadsheet import PERCENT, POINTS, neutralise_formulas
-from core.text import display_width, display_widths
+from core.text import display_width
 
 TITLE_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3
 FIRST_DATA_ROW = HEADER_ROW + 1
@@ -81,36 +79,16 @@ HEADER_STYLE = {"fill": HEADER_FILL, "font": HEADER_FONT, "border": BORDER,
 
 
 def write_table(ws, frame: pd.DataFrame, top: int, *, left: int = 1, formats: dict[str, str] | None = None,
-                max_widths: dict[str, int] | None = None, empty: str = "无记录") -> tuple[int, int]:
-    """`core.spreadsheet.write_table` with the pack's header style; long text wraps.
+                max_widths: dict[str, int] | None = None, empty: str = "无记录", bulk: bool = False) -> tuple[int, int]:
+    """`core.spreadsheet.write_table` with the pack's header style; long text wraps, its row as tall as its lines.
 
+    `bulk`: a long list with nothing in or below its rows, written as sheet XML when the workbook is saved.
     Returns (first data row, last data row).
     """
     first, last = spreadsheet.write_table(ws, frame, top, left=left, formats=formats, max_widths=max_widths,
-                                          header_style=HEADER_STYLE, empty=empty)
+                                          header_style=HEADER_STYLE, empty=empty, wrap=True, bulk=bulk)
     if last < first:
         ws.cell(first, left).font = NOTE_FONT
-        return first, last
-    frame = frame.reset_index(drop=True)
-    wrapped_lines = pd.Series(1, index=frame.index)
-    for offset, column in enumerate(frame.columns):
-        if not (pd.api.types.is_object_dtype(frame[column]) or pd.api.types.is_string_dtype(frame[column])):
-            continue
-        lines = display_widths(neutralise_formulas(frame[[column]])[column]) \
-            / ws.column_dimensions[get_column_letter(left + offset)].width
-        if (lines > 1).any():
-            for row in ws.iter_rows(min_row=first, max_row=last, min_col=left + offset, max_col=left + offset):
-                row[0].alignment = WRAP
-            wrapped_lines = np.maximum(wrapped_lines, np.ceil(lines))
-    # Viewers do not grow a row to fit wrapped text when the file is opened: set the heights,
-    # and align the row's other cells to the top with the wrapped one.
-    for index, lines in wrapped_lines[wrapped_lines > 1].items():
-        row = first + index
-        ws.row_dimensions[row].height = LINE_HEIGHT * float(lines)
-        for offset in range(len(frame.columns)):
-            cell = ws.cell(row, left + offset)
-            if not cell.alignment.wrap_text:
-                cell.alignment = TOP
     return first, last
 
 
@@ -521,6 +499,8 @@ def _details(records: pd.DataFrame) -> pd.Series:
         values = records[column]
         if pd.api.types.is_datetime64_any_dtype(values):
             text = values.dt.strftime("%Y-%m-%d")
+        elif not pd.api.types.is_object_dtype(values):  # no date objects in it
+            text = values.astype("string")
         else:
             text = values.map(lambda v: v.isoformat() if isinstance(v, date) else v).astype("string")
         parts.append((column + "：" + text).fillna(""))
@@ -557,11 +537,12 @@ def shortfall_frame(content: PackContent) -> pd.DataFrame:
 
 
 def _list_sheet(wb, name: str, title: str, frame: pd.DataFrame, content: PackContent, *, note: str = "",
-                empty: str = "无记录", max_widths: dict[str, int] | None = None) -> tuple:
+                empty: str = "无记录", max_widths: dict[str, int] | None = None, bulk: bool = True) -> tuple:
+    """A list on its own sheet; `bulk` unless something is written beside or below it."""
     ws = wb.create_sheet(name)
     _heading(ws, f"{title}（{content.quarter.cn}，统计截至{date_text(content.as_of)}，{content.scope_label}）"
                  f"　共 {len(frame)} 条", note)
-    first, last = write_table(ws, frame, HEADER_ROW, empty=empty, max_widths=max_widths)
+    first, last = write_table(ws, frame, HEADER_ROW, empty=empty, max_widths=max_widths, bulk=bulk)
     _filter(ws, 1, len(frame.columns), HEADER_ROW, last)
     _print_setup(ws)
     return ws, first, last
@@ -623,7 +604,7 @@ def _supervision_sheet(wb, content: PackContent) -> None:
     logs = content.log_fill
     ws, first, last = _list_sheet(wb, "驻点工作", "驻点监督人员工作日志填报情况", logs, content,
                                   note="应填报日：季度内、进驻日期及以后、不晚于统计截至日期的周一至周五；填报率低于100%的行以红色标出。",
-                                  empty="名册中没有驻点监督人员。")
+                                  empty="名册中没有驻点监督人员。", bulk=False)
     if len(logs):
         rate = _column_letter(logs, "填报率（%）")
         _flag_fill(ws, f"A{first}:{get_column_letter(len(logs.columns))}{last}",
@@ -704,9 +685,7 @@ def build_workbook(content: PackContent) -> bytes:
     _lists(wb, content)
     _reconcile_sheet(wb, content)
     _reconcile_rows_sheet(wb, content)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.workbook_bytes(wb)
 
 
 # Besides one sheet per indicator, after 指标总表.
