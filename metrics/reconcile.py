@@ -16,6 +16,7 @@ The page 数据可信度, `python -m metrics reconcile` and the meeting pack rea
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from core.policy import Quote, practice
 from core.quarters import Quarter, parse_quarter
 from core.settings import FilledText, setting
 from core.sqltext import sql_list, sql_literal
-from metrics import rules
+from metrics import rules, stationing
 from metrics.lists import frame_of
 from metrics.scope import resolve_districts
 from metrics.sql import base_ctes, district_list_cte, kept_table, make_period
@@ -97,16 +98,7 @@ SELECT e.credit_code, NULL::VARCHAR AS supervisor_name, p.period_end AS event_da
             THEN coalesce(l.first_problem, l.first_log) ELSE coalesce(h.first_stationed, l.first_log) END AS source
 FROM scope e
 CROSS JOIN periods p
-LEFT JOIN (
-    SELECT x.credit_code, count(*) AS logs, sum(coalesce(x.issues_found, 0)) AS problems,
-           arg_min({{'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}}, (x.log_date, x.source_row))
-               FILTER (WHERE x.issues_found > 0) AS first_problem,
-           arg_min({{'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}}, (x.log_date, x.source_row))
-               AS first_log
-    FROM work_logs x CROSS JOIN periods p
-    WHERE x.log_date {in_quarter}
-    GROUP BY x.credit_code
-) l ON l.credit_code = e.credit_code
+LEFT JOIN enterprise_logs l ON l.credit_code = e.credit_code
 LEFT JOIN (
     SELECT x.credit_code, count(*) AS hazards, count(*) FILTER (WHERE x.method = '驻点检查') AS stationed,
            arg_min({{'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}}, (x.found_on, x.hazard_id))
@@ -264,6 +256,25 @@ WHERE x.found_on <= p.as_of AND x.closed_on IS NOT NULL AND NOT coalesce(x.recti
         quote=Quote("二（一）", "逐项查找分析问题隐患原因，研究制定完善有效的制度措施"),
         practice="描述去掉空格和标点后比较：相似度 = 两条描述共有的相邻两字组合数 × 2 ÷ 两条描述各自的相邻两字组合数之和。",
         sql="""
+WITH repeat_pairs AS (
+    -- the pairs that meet the date and category conditions; only their descriptions are compared
+    SELECT x.credit_code, x.hazard_id AS later_id, y.hazard_id AS earlier_id
+    FROM hazards_current x
+    JOIN hazards_current y ON y.credit_code = x.credit_code AND y.category = x.category AND y.hazard_id <> x.hazard_id
+    CROSS JOIN periods p
+    WHERE x.found_on {in_quarter}
+      AND coalesce(y.closed_on, y.rectified_on) < x.found_on AND coalesce(y.closed_on, y.rectified_on) <= p.as_of
+      AND x.found_on <= coalesce(y.closed_on, y.rectified_on) + INTERVAL {repeat_months} MONTH
+),
+repeat_texts AS (
+    SELECT *, {pairs} AS pairs FROM (
+        SELECT x.*, coalesce(x.closed_on, x.rectified_on) AS closed, {text} AS text
+        FROM hazards_current x
+        SEMI JOIN (SELECT credit_code, later_id AS hazard_id FROM repeat_pairs
+                   UNION SELECT credit_code, earlier_id FROM repeat_pairs) k
+          ON k.credit_code = x.credit_code AND k.hazard_id = x.hazard_id
+    )
+)
 SELECT later.credit_code, NULL::VARCHAR AS supervisor_name, later.found_on AS event_day,
        '隐患 ' || later.hazard_id AS record,
        printf('%s 发现“%s”（%s），与隐患 %s（%s 发现，%s 销号）描述%s；销号后 %d 天再次出现，请分析原因、核实上次整改是否到位。',
@@ -274,38 +285,13 @@ SELECT later.credit_code, NULL::VARCHAR AS supervisor_name, later.found_on AS ev
               date_diff('day', earlier.closed, later.found_on)) AS detail,
        -date_diff('day', earlier.closed, later.found_on) AS weight,
        {{'file': later.source_file, 'sheet': later.source_sheet, 'row': later.source_row}} AS source
-FROM (
-    -- the texts are compared only for the hazards that meet the date and category conditions below
-    SELECT *, {pairs} AS pairs FROM (
-        SELECT x.*, {text} AS text FROM hazards_current x CROSS JOIN periods p
-        WHERE x.found_on {in_quarter}
-          AND EXISTS (SELECT 1 FROM hazards_current y
-                      WHERE y.credit_code = x.credit_code AND y.category = x.category AND y.hazard_id <> x.hazard_id
-                        AND coalesce(y.closed_on, y.rectified_on) < x.found_on
-                        AND coalesce(y.closed_on, y.rectified_on) <= p.as_of
-                        AND x.found_on <= coalesce(y.closed_on, y.rectified_on) + INTERVAL {repeat_months} MONTH))
-) later
-JOIN scope e ON e.credit_code = later.credit_code
-CROSS JOIN periods p
-JOIN (
-    SELECT *, {pairs} AS pairs FROM (
-        SELECT x.credit_code, x.hazard_id, x.category, x.found_on, coalesce(x.closed_on, x.rectified_on) AS closed,
-               {text} AS text
-        FROM hazards_current x CROSS JOIN periods p
-        WHERE coalesce(x.closed_on, x.rectified_on) <= p.as_of
-          AND EXISTS (SELECT 1 FROM hazards_current y
-                      WHERE y.found_on {in_quarter}
-                        AND y.credit_code = x.credit_code AND y.category = x.category AND y.hazard_id <> x.hazard_id
-                        AND coalesce(x.closed_on, x.rectified_on) < y.found_on
-                        AND y.found_on <= coalesce(x.closed_on, x.rectified_on) + INTERVAL {repeat_months} MONTH))
-) earlier
-  ON earlier.credit_code = later.credit_code AND earlier.category = later.category
- AND earlier.hazard_id <> later.hazard_id
- AND earlier.closed < later.found_on AND earlier.closed <= p.as_of
- AND later.found_on <= earlier.closed + INTERVAL {repeat_months} MONTH
- AND length(later.text) > 0
- AND (later.text = earlier.text
-      OR (len(later.pairs) > 0 AND len(earlier.pairs) > 0 AND {similarity} >= {repeat_similarity}))
+FROM repeat_pairs c
+JOIN scope e ON e.credit_code = c.credit_code
+JOIN repeat_texts later ON later.credit_code = c.credit_code AND later.hazard_id = c.later_id
+JOIN repeat_texts earlier ON earlier.credit_code = c.credit_code AND earlier.hazard_id = c.earlier_id
+WHERE length(later.text) > 0
+  AND (later.text = earlier.text
+       OR (len(later.pairs) > 0 AND len(earlier.pairs) > 0 AND {similarity} >= {repeat_similarity}))
 QUALIFY row_number() OVER (PARTITION BY later.credit_code, later.hazard_id
                            ORDER BY earlier.closed DESC, earlier.hazard_id) = 1
 """,
@@ -330,14 +316,11 @@ SELECT e.credit_code, NULL::VARCHAR AS supervisor_name, p.period_end AS event_da
 FROM scope e
 CROSS JOIN periods p
 JOIN (
-    SELECT credit_code, count(DISTINCT day) AS working_days,
+    SELECT credit_code, bit_count(bit_or(due))::BIGINT AS working_days,
            string_agg(DISTINCT supervisor_name, '、' ORDER BY supervisor_name) AS names
-    FROM supervision_days GROUP BY credit_code
+    FROM stationing_day_sets GROUP BY credit_code
 ) s ON s.credit_code = e.credit_code
-LEFT JOIN (
-    SELECT x.credit_code, count(*) AS logs, sum(coalesce(x.issues_found, 0)) AS problems
-    FROM work_logs x CROSS JOIN periods p WHERE x.log_date {in_quarter} GROUP BY x.credit_code
-) l ON l.credit_code = e.credit_code
+LEFT JOIN enterprise_logs l ON l.credit_code = e.credit_code
 WHERE NOT EXISTS (SELECT 1 FROM hazards_found h WHERE h.credit_code = e.credit_code)
 """,
     ),
@@ -355,26 +338,32 @@ SELECT g.credit_code, g.supervisor_name, g.first_day AS event_day,
        printf('日志 %s 至 %s', strftime(g.first_day, '%Y-%m-%d'), strftime(g.last_day, '%Y-%m-%d')) AS record,
        printf('%s 至 %s 连续 %d 个应填报的工作日没有工作日志%s；请派出单位了解驻点人员在岗情况。',
               strftime(g.first_day, '%Y-%m-%d'), strftime(g.last_day, '%Y-%m-%d'), g.days,
-              CASE WHEN g.last_day = g.last_due THEN '，截至日期仍未恢复' ELSE '' END) AS detail,
+              CASE WHEN g.last_rank = g.due_rank THEN '，截至日期仍未恢复' ELSE '' END) AS detail,
        g.days AS weight,
        {{'file': g.source_file, 'sheet': g.source_sheet, 'row': g.source_row}} AS source
 FROM (
     SELECT stationing_key, island, any_value(credit_code) AS credit_code, any_value(supervisor_name) AS supervisor_name,
-           min(day) AS first_day, max(day) AS last_day, count(*) AS days, any_value(last_due) AS last_due,
+           min(day) AS first_day, max(day) AS last_day, count(*) AS days,
+           max(working_rank) AS last_rank, any_value(due_rank) AS due_rank,
            any_value(source_file) AS source_file, any_value(source_sheet) AS source_sheet,
            any_value(source_row) AS source_row
     FROM (
-        -- islands: working days without a log whose running working-day number rises by one each day
-        SELECT s.*, r.working_rank - row_number() OVER (PARTITION BY s.stationing_key ORDER BY s.day) AS island
+        -- islands: working days without a log whose running working-day number rises by one each day; the gap
+        -- reaches the last due day when no working day follows it up to the stationing's last day
+        SELECT m.*, r.working_rank, u.working_rank AS due_rank,
+               r.working_rank - row_number() OVER (PARTITION BY m.stationing_key ORDER BY m.day) AS island
         FROM (
-            SELECT s.*, max(s.day) OVER (PARTITION BY s.stationing_key) AS last_due,
-                   l.log_date IS NOT NULL AS logged
-            FROM supervision_days s
-            LEFT JOIN logged_days l
-              ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name AND l.log_date = s.day
-        ) s
-        JOIN working_day_ranks r ON r.day = s.day
-        WHERE NOT s.logged
+            SELECT *, q_start + i AS day
+            FROM (
+                -- only the stationings with that many due days without a log are spelled out day by day
+                SELECT *, unnest(range(last_day - q_start + 1))::INTEGER AS i
+                FROM stationing_day_sets
+                WHERE bit_count(due & ~logged) >= {log_gap_days}
+            )
+            WHERE ((due & ~logged) >> i) & 1 = 1
+        ) m
+        JOIN working_day_ranks r ON r.day = m.day
+        JOIN working_day_ranks u ON u.day = m.last_day
     )
     GROUP BY stationing_key, island
     HAVING count(*) >= {log_gap_days}
@@ -392,30 +381,64 @@ FROM (
         quote=Quote("二（四）", "做到动火作业必到现场监督、设备检维修必到现场监督、高处作业必到现场监督"),
         practice="这是需核实的线索，不是违规：核实属实的，不影响特殊作业现场监督率。",
         sql="""
+WITH special_logs AS (
+    SELECT x.*, {log_name} AS supervisor_name
+    FROM work_logs x CROSS JOIN periods p
+    WHERE x.log_date {in_quarter} AND x.special_ops > 0 AND x.supervisor IS NOT NULL
+),
+perfect AS (
+    SELECT credit_code, supervisor_name, count(*) AS days, sum(ops) AS ops, coalesce(sum(other_ops), 0) AS other_ops,
+           min(log_date) AS first_day
+    FROM (
+        SELECT x.credit_code, x.supervisor_name, x.log_date, sum(x.special_ops) AS ops,
+               sum(coalesce(x.onsite, 0)) AS onsite,
+               sum(x.special_ops) FILTER (WHERE NOT {onsite_required}) AS other_ops
+        FROM special_logs x
+        GROUP BY x.credit_code, x.supervisor_name, x.log_date
+    )
+    GROUP BY credit_code, supervisor_name
+    HAVING count(*) >= {perfect_min_days} AND bool_and(onsite = ops)
+)
 SELECT d.credit_code, d.supervisor_name, p.period_end AS event_day,
        p.quarter || ' 工作日志（特殊作业）' AS record,
        printf('本季度 %d 天记录特殊作业共 %d 次（其中不要求到场的类型 %d 次），每天的现场监督数都等于特殊作业数；'
-              '请抽查作业票和现场记录，核实是否逐项到场。', count(*), sum(d.ops), coalesce(sum(d.other_ops), 0)) AS detail,
-       count(*) AS weight,
-       arg_min(d.source, d.log_date) AS source
-FROM (
-    SELECT x.credit_code, n.supervisor_name, x.log_date, sum(x.special_ops) AS ops,
-           sum(coalesce(x.onsite, 0)) AS onsite,
-           sum(x.special_ops) FILTER (WHERE NOT {onsite_required}) AS other_ops,
-           arg_min({{'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}}, x.source_row) AS source
-    FROM work_logs x
-    JOIN log_names n ON n.written = x.supervisor
-    CROSS JOIN periods p
-    WHERE x.log_date {in_quarter} AND x.special_ops > 0
-    GROUP BY x.credit_code, n.supervisor_name, x.log_date
-) d
+              '请抽查作业票和现场记录，核实是否逐项到场。', d.days, d.ops, d.other_ops) AS detail,
+       d.days AS weight,
+       -- the first row of the first day, looked up for the rows listed only
+       arg_min({{'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}}, x.source_row) AS source
+FROM perfect d
 CROSS JOIN periods p
-GROUP BY d.credit_code, d.supervisor_name, p.period_end, p.quarter
-HAVING count(*) >= {perfect_min_days} AND bool_and(d.onsite = d.ops)
+JOIN special_logs x
+  ON x.credit_code = d.credit_code AND x.supervisor_name = d.supervisor_name AND x.log_date = d.first_day
+GROUP BY ALL
 """,
     ),
 )
 BY_CODE = {c.code: c for c in CHECKS}
+
+# Relations that checks share, written after the base relations; a query holds those its chosen checks name.
+SHARED = {
+    "stationing_day_sets": stationing.day_sets_sql(),
+    "enterprise_logs": """
+enterprise_logs AS (
+    -- per enterprise: the quarter's logs up to the period's end, the problems they record, the first log and the
+    -- first that records a problem
+    SELECT x.credit_code, count(*) AS logs, sum(coalesce(x.issues_found, 0)) AS problems,
+           arg_min({'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}, (x.log_date, x.source_row))
+               FILTER (WHERE x.issues_found > 0) AS first_problem,
+           arg_min({'file': x.source_file, 'sheet': x.source_sheet, 'row': x.source_row}, (x.log_date, x.source_row))
+               AS first_log
+    FROM work_logs x CROSS JOIN periods p
+    WHERE x.log_date BETWEEN p.q_start AND p.period_end
+    GROUP BY x.credit_code
+)""",
+}
+
+
+def _shared_ctes(chosen: tuple[Check, ...]) -> str:
+    """The SHARED relations the chosen checks name, each with its leading comma."""
+    return "".join(f",{body}" for name, body in SHARED.items()
+                   if any(re.search(rf"\b{name}\b", c.sql) for c in chosen))
 
 
 class UnknownCheck(KeyError):
@@ -442,7 +465,7 @@ def _values() -> dict[str, object]:
         "repeat_similarity": float(setting("reconcile.repeat_similarity")),
         "log_gap_days": int(setting("reconcile.log_gap_days")),
         "perfect_min_days": int(setting("reconcile.perfect_onsite_min_days")),
-        "onsite_required": rules.onsite_required("x.special_op_type"),
+        "onsite_required": rules.onsite_required("x.special_op_type"), "log_name": rules.supervisor_name("x.supervisor"),
     }
 
 
@@ -472,7 +495,7 @@ def _hits_parts(quarter: Quarter | str, as_of: date | None, districts: list[str]
     head = f"""
 WITH {base_ctes([period], districts)},
 {district_list_cte(districts)},
-{_checks_cte(chosen)}"""
+{_checks_cte(chosen)}{_shared_ctes(chosen)}"""
     found = f"""raw AS (
     SELECT row_number() OVER () AS hit_key, * FROM (
 {parts}
@@ -563,7 +586,16 @@ ORDER BY d.district_order
 """)
     return frame_of(con, head + f""",
 supervisors AS (
-    SELECT DISTINCT e.district, s.supervisor_name FROM supervision_days s JOIN scope e ON e.credit_code = s.credit_code
+    -- stationed on a due day of the quarter (a row of supervision_days): a working day in [first, last]
+    SELECT DISTINCT s.district, s.supervisor_name
+    FROM (
+        SELECT e.district, s.supervisor_name, greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - 1 AS before_first,
+               least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day
+        FROM stationings s JOIN scope e ON e.credit_code = s.credit_code CROSS JOIN periods p
+    ) s
+    JOIN working_day_ranks a ON a.day = s.before_first
+    JOIN working_day_ranks b ON b.day = s.last_day
+    WHERE b.working_rank > a.working_rank
     UNION
     SELECT DISTINCT district, supervisor_name FROM found
 )

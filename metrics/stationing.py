@@ -27,7 +27,7 @@ from metrics import rules
 from metrics.lists import frame_of
 from metrics.retrofit import retrofit_projects
 from metrics.scope import resolve_districts
-from metrics.sql import arrow_of, base_ctes, district_list_cte, make_period
+from metrics.sql import Period, arrow_of, base_ctes, district_list_cte, kept_table, make_period
 from warehouse.templates import KEY_STAFF_CATEGORIES
 
 
@@ -123,6 +123,57 @@ history_window AS (
 ),""" + _gaps("history_gaps", "history_window")
 
 
+# Every stationing with a due day of 工作日志填报率 in the quarter, and what its supervisor logged there (one period).
+_DAY_SETS = f"""
+stationing_day_sets AS (
+    -- A day is bit n (q_start + n) of a 128-bit set, so a stationing is one row, not a row per day; each name's
+    -- logs at an enterprise are folded into one set before they meet the stationings.
+    SELECT * FROM (
+        SELECT s.*, CASE WHEN s.first_day <= s.last_day  -- no shift outside the quarter's bits
+                         THEN s.working & ((1::HUGEINT << (s.last_day - s.q_start + 1))
+                                           - (1::HUGEINT << (s.first_day - s.q_start))) ELSE 0 END AS due,
+               coalesce(l.days, 0::HUGEINT) AS logged
+        FROM (
+            SELECT s.stationing_key, s.credit_code, s.supervisor_name, s.source_file, s.source_sheet, s.source_row,
+                   p.q_start, greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) AS first_day,
+                   least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day, w.working
+            FROM stationings s
+            CROSS JOIN periods p
+            CROSS JOIN (SELECT bit_or(1::HUGEINT << (w.day - p.q_start)) AS working
+                        FROM working_days w JOIN periods p USING (period_order)) w
+        ) s
+        LEFT JOIN (
+            SELECT q.credit_code, {rules.supervisor_name("q.supervisor")} AS supervisor_name, bit_or(q.days) AS days
+            FROM (
+                SELECT l.credit_code, l.supervisor, bit_or(1::HUGEINT << (l.log_date - p.q_start)) AS days
+                FROM work_logs l CROSS JOIN periods p
+                WHERE l.log_date BETWEEN p.q_start AND p.period_end AND l.supervisor IS NOT NULL
+                GROUP BY l.credit_code, l.supervisor
+            ) q
+            GROUP BY ALL
+        ) l ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name
+    )
+    WHERE due <> 0
+)"""
+
+
+def day_sets_sql() -> str:
+    """The relation `stationing_day_sets` (after the base relations; one period): per stationing with a due day
+    in the quarter, its source, q_start, first_day and last_day of its days in the quarter, and two sets of day
+    numbers (bit n: q_start + n): `due` (the days of supervision_days) and `logged` (days with a log by its
+    supervisor at the enterprise, up to the period's end). bit_count gives the days."""
+    return _DAY_SETS
+
+
+def kept_day_sets(con, period: Period, districts: list[str]) -> str:
+    """`stationing_day_sets` (see `day_sets_sql`) with its leading comma, read from a table kept on the connection
+    when it is read-only (`metrics.sql.kept_table`): the scorecard and the log-fill views of one page fold the
+    logs once."""
+    table = kept_table(con, "day_sets", f"WITH {base_ctes([period], districts)},{_DAY_SETS}\n"
+                                        "SELECT * FROM stationing_day_sets")
+    return f",{_DAY_SETS}" if table is None else f",\nstationing_day_sets AS (SELECT * FROM {table})"
+
+
 def spans_sql() -> str:
     """The relations `spans`, `links` and `linked` (after the base relations and `district_list`)."""
     return _SPANS
@@ -143,10 +194,26 @@ def _frame(con, sql: str, params: dict | None = None) -> pd.DataFrame:
     return arrow_of(con, sql, params).to_pandas()
 
 
-def _head(quarter: Quarter | str, as_of: date | str | None, districts: list[str] | None) -> str:
+_LINK_COLUMNS = "predecessor, predecessor_withdrawn_on, successor, successor_present"
+
+
+def kept_spans(con, period: Period, districts: list[str]) -> str | None:
+    """`linked` and `spans` (see `spans_sql`) reading a table kept on the connection when it is read-only
+    (`metrics.sql.kept_table`; None otherwise), with the leading comma: the stationing views, the scorecard and
+    the watch lists run on one connection compute them once."""
+    table = kept_table(con, "linked", f"WITH {base_ctes([period], districts)},\n{district_list_cte(districts)},"
+                                      f"\n{_SPANS}\nSELECT * FROM linked")
+    if table is None:
+        return None
+    return (f",\nlinked AS (SELECT * FROM {table}),"
+            f"\nspans AS (SELECT * EXCLUDE ({_LINK_COLUMNS}) FROM {table})")
+
+
+def _head(con, quarter: Quarter | str, as_of: date | str | None, districts: list[str] | None) -> str:
     chosen = resolve_districts(districts)
     period = make_period(parse_quarter(quarter), parse_date(as_of) if as_of else None)
-    return f"WITH {base_ctes([period], chosen)},\n{district_list_cte(chosen)},\n{_SPANS}"
+    spans = kept_spans(con, period, chosen) or f",\n{_SPANS}"
+    return f"WITH {base_ctes([period], chosen)},\n{district_list_cte(chosen)}{spans}"
 
 
 def _rotation_values() -> dict[str, int]:
@@ -171,7 +238,7 @@ def stationing_history(con, quarter: Quarter | str, *, as_of: date | str | None 
     of the rotation lists; 与前任同驻天数 the days both the predecessor and this supervisor were stationed
     (a handover week). 来源 tells 驻点派驻记录 from the roster's single 驻点监督人员 (no history before it).
     """
-    return _frame(con, _head(quarter, as_of, districts) + f"""
+    return _frame(con, _head(con, quarter, as_of, districts) + f"""
 SELECT s.district AS "区市", s.enterprise_name AS "企业名称", s.credit_code AS "统一社会信用代码",
        s.supervisor_name AS "驻点人员", s.dispatch_unit AS "派出单位", s.stationed_on AS "进驻日期",
        s.withdrawn_on AS "撤离日期", CASE WHEN s.open_at_as_of THEN '在驻' ELSE '已撤离' END AS "状态",
@@ -199,7 +266,7 @@ def stationing_gaps(con, quarter: Quarter | str, *, as_of: date | str | None = N
                     districts: list[str] | None = None, credit_code: str | None = None) -> pd.DataFrame:
     """The runs of days on which nobody was stationed at an enterprise (GAP_COLUMNS), from its first 进驻日期
     to the as-of date: between two stationings, or after the last one left."""
-    return _frame(con, _head(quarter, as_of, districts) + f""",
+    return _frame(con, _head(con, quarter, as_of, districts) + f""",
 {HISTORY_GAPS}
 SELECT e.district AS "区市", e.enterprise_name AS "企业名称", g.credit_code AS "统一社会信用代码",
        g.gap_from AS "起始日期", g.gap_to AS "结束日期", g.days AS "天数",
@@ -242,7 +309,7 @@ def rotation_watch(con, quarter: Quarter | str, *, as_of: date | str | None = No
     距应轮换日期天数 is negative before the 应轮换日期 (进驻日期 + watch.rotation_months months) and the days
     past it after; 接任人员 names a supervisor who arrived later at the same enterprise and is stationed too."""
     months = _rotation_values()["months"]
-    return frame_of(con, _head(quarter, as_of, districts) + f""",
+    return frame_of(con, _head(con, quarter, as_of, districts) + f""",
 rotation AS (
     SELECT *, (stationed_on + INTERVAL {months} MONTH)::DATE AS rotate_on FROM linked WHERE open_at_as_of
 )
@@ -571,7 +638,9 @@ def scorecard(con, quarter: Quarter | str, *, as_of: date | str | None = None,
     weighted = " + ".join(f"coalesce({weights[c]} * r_{c}, 0)" for c in rates)
     available = " + ".join(f"CASE WHEN r_{c} IS NOT NULL THEN {weights[c]} ELSE 0 END" for c in rates)
     basis = _basis_sql()
-    frame = frame_of(con, _head(quarter, as_of, districts) + f""",
+    chosen = resolve_districts(districts)
+    sets = kept_day_sets(con, make_period(parse_quarter(quarter), parse_date(as_of) if as_of else None), chosen)
+    frame = frame_of(con, _head(con, quarter, as_of, chosen) + f"""{sets},
 q_spans AS (
     SELECT * FROM (
         SELECT s.*, greatest(s.q_start, coalesce(s.stationed_on, s.q_start)) AS first_day,
@@ -580,27 +649,33 @@ q_spans AS (
     ) WHERE first_day <= end_day
 ),
 log_days AS (
-    SELECT d.stationing_key, count(*) AS due, count(l.log_date) AS filled
-    FROM supervision_days d
-    LEFT JOIN logged_days l ON l.credit_code = d.credit_code AND l.supervisor_name = d.supervisor_name
-                          AND l.log_date = d.day
-    GROUP BY d.stationing_key
+    SELECT stationing_key, bit_count(due)::BIGINT AS due, bit_count(due & logged)::BIGINT AS filled
+    FROM stationing_day_sets
+),
+week_sets AS (
+    -- the days of each week (Monday–Sunday) in the quarter up to the period's end, as bits of the day sets
+    SELECT date_trunc('week', c.day) AS week, bit_or(1::HUGEINT << (c.day - p.q_start)) AS days
+    FROM calendar_days c CROSS JOIN periods p
+    WHERE c.day BETWEEN p.q_start AND p.period_end
+    GROUP BY ALL
 ),
 log_weeks AS (
-    SELECT w.stationing_key, count(*) AS weeks_due, count(x.week) AS weeks_logged
-    FROM (SELECT DISTINCT stationing_key, credit_code, supervisor_name, date_trunc('week', day) AS week
-          FROM supervision_days) w
-    LEFT JOIN (SELECT DISTINCT l.credit_code, l.supervisor_name, date_trunc('week', l.log_date) AS week
-               FROM logged_days l CROSS JOIN periods p WHERE l.log_date BETWEEN p.q_start AND p.period_end) x
-      ON x.credit_code = w.credit_code AND x.supervisor_name = w.supervisor_name AND x.week = w.week
-    GROUP BY w.stationing_key
+    -- weeks with a due day; logged when the supervisor logged there on any day of that week in the quarter
+    SELECT d.stationing_key, count(*) AS weeks_due, count(*) FILTER (WHERE (d.logged & w.days) <> 0) AS weeks_logged
+    FROM stationing_day_sets d
+    JOIN week_sets w ON (d.due & w.days) <> 0
+    GROUP BY d.stationing_key
 ),
 ops AS (
     SELECT s.stationing_key, coalesce(sum(l.special_ops), 0) AS ops, coalesce(sum(coalesce(l.onsite, 0)), 0) AS onsite
     FROM q_spans s
-    JOIN period_logs l ON l.credit_code = s.credit_code AND l.log_date BETWEEN s.first_day AND s.end_day
-    JOIN log_names n ON n.written = l.supervisor AND n.supervisor_name = s.supervisor_name
-    WHERE {rules.onsite_required("l.special_op_type")} AND l.special_ops > 0
+    JOIN (
+        -- the name compared as in log_names, on the logs with a special operation that must be attended only
+        SELECT l.credit_code, l.log_date, l.special_ops, l.onsite, {rules.supervisor_name("l.supervisor")} AS supervisor_name
+        FROM period_logs l
+        WHERE {rules.onsite_required("l.special_op_type")} AND l.special_ops > 0 AND l.supervisor IS NOT NULL
+    ) l ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name
+       AND l.log_date BETWEEN s.first_day AND s.end_day
     GROUP BY s.stationing_key
 ),
 found AS (

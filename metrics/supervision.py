@@ -8,6 +8,9 @@ import pandas as pd
 from metrics import rules
 from core.settings import setting
 from metrics.browsing import fetch_frame, with_period
+from metrics.scope import resolve_districts
+from metrics.sql import make_period
+from metrics.stationing import kept_day_sets
 
 
 def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
@@ -36,17 +39,10 @@ def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str]
     """, {"rotation": setting("watch.rotation_months"), "notice": setting("watch.rotation_notice_days")})
 
 
-_LOG_CALENDAR = f"""
-    all_days AS (
-        SELECT CAST(unnest(generate_series(q_start, q_end, INTERVAL 1 DAY)) AS DATE) AS day FROM periods
-    ),
-    filed AS (
-        SELECT credit_code, {rules.supervisor_name("supervisor")} AS supervisor_name, log_date AS day,
-               count(*) AS logs
-        FROM work_logs, periods
-        WHERE log_date BETWEEN q_start AND q_end
-        GROUP BY ALL
-    ),
+def _log_calendar(con, quarter, as_of: date | None, districts: list[str] | None) -> str:
+    """The WITH clause of the log-fill views: the base relations, the day sets, `pairs` and `due_counts`."""
+    chosen = resolve_districts(districts)
+    return with_period(quarter, as_of, chosen) + kept_day_sets(con, make_period(quarter, as_of), chosen) + """,
     pairs AS (
         -- each supervisor once per enterprise, when stationed there at some time in the period
         SELECT DISTINCT s.supervisor_name, s.credit_code
@@ -55,10 +51,10 @@ _LOG_CALENDAR = f"""
     ),
     due_counts AS (
         -- per supervisor and enterprise: the days a log was due (supervision_days), and those with a log
-        SELECT d.supervisor_name, d.credit_code, count(*) AS due, count(f.day) AS filled
-        FROM supervision_days d
-        LEFT JOIN filed f ON f.credit_code = d.credit_code AND f.supervisor_name = d.supervisor_name AND f.day = d.day
-        GROUP BY d.supervisor_name, d.credit_code
+        SELECT supervisor_name, credit_code, sum(bit_count(due))::BIGINT AS due,
+               sum(bit_count(due & logged))::BIGINT AS filled
+        FROM stationing_day_sets
+        GROUP BY supervisor_name, credit_code
     )
 """
 
@@ -74,8 +70,7 @@ def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: lis
     """
     # The ranking reads the per-stationing counts; only the stationings kept get a row per day.
     return fetch_frame(con, f"""
-        {with_period(quarter, as_of, districts)},
-        {_LOG_CALENDAR},
+        {_log_calendar(con, quarter, as_of, districts)},
         ranked AS (
             SELECT s.supervisor_name, s.credit_code,
                    row_number() OVER (ORDER BY c.filled / nullif(c.due, 0) NULLS FIRST,
@@ -84,18 +79,40 @@ def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: lis
             JOIN scope e USING (credit_code)
             LEFT JOIN due_counts c USING (supervisor_name, credit_code)
             WHERE $code IS NULL OR s.credit_code = $code
+        ),
+        kept AS (
+            SELECT * FROM ranked WHERE $worst IS NULL OR fill_rank <= $worst
+        ),
+        all_days AS (
+            SELECT CAST(unnest(generate_series(q_start, q_end, INTERVAL 1 DAY)) AS DATE) AS day FROM periods
+        ),
+        due_days AS (
+            -- the kept pairs' rows of supervision_days (one per stationing and due day), read off the day sets
+            SELECT supervisor_name, credit_code, q_start + i AS day
+            FROM (
+                SELECT d.*, unnest(range(d.last_day - d.q_start + 1))::INTEGER AS i
+                FROM stationing_day_sets d
+                SEMI JOIN kept k ON k.supervisor_name = d.supervisor_name AND k.credit_code = d.credit_code
+            )
+            WHERE ((due >> i) & 1) = 1
+        ),
+        filed AS (
+            SELECT credit_code, {rules.supervisor_name("supervisor")} AS supervisor_name, log_date AS day,
+                   count(*) AS logs
+            FROM work_logs, periods
+            WHERE log_date BETWEEN q_start AND q_end AND credit_code IN (SELECT credit_code FROM kept)
+            GROUP BY ALL
         )
         SELECT r.supervisor_name AS 驻点人员, e.district AS 区市, e.enterprise_name AS 企业名称,
                r.credit_code AS 统一社会信用代码, a.day AS 日期, isodow(a.day) AS 星期, d.day IS NOT NULL AS 应填报,
                coalesce(f.logs, 0) AS 日志条数
-        FROM ranked r
+        FROM kept r
         JOIN scope e USING (credit_code)
         CROSS JOIN all_days a
-        LEFT JOIN supervision_days d
+        LEFT JOIN due_days d
           ON d.credit_code = r.credit_code AND d.supervisor_name = r.supervisor_name AND d.day = a.day
         LEFT JOIN filed f
           ON f.credit_code = r.credit_code AND f.supervisor_name = r.supervisor_name AND f.day = a.day
-        WHERE $worst IS NULL OR r.fill_rank <= $worst
         ORDER BY r.fill_rank, a.day
     """, {"code": credit_code, "worst": worst})
 
@@ -103,8 +120,7 @@ def log_fill_calendar(con, quarter, *, as_of: date | None = None, districts: lis
 def log_fill_summary(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
     """Per supervisor and enterprise: due workdays, filled workdays and the fill rate (NULL when none was due)."""
     return fetch_frame(con, f"""
-        {with_period(quarter, as_of, districts)},
-        {_LOG_CALENDAR},
+        {_log_calendar(con, quarter, as_of, districts)},
         per_stationing AS (
             SELECT s.supervisor_name, e.district, e.enterprise_name, coalesce(sum(c.due), 0)::BIGINT AS due_days,
                    coalesce(sum(c.filled), 0)::BIGINT AS filled_days

@@ -396,15 +396,19 @@ ORDER BY d.district_order, e.enterprise_key, x.withdrawn_on, x.supervisor_name
         topic="supervision",
         sheet="未见工作计划",
         sql="""{stationing_spans},
-plan_logs AS (
-    SELECT x.stationing_key, count(*) AS logs, count(*) FILTER (WHERE contains(l.content, {work_plan_word})) AS plans
-    FROM linked x
-    JOIN (SELECT l.credit_code, l.log_date, l.supervisor, l.content FROM work_logs l, periods p
-          WHERE l.log_date BETWEEN p.q_start - {work_plan_days} AND p.period_end) l
-      ON l.credit_code = x.credit_code AND l.log_date BETWEEN x.stationed_on AND x.stationed_on + {work_plan_days}
-    JOIN log_names n ON n.written = l.supervisor AND n.supervisor_name = x.supervisor_name
+plan_due AS (
     -- only the stationings listed below, hence only the logs of the quarter and the days before it
-    WHERE x.stationed_on + {work_plan_days} BETWEEN x.q_start AND x.period_end
+    SELECT * FROM linked x WHERE x.stationed_on + {work_plan_days} BETWEEN x.q_start AND x.period_end
+),
+plan_logs AS (
+    SELECT x.stationing_key, count(*) AS logs, count(*) FILTER (WHERE l.plan) AS plans
+    FROM plan_due x
+    JOIN (SELECT l.credit_code, l.log_date, {log_name} AS supervisor_name, contains(l.content, {work_plan_word}) AS plan
+          FROM work_logs l, periods p
+          WHERE l.log_date BETWEEN p.q_start - {work_plan_days} AND p.period_end AND l.supervisor IS NOT NULL
+            AND l.credit_code IN (SELECT credit_code FROM plan_due)) l
+      ON l.credit_code = x.credit_code AND l.supervisor_name = x.supervisor_name
+     AND l.log_date BETWEEN x.stationed_on AND x.stationed_on + {work_plan_days}
     GROUP BY x.stationing_key
 )
 SELECT {enterprise}, x.supervisor_name AS "驻点监督人员", x.dispatch_unit AS "派出单位",
@@ -473,6 +477,7 @@ def _values() -> dict[str, object]:
         "rotation_notice_days": int(setting("watch.rotation_notice_days")),
         "rotation_grace_days": int(setting("watch.rotation_grace_days")),
         "work_plan_days": int(setting("watch.work_plan_days")), "work_plan_word": sql_literal(WORK_PLAN_WORD),
+        "log_name": rules.supervisor_name("l.supervisor"),
         "stationing_spans": "," + stationing.spans_sql(), "quarter_gaps": stationing.QUARTER_GAPS,
     }
 
@@ -494,8 +499,13 @@ def watch_lists(con, period: Period, districts: list[str],
     head = f"WITH {base_ctes([period], districts)},\n{district_list_cte(districts)}\n"
     values = _values()
     with temporary_tables(con) as keep:
+        wants_spans = any("{stationing_spans}" in item.sql for item in chosen)
+        # on a read-only connection kept for the stationing views of the same page too
+        spans = stationing.kept_spans(con, period, districts) if wants_spans else None
         head = reading_table(head, "scope", keep("scope", head + "SELECT * FROM scope"))
-        if any("{stationing_spans}" in item.sql for item in chosen):
+        if spans:
+            values["stationing_spans"] = spans
+        elif wants_spans:
             spans = keep("spans", f"{head},{stationing.span_rows_sql()}\nSELECT * FROM spans")
             linked = keep("linked", f"{head},\nspans AS (SELECT * FROM {spans}),{stationing.links_sql()}\n"
                                     "SELECT * FROM linked")

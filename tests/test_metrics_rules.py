@@ -127,8 +127,11 @@ def test_each_rule_is_spelled_in_one_place_only():
 
 def test_the_shared_rules_are_the_same_text_in_every_user():
     # The users render the rule itself, so a change to metrics/rules.py reaches all of them.
-    from metrics import hazards, supervision
+    import inspect
+
+    from metrics import hazards, stationing, supervision
     from metrics.sql import base_ctes, make_period
     assert rules.overdue("h.as_of", "h.") in hazards._HAZARD_BASE
-    assert rules.supervisor_name("supervisor") in supervision._LOG_CALENDAR
+    assert rules.supervisor_name("q.supervisor") in stationing._DAY_SETS
+    assert 'rules.supervisor_name("supervisor")' in inspect.getsource(supervision.log_fill_calendar)
     assert rules.supervisor_name("supervisor") in base_ctes([make_period("2026Q3")], ["文登区"])

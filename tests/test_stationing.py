@@ -3,12 +3,15 @@ tests/stationing_world.py (2026Q3, as of 2026-09-30 unless a test says otherwise
 by hand in the comments beside it."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from core import settings as declared
-from metrics import api, stationing
+from metrics import api, stationing, supervision
+from metrics.watch import about
 from tests.policy_quotes import misquoted, quoted_clauses
 from tests.stationing_world import E1, E2, E3, E4, E5, E6, NAMES
 
@@ -198,3 +201,32 @@ def test_a_district_scope_keeps_the_lists_to_its_enterprises(stationing_con):
     lists = api.watch(stationing_con, Q3, districts=["环翠"], lists=["supervision_gaps", "successor_untrained"])
     assert set(lists["supervision_gaps"]["统一社会信用代码"]) == {E5}
     assert lists["successor_untrained"].empty
+
+
+def test_a_connection_that_may_write_computes_what_a_reader_keeps(stationing_world, stationing_con, tmp_path):
+    # A reader keeps the stationings with their neighbours and the logged day sets for the next call on it; a
+    # connection that may write computes them in every query. Both read the same, in any order of calls.
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(stationing_world, copy)
+    day = "2026-09-30"
+    calls = {
+        "history": lambda c: stationing.stationing_history(c, Q3, as_of=day),
+        "rotation": lambda c: stationing.rotation_watch(c, Q3, as_of=day),
+        "gaps": lambda c: stationing.stationing_gaps(c, Q3, as_of=day),
+        "scorecard": lambda c: stationing.scorecard(c, Q3, as_of=day),
+        "log fill": lambda c: supervision.log_fill_summary(c, Q3, as_of=day),
+        "calendar": lambda c: supervision.log_fill_calendar(c, Q3, as_of=day, worst=3),
+    }
+    codes = [w.code for w in about("supervision")]
+    writer = duckdb.connect(str(copy))
+    try:
+        for name, call in calls.items():
+            kept = call(stationing_con)
+            assert len(kept), name
+            pd.testing.assert_frame_equal(call(writer), kept, obj=name)
+        kept_lists = api.watch(stationing_con, Q3, as_of=day, lists=codes)
+        assert sum(map(len, kept_lists.values())) > 0
+        for code, frame in api.watch(writer, Q3, as_of=day, lists=codes).items():
+            pd.testing.assert_frame_equal(frame, kept_lists[code], obj=code)
+    finally:
+        writer.close()
