@@ -26,13 +26,15 @@ from tests.stationing_world import build_stationing_world
 from warehouse.store import open_reader
 
 
-# The modules that take longest, slowest first. pytest.ini has pytest-xdist hand whole modules to the
-# workers in collection order (--dist loadfile --no-loadscope-reorder), so these start first and the
-# many quick modules fill in after them: no worker is left running one long module while the other idles.
+# The modules that take longest, slowest first (as measured over a whole run). pytest.ini has pytest-xdist hand
+# whole modules to the workers in collection order (--dist loadfile --no-loadscope-reorder), so these start first
+# and the many quick modules fill in after them: no worker is left running one long module while the other idles.
 SLOWEST_MODULES = (
-    "test_browser.py", "test_demo.py", "test_pack_meeting.py", "test_browser_security.py", "test_pack_meeting_page.py",
-    "test_pack.py", "test_pack_render.py", "test_browser_pack.py",
-    "test_markdown_data.py", "test_app_pages.py", "test_cli_errors.py", "test_concurrency.py", "test_etl_hostile.py",
+    "test_browser.py", "test_pack_meeting.py", "test_browser_session.py", "test_pack_meeting_page.py",
+    "test_pack_frozen.py", "test_browser_security.py", "test_etl_hostile.py", "test_pack.py", "test_demo.py",
+    "test_browser_pack.py", "test_pack_render.py", "test_meetings.py", "test_markdown_data.py", "test_pack_paper.py",
+    "test_app_pages.py", "test_indicators_revision2.py", "test_safe_exports.py", "test_cli_errors.py",
+    "test_concurrency.py",
 )
 
 
