@@ -40,7 +40,7 @@ from metrics.figures import COLUMNS, GRAIN_ORDER, GRAINS, compute
 from metrics.findings import FIX, PASS, WATCH, finding_levels
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator, resolve_indicators
 from metrics.scope import aggregate_label, resolve_districts
-from metrics.sql import make_period
+from metrics.sql import make_period, read_only
 from metrics.watch import BY_CODE as WATCH_BY_CODE, UnknownWatchList, watch_list
 from warehouse import meetings as records
 from warehouse.meetings import (ACCEPTED, DONE, DROPPED, EDITED, FINAL, DRAFT, IN_PROGRESS, MARKS,
@@ -210,8 +210,7 @@ def _kept(con, store, key: tuple, make: Callable[[], pd.DataFrame]) -> pd.DataFr
     connection reads one published version of the warehouse, so only the records can change what these return
     (the revision is read first: a write meanwhile makes the next call compute afresh). A connection that may
     write computes every time."""
-    row = con.execute("SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    if not (row and row[0]):
+    if not read_only(con):
         return make()
     full = (*key, records.revision(store))
     with _KEPT_LOCK:

@@ -372,7 +372,8 @@ def temporary_tables(con) -> Iterator[Callable[[str, str], str]]:
                 pass
 
 
-def _read_only(con) -> bool:
+def read_only(con) -> bool:
+    """Whether the connection reads one published version (and so what it reads never changes)."""
     row = first_row(con, "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()")
     return bool(row and row[0])
 
@@ -382,7 +383,7 @@ def kept_table(con, name: str, sql: str) -> str | None:
     queries run on one connection (a command, a pack, a page's run in the dashboard) that read the same relation
     compute it once. None when the connection may write: what it reads can change, so nothing is kept. A read-only
     connection reads one published version, which never changes."""
-    if not _read_only(con):
+    if not read_only(con):
         return None
     sql = pruned(sql)
     table = f"kept_{name}_{hashlib.sha256(sql.encode()).hexdigest()[:24]}"

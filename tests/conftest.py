@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from access import meetings
 from core import settings as declared
 from etl.load import load_paths
 from tests.app_warehouse import build_small_warehouse
 from tests.filemaker import roster_rows, write_xlsx
-from tests.meeting_world import build_meeting_world
+from tests.meeting_world import CITY_TESTER, build_meeting_world
 from tests.pack_demo import build_small_demo
 from tests.pack_world import build_pack_world
 from tests.reconcile_world import build_reconcile_world
@@ -68,17 +69,21 @@ def built_once(tmp_path_factory, name: str, build) -> Path:
     return Path(done.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="session")
-def small_warehouse(tmp_path_factory):
-    """`small_warehouse(folder)`: a private copy of the warehouse of tests/app_warehouse.py in `folder`."""
-    master = built_once(tmp_path_factory, "small_warehouse", build_small_warehouse)
-
+def _copier(master: Path):
+    """`copy_into(folder)`: a private copy of `master` in `folder`, for a test that writes."""
     def copy_into(folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         db = folder / master.name
         shutil.copy(master, db)
         return db
     return copy_into
+
+
+@pytest.fixture(scope="session")
+def small_warehouse(tmp_path_factory):
+    """`small_warehouse(folder)`: a private copy of the warehouse of tests/app_warehouse.py in `folder`."""
+    master = built_once(tmp_path_factory, "small_warehouse", build_small_warehouse)
+    return _copier(master)
 
 
 @pytest.fixture(scope="session")
@@ -118,13 +123,7 @@ def small_demo(tmp_path_factory):
     """`small_demo(folder)`: a private copy, in `folder`, of the small demo warehouse of tests/pack_demo.py (the
     demo generator on a smaller world, loaded as `make run` loads it), built once for the run."""
     master = built_once(tmp_path_factory, "small_demo", build_small_demo)
-
-    def copy_into(folder: Path) -> Path:
-        folder.mkdir(parents=True, exist_ok=True)
-        db = folder / master.name
-        shutil.copy(master, db)
-        return db
-    return copy_into
+    return _copier(master)
 
 
 @pytest.fixture
@@ -135,6 +134,16 @@ def meeting_db(meeting_world, tmp_path, monkeypatch) -> Path:
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(meeting_world, db)
     return db
+
+
+@pytest.fixture
+def held_meeting_db(meeting_db, monkeypatch) -> Path:
+    """`meeting_db` set as the dashboard's database, its 2026Q3 meeting held on a fixed day (so the drafted deadlines
+    and seasons do not move with the day the test runs)."""
+    monkeypatch.setenv("WEIHAI_DB", str(meeting_db))
+    monkeypatch.setenv("WEIHAI_USERS_DB", str(meeting_db.with_name("access.sqlite3")))
+    meetings.save_meeting(CITY_TESTER, meeting_db, "2026Q3", held_on="2026-10-15")
+    return meeting_db
 
 
 @pytest.fixture

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from access.users import User
 from etl.load import load_paths
 from tests.filemaker import CODE_A, CODE_B, CODE_D, ROSTER_HEADER, write_csv
 
+CITY_TESTER = User("city_tester", "市化工办 测试", "市级", None)  # a city user who records the meeting
 NAME_A, NAME_B, NAME_D = "环翠甲化工有限公司", "文登乙化工有限公司", "荣成丁化工有限公司"
 HAZARDS = ["隐患编号", "统一社会信用代码", "发现日期", "检查方式", "隐患类别", "隐患等级", "隐患描述", "整改期限",
            "整改完成日期", "整改状态", "整改责任人", "上报日期", "移交部门", "移交日期", "移交办结日期"]

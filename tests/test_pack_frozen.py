@@ -37,11 +37,11 @@ from pack.meeting import gather_with_records
 from pack.workbook import build_workbook
 from tests.cli_runner import run_main
 from tests.filemaker import CODE_A, CODE_D
-from tests.meeting_world import hazard, load_checklists, load_hazards
+from tests.meeting_world import CITY_TESTER, hazard, load_checklists, load_hazards
 from warehouse.store import open_reader
 
 Q2, Q3 = "2026Q2", "2026Q3"
-CITY = User("city_tester", "市化工办 测试", "市级", None)
+CITY = CITY_TESTER
 HUANCUI = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
 FROZEN_AT = dt.datetime(2026, 10, 15, 16, 30)
 DAY = dt.date(2026, 10, 20)
@@ -283,11 +283,8 @@ def test_a_district_users_pack_holds_its_own_districts_frozen_rows(meeting_db):
 # --- the 会商材料 page -------------------------------------------------------------------------------
 
 @pytest.fixture
-def page_db(meeting_db, monkeypatch) -> Path:
-    monkeypatch.setenv("WEIHAI_DB", str(meeting_db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(meeting_db.with_name("access.sqlite3")))
-    access.save_meeting(CITY, meeting_db, Q3, held_on="2026-10-15")
-    return meeting_db
+def page_db(held_meeting_db) -> Path:
+    return held_meeting_db
 
 
 def open_pack_page() -> AppTest:

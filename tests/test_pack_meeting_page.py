@@ -24,14 +24,14 @@ from access import meetings as access
 from access import users
 from access.users import User
 from tests.filemaker import CODE_D
-from tests.meeting_world import load_checklists
+from tests.meeting_world import CITY_TESTER, load_checklists
 from ui.text import plain
 from warehouse.store import open_reader
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PACK, OVERVIEW = "pages/pack.py", "pages/overview.py"
 Q3 = "2026Q3"
-CITY = User("city_tester", "市化工办 测试", "市级", None)
+CITY = CITY_TESTER
 WENDENG = User("wendeng_tester", "文登区 测试", "区市", "文登区")
 ANALYST = User("analyst_tester", "分析 测试", "分析", None)
 FAR_DEADLINE = "2028-06-30"  # a task still running whenever the test runs (statuses are judged as of today)
@@ -39,12 +39,8 @@ HOSTILE = "[点我](http://evil.example/x)<img src=x onerror=alert(1)>**粗体**
 
 
 @pytest.fixture
-def db(meeting_db, monkeypatch) -> Path:
-    monkeypatch.setenv("WEIHAI_DB", str(meeting_db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(meeting_db.with_name("access.sqlite3")))
-    # held on a fixed day, so the drafted deadlines and seasons do not move with the day the test runs
-    access.save_meeting(CITY, meeting_db, Q3, held_on="2026-10-15")
-    return meeting_db
+def db(held_meeting_db) -> Path:
+    return held_meeting_db
 
 
 def open_app(user: User, page: str = PACK) -> AppTest:
