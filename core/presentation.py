@@ -36,12 +36,16 @@ STATE_COLORS = {
 # A hazard's state as of the as-of date, in the order charts list it (metrics.hazards `as_of_status`).
 HAZARD_STATES = ("超期未整改", "整改期限内", "已整改未销号", "已销号")
 CITY_COLOR = "#222222"  # the city (or the selection's total) in every chart with several districts
-DISTRICT_PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#9467BD", "#8C564B", "#E377C2", "#17BECF", "#BCBD22",
-                    "#7F7F7F", "#D62728", "#393B79", "#637939")
+# Blues, cyans and purples only: no red, orange, yellow, brown or green (those read as a finding level, see
+# LEVEL_COLORS) and no grey (无数据); in the order of config/districts.toml.
+DISTRICT_PALETTE = ("#1F77B4", "#7B3FA0", "#17A2C4", "#D36BC6", "#303F9F", "#64B5F6", "#00838F", "#9575CD",
+                    "#5C6BC0", "#AB47BC", "#0277BD", "#4A148C")
 
-# Rates are drawn on a 0–100% axis (one rule for every chart, dashboard and pack), with the value printed.
+# Rates are drawn on a 0–100% axis (one rule for every chart, dashboard and pack); a bar prints its value, a trend
+# line does not (its values are in the hover and in a table).
 RATE_AXIS = (0.0, 100.0)
-# A rate whose denominator is below this is drawn as a dot with its n, never joined into a line.
+# A rate whose denominator is below this (`is_small`) is shown with its n: a hollow dot never joined into a line,
+# a faint bar, a table cell with its numerator and denominator.
 SMALL_N = 10
 CN_DIGITS = "一二三四五六七八九十"
 
@@ -70,6 +74,39 @@ def is_missing(value) -> bool:
 def rate_text(rate) -> str:
     """A rate in [0, 1] as a percentage with one decimal; 无数据 when there is none."""
     return NO_DATA if is_missing(rate) else f"{float(rate) * 100:.1f}%"
+
+
+def is_small(denominator) -> bool:
+    """A denominator above 0 and below SMALL_N: a rate on it is shown with its n, so a rate on a handful of items
+    does not read like one on thousands."""
+    return not is_missing(denominator) and 0 < float(denominator) < SMALL_N
+
+
+def n_text(denominator) -> str:
+    """A denominator as a chart labels it: n=4, n=2,391."""
+    return f"n={int(denominator):,}"
+
+
+def rate_label(rate, denominator, *, with_n: bool = False) -> str:
+    """A rate as a chart prints it on a bar: 88.9%; with its n when the denominator is small (or always, `with_n`),
+    75.0%（n=4）; 无数据 when there is no denominator."""
+    if is_missing(rate) or is_missing(denominator) or float(denominator) == 0:
+        return NO_DATA
+    return f"{rate_text(rate)}（{n_text(denominator)}）" if with_n or is_small(denominator) else rate_text(rate)
+
+
+def rate_with_n(rate, numerator, denominator) -> str:
+    """A rate for a table cell: 94.4%; with its numerator and denominator when the denominator is small,
+    75.0%（3/4）."""
+    text = rate_text(rate)
+    if is_missing(rate) or not is_small(denominator):
+        return text
+    return f"{text}（{count_text(numerator)}/{count_text(denominator)}）"
+
+
+def small_n_rule() -> str:
+    """The rule of `rate_with_n` in a sentence, for the caption under such a table."""
+    return f"分母少于 {SMALL_N} 的比率后面括号内标出分子/分母（样本太少，一两项就能使比率大幅变动）。"
 
 
 def percent_number(rate) -> str:

@@ -145,6 +145,11 @@ SETTINGS: tuple[Setting, ...] = (
 BY_KEY = {s.key: s for s in SETTINGS}
 
 
+def section_title(section: str) -> str:
+    """A section's Chinese title, the head of its description in SECTIONS: 对账检查 for reconcile."""
+    return re.split("[（：]", SECTIONS[section], maxsplit=1)[0]
+
+
 def shown(value: int | float | None) -> str:
     """A setting's value as the texts state it: 6, 0.95, 1 (not 1.0)."""
     if value is None:

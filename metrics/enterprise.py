@@ -11,13 +11,18 @@ from core.settings import setting
 from metrics.browsing import IN_DISTRICTS, fetch_frame
 
 
+IN_SCOPE = "统计范围内"
+
+
 def enterprise_search(con, text: str = "", *, districts: list[str] | None = None,
                       limit: int | None = None) -> pd.DataFrame:
-    """Enterprises (current roster, 关闭 included) whose name or credit code contains `text`."""
+    """Enterprises (current roster, 关闭 included) whose name or credit code contains `text`; IN_SCOPE tells
+    whether the figures count it (enterprises_in_scope)."""
     needle = "".join((text or "").split()).replace("（", "(").replace("）", ")").upper()
     return fetch_frame(con, f"""
         SELECT e.enterprise_name AS 企业名称, e.credit_code AS 统一社会信用代码, e.district AS 区市,
-               e.industry AS 行业类别, e.status AS 企业状态, e.supervisor AS 驻点监督人员
+               e.industry AS 行业类别, e.status AS 企业状态, e.supervisor AS 驻点监督人员,
+               e.credit_code IN (SELECT credit_code FROM enterprises_in_scope) AS {IN_SCOPE}
         FROM enterprises_current e
         WHERE {IN_DISTRICTS}
           AND ($needle = '' OR contains(upper(e.name_norm), $needle) OR contains(e.credit_code, $needle))

@@ -177,26 +177,33 @@ def _filled(template: str, values: dict[str, np.ndarray]) -> pa.Array:
 
 def _levels_and_notes(indicators: list[Indicator], column: dict[str, np.ndarray]) -> tuple[np.ndarray, pa.Array]:
     """Finding levels, capped at 关注 where a sum over the sent checklists misses some (缺报 N 家), and the
-    note beside each figure: the missing checklists, or what is shown beside the rate but not in it."""
+    note beside each figure: the missing checklists, or what is shown beside the rate but not in it.
+
+    Most figures have no note: each text is made for the rows that carry it only and put in their places."""
     levels = level_codes(column["rate"], column["denominator"])
-    count = len(levels)
-    note = pa.array(np.full(count, "", dtype=object), pa.string())
+    notes: list[tuple[np.ndarray, pa.Array]] = []  # (rows, their texts); a later entry wins
     capped = np.isin(column["indicator_order"], [n for n, i in enumerate(indicators) if i.needs_every_checklist])
     for n, item in enumerate(indicators):
         if not item.aside_sql:
             continue
         rows = (column["indicator_order"] == n) & (column["aside_denominator"] > 0)
         if rows.any():
-            text = _filled(item.aside_text, {"numerator": column["aside_numerator"],
-                                             "denominator": column["aside_denominator"]})
-            note = pc.if_else(pa.array(rows), text, note)
+            notes.append((rows, _filled(item.aside_text, {"numerator": column["aside_numerator"][rows],
+                                                          "denominator": column["aside_denominator"][rows]})))
     missing = capped & (column["missing"] > 0)
     if missing.any():
         levels = np.where(missing & (levels == 0), 1, levels)
-        text = _filled("缺报 {missing} 家", {"missing": column["missing"]})
-        text = pc.if_else(pa.array(column["grain_order"] == 2), pa.scalar(NO_CHECKLIST_NOTE), text)
-        note = pc.if_else(pa.array(missing), text, note)
-    return levels, note
+        text = _filled("缺报 {missing} 家", {"missing": column["missing"][missing]})
+        text = pc.if_else(pa.array(column["grain_order"][missing] == 2), pa.scalar(NO_CHECKLIST_NOTE), text)
+        notes.append((missing, text))
+    # each row points at its text: 0 is the empty note, then the texts of the entries in turn
+    position = np.zeros(len(levels), dtype=np.int64)
+    start = 1
+    for rows, texts in notes:
+        position[rows] = np.arange(start, start + len(texts))
+        start += len(texts)
+    pieces = [pa.array([""], pa.string()), *(texts.cast(pa.string()) for _, texts in notes)]
+    return levels, pa.concat_arrays(pieces).take(pa.array(position))
 
 
 def compute(con, indicators: list[Indicator], periods: list[Period], districts: list[str],

@@ -5,6 +5,7 @@ from datetime import date
 
 import pandas as pd
 
+from core.presentation import percent_number
 from metrics import rules
 from metrics.browsing import fetch_frame, with_period
 
@@ -24,6 +25,8 @@ HAZARD_GROUPINGS = {
 }
 
 AGEING_BUCKETS = ("30天以内", "31–60天", "61–90天", "90天以上")
+# The 隐患整改率 of a district in a table (the dashboard's and the meeting brief's): hazards due in the quarter.
+RECTIFICATION_RATE = "到期隐患整改率（%）"
 
 
 _HAZARD_BASE = f"""
@@ -39,7 +42,10 @@ _HAZARD_BASE = f"""
 
 def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
                       districts: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Hazards found in the quarter (up to the as-of date), counted by each of HAZARD_GROUPINGS, in one pass."""
+    """Hazards found in the quarter (up to the as-of date), counted by each of HAZARD_GROUPINGS, in one pass.
+
+    No rate here: the 整改率 a page shows is the indicator's (hazards due in the quarter, `rectification`), not a
+    share of the hazards found."""
     keys = list(HAZARD_GROUPINGS)
     columns = ", ".join(f"{HAZARD_GROUPINGS[k][1]} AS g_{k}" for k in keys)
     sets = ", ".join(f"(g_{k})" for k in keys)
@@ -61,7 +67,7 @@ def hazard_breakdowns(con, quarter, *, as_of: date | None = None,
         )
         SELECT coalesce({", ".join(f"g_{k}" for k in keys)}) AS grp, grouping_index,
                total AS 隐患数, done AS 已整改, open AS 未整改, overdue AS 超期未整改,
-               major AS 重大隐患, round(done * 100.0 / total, 1) AS "整改率（%）"
+               major AS 重大隐患
         FROM grouped
         ORDER BY grouping_index, 隐患数 DESC, grp
     """)
@@ -134,3 +140,21 @@ def major_hazards(con, quarter, *, as_of: date | None = None, districts: list[st
         ORDER BY reported, 区市, 发现日期
     """)
 
+
+def district_rectification(found_by_district: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
+    """Per district: the hazards found in the quarter (`hazard_breakdowns(...)["district"]`) beside the 隐患整改率
+    (`figures`: the indicator's rows, its numerator, denominator and rate as the cards and the matrix show
+    them); every district the indicator covers, with zeros, the most found first. A district with no hazard
+    due in the quarter has no rate (NO_DATA), never 100 %."""
+    found = found_by_district.rename(columns={"隐患数": "本季度发现", "已整改": "其中已整改", "未整改": "其中未整改",
+                                              "超期未整改": "其中超期未整改", "重大隐患": "其中重大隐患"})
+    found = found[["区市", "本季度发现", "其中已整改", "其中未整改", "其中超期未整改", "其中重大隐患"]]
+    due = figures[figures["grain"] == "district"]
+    due = pd.DataFrame({"区市": due["group_name"], "本季度到期": due["denominator"].astype("Int64"),
+                        "到期已整改": due["numerator"].astype("Int64"),
+                        RECTIFICATION_RATE: due["rate"]})
+    merged = found.merge(due, on="区市", how="outer")
+    counts = [c for c in merged.columns if c not in ("区市", RECTIFICATION_RATE)]
+    merged[counts] = merged[counts].fillna(0).astype("int64")
+    merged[RECTIFICATION_RATE] = merged[RECTIFICATION_RATE].map(percent_number)
+    return merged.sort_values(["本季度发现", "区市"], ascending=[False, True]).reset_index(drop=True)

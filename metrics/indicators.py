@@ -413,13 +413,15 @@ LOG_FILL = Indicator(
     shortfall_order='"驻点监督人员" COLLATE zh, "应填报日期"',
     records_sql="""
 SELECT s.period_order, s.enterprise_key,
-       CASE WHEN l.log_date IS NULL THEN 0 ELSE 1 END AS numerator, 1 AS denominator,
+       CASE WHEN l.days & (1::HUGEINT << (s.day - l.quarter_start)) <> 0 THEN 1 ELSE 0 END AS numerator,
+       1 AS denominator,
        s.supervisor_name AS "驻点监督人员", s.stationed_on AS "进驻日期", s.withdrawn_on AS "撤离日期",
        s.day AS "应填报日期", ['周一', '周二', '周三', '周四', '周五', '周六', '周日'][isodow(s.day)] AS "星期",
        s.source_file, s.source_sheet, s.source_row
 FROM supervision_days s
-LEFT JOIN logged_days l
-  ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name AND l.log_date = s.day
+LEFT JOIN work_log_days l  -- the day's bit in its quarter's set of logged days
+  ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name
+ AND l.quarter_start = date_trunc('quarter', s.day)::DATE
 """,
     figures_sql="""
 SELECT due.period_order, due.enterprise_key,
@@ -439,22 +441,16 @@ FROM (
     LEFT JOIN working_day_ranks before_first ON before_first.day = span.first_day - 1
 ) due
 LEFT JOIN (
-    -- Distinct days as the bits set in a 128-bit set of the quarter's day numbers: each name's logs of a
-    -- quarter are folded into one set first, then kept to the stationing's working days up to the period's end.
+    -- Distinct days as the bits set in a 128-bit set of the quarter's day numbers (work_log_days: each name's
+    -- logs of a quarter folded into one set when the logs were loaded), kept to the stationing's working days
+    -- up to the period's end.
     SELECT p.period_order, s.stationing_key,
            bit_count(bit_or(q.days & w.days & (
                (1::HUGEINT << (least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) - p.q_start + 1))
                - (1::HUGEINT << (greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - p.q_start))))) AS days
-    FROM (
-        SELECT credit_code, supervisor, year(log_date) * 10 + quarter(log_date) AS quarter_key,
-               bit_or(1::HUGEINT << (log_date - date_trunc('quarter', log_date)::DATE)) AS days
-        FROM work_logs
-        WHERE log_date BETWEEN (SELECT min(q_start) FROM periods) AND (SELECT max(period_end) FROM periods)
-        GROUP BY ALL
-    ) q
-    JOIN log_names n ON n.written = q.supervisor
-    JOIN stationings s ON s.credit_code = q.credit_code AND s.supervisor_name = n.supervisor_name
-    JOIN periods p ON p.quarter_key = q.quarter_key
+    FROM work_log_days q
+    JOIN stationings s ON s.credit_code = q.credit_code AND s.supervisor_name = q.supervisor_name
+    JOIN periods p ON p.q_start = q.quarter_start
     JOIN (SELECT period_order, bit_or(1::HUGEINT << (day - q_start)) AS days
           FROM working_days JOIN periods USING (period_order) GROUP BY period_order) w
       ON w.period_order = p.period_order

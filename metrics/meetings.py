@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import districts as configured_districts
+from core.presentation import date_text
 from core.quarters import Quarter, available_quarters, parse_quarter
 from core.settings import setting
 from core.text import printable
@@ -603,8 +604,17 @@ def _task_status(con, store, q: Quarter, today: dt.date, districts: tuple[str, .
     deadline = pd.to_datetime(rows["deadline"])
     known = (((rows["link_kind"] == "indicator") & rows["link_code"].isin([i.code for i in INDICATORS]))
              | ((rows["link_kind"] == "watch") & rows["link_code"].isin(list(WATCH_BY_CODE))))
-    evaluated = deadline.clip(upper=pd.Timestamp(min(today, due.end)))
+    # Not judged before any record of Q+1 is in the warehouse: its figures would count nothing done, and a
+    # checklist or a rectification not yet loaded is not one not made.
+    data_until = api.data_as_of(con)
+    has_due_data = data_until is not None and data_until >= due.start
+    last_day = min(today, due.end) if has_due_data else due.start - dt.timedelta(days=1)
+    evaluated = deadline.clip(upper=pd.Timestamp(last_day))
     evaluated = evaluated.where(known & (evaluated >= pd.Timestamp(due.start)))
+    data_note = f"（数据截至{date_text(data_until)}）" if data_until else ""
+    waiting = f"待导入{due.cn}数据后按数据判定{data_note}" if today >= due.start else f"{due.cn}开始后按数据判定"
+    # past the deadline and still no record of Q+1: 逾期 as for any task not shown done, saying why
+    waiting_late = f"完成时限已过，尚未导入{due.cn}数据，无法按数据判定完成{data_note}"
     link = rows["link_kind"].fillna("") + ":" + rows["link_code"].fillna("")
     rows = rows.assign(deadline=deadline, evaluated_on=evaluated, linked=known,
                        link_name=link.map(_link_names()).fillna(""))
@@ -623,6 +633,7 @@ SELECT r.* EXCLUDE (row_order, linked, deadline, evaluated_on), r.deadline::DATE
                                      WHEN r.mark_status = '{IN_PROGRESS}' THEN '{IN_PROGRESS}'
                                      ELSE '{NOT_STARTED}' END
          WHEN r.evaluated_on IS NULL THEN CASE WHEN $today > r.deadline::DATE THEN '{OVERDUE}'
+                                               WHEN $today >= $due_start THEN '{IN_PROGRESS}'
                                                ELSE '{NOT_STARTED}' END
          WHEN (r.link_kind = 'indicator' AND f.level = '{PASS}') OR (r.link_kind = 'watch' AND w.n = 0)
            THEN '{DONE}'
@@ -633,7 +644,8 @@ SELECT r.* EXCLUDE (row_order, linked, deadline, evaluated_on), r.deadline::DATE
          WHEN NOT r.linked THEN CASE WHEN r.mark_status IS NULL THEN '待区市或市级标记进展'
                                      ELSE format('{{}} 于 {{}} 标记为“{{}}”', r.marked_by, left(r.marked_at, 10),
                                                  r.mark_status) END
-         WHEN r.evaluated_on IS NULL THEN '{due.cn}开始后按数据判定'
+         WHEN r.evaluated_on IS NULL AND NOT $has_due_data AND $today > r.deadline::DATE THEN $waiting_late
+         WHEN r.evaluated_on IS NULL THEN $waiting
          WHEN r.link_kind = 'indicator' AND f.rate IS NULL
            THEN format('{{}}无数据（截至{{}}），目标{{}}', r.link_name, {on_date}, $target)
          WHEN r.link_kind = 'indicator'
@@ -646,7 +658,8 @@ LEFT JOIN figures f ON r.link_kind = 'indicator' AND f.indicator = r.link_code A
                    AND f.evaluated_on = r.evaluated_on
 LEFT JOIN counts w ON r.link_kind = 'watch' AND w.link_code = r.link_code AND w.district = r.district
                   AND w.evaluated_on = r.evaluated_on
-ORDER BY r.row_order""", {"today": today, "target": _target_text()}).df()
+ORDER BY r.row_order""", {"today": today, "target": _target_text(), "due_start": due.start,
+                             "waiting": waiting, "waiting_late": waiting_late, "has_due_data": has_due_data}).df()
     frame["agreed"] = frame["agreed"].astype(bool)
     for column in ("deadline", "evaluated_on"):
         days = pd.to_datetime(frame[column])

@@ -27,9 +27,10 @@ integer keys, which keeps a million person-quarters fast.
     calendar_days      every day the periods need, with `working` from the official calendar
     working_days       the working days of each period in [q_start, period_end]
     supervision_days   working days in [max(q_start, stationed_on), period_end], before withdrawn_on, per stationing
-    log_names          supervisors' names as written in the logs → as compared (spaces removed)
-    logged_days        (enterprise, supervisor, date) with at least one log, on the days the periods span
     working_day_ranks  running count of working days, to count a range's working days without listing them
+
+The days a supervisor logged are not a relation here: the table work_log_days (warehouse.schema) holds them,
+folded per enterprise, name as compared and quarter when the logs are loaded.
 
 Parsing and binding the whole clause costs more than running many of the queries, so each relation
 after `periods` is marked in the text and `pruned(sql)` (applied where the metrics run their SQL) drops the
@@ -227,17 +228,6 @@ supervision_days AS (
     FROM stationings s
     JOIN working_days w ON w.day >= coalesce(s.stationed_on, w.day) AND w.day < coalesce(s.withdrawn_on, DATE '9999-12-31')
 ),
-log_names AS (
-    SELECT supervisor AS written, {log_name} AS supervisor_name
-    FROM (SELECT DISTINCT supervisor FROM work_logs)
-),
-logged_days AS (
-    -- Only the days the periods span: every use compares them with days of a period.
-    SELECT DISTINCT l.credit_code, n.supervisor_name, l.log_date
-    FROM work_logs l
-    JOIN log_names n ON n.written = l.supervisor
-    WHERE l.log_date BETWEEN (SELECT min(q_start) FROM periods) AND (SELECT max(period_end) FROM periods)
-),
 period_bits AS (
     SELECT period_order, (1::BIGINT << period_order) AS bit FROM periods
 ),
@@ -406,7 +396,7 @@ def arrow_of(con, sql: str, params: list | dict | None = None) -> pa.Table:
 def _base_values(periods: list[Period], districts: list[str]) -> dict[str, str]:
     return dict(
         periods=periods_values(periods), scope=scope_cte(districts), separators=_SUPERVISOR_SEPARATORS,
-        roster_names=rules.supervisor_name("e.supervisor"), log_name=rules.supervisor_name("supervisor"),
+        roster_names=rules.supervisor_name("e.supervisor"),
         record_names=rules.supervisor_name("r.supervisor"), calendar_exceptions=calendar_exceptions_sql(periods),
         found_key=quarter_key("h.found_on"), deadline_key=quarter_key("h.deadline"),
         log_key=quarter_key("l.log_date"),

@@ -124,10 +124,10 @@ history_window AS (
 
 
 # Every stationing with a due day of 工作日志填报率 in the quarter, and what its supervisor logged there (one period).
-_DAY_SETS = f"""
+_DAY_SETS = """
 stationing_day_sets AS (
     -- A day is bit n (q_start + n) of a 128-bit set, so a stationing is one row, not a row per day; each name's
-    -- logs at an enterprise are folded into one set before they meet the stationings.
+    -- logs at an enterprise were folded into one set per quarter when they were loaded (work_log_days).
     SELECT * FROM (
         SELECT s.*, CASE WHEN s.first_day <= s.last_day  -- no shift outside the quarter's bits
                          THEN s.working & ((1::HUGEINT << (s.last_day - s.q_start + 1))
@@ -142,15 +142,10 @@ stationing_day_sets AS (
             CROSS JOIN (SELECT bit_or(1::HUGEINT << (w.day - p.q_start)) AS working
                         FROM working_days w JOIN periods p USING (period_order)) w
         ) s
-        LEFT JOIN (
-            SELECT q.credit_code, {rules.supervisor_name("q.supervisor")} AS supervisor_name, bit_or(q.days) AS days
-            FROM (
-                SELECT l.credit_code, l.supervisor, bit_or(1::HUGEINT << (l.log_date - p.q_start)) AS days
-                FROM work_logs l CROSS JOIN periods p
-                WHERE l.log_date BETWEEN p.q_start AND p.period_end AND l.supervisor IS NOT NULL
-                GROUP BY l.credit_code, l.supervisor
-            ) q
-            GROUP BY ALL
+        LEFT JOIN (  -- the logged days of the quarter (work_log_days) up to the period's end
+            SELECT d.credit_code, d.supervisor_name,
+                   d.days & ((1::HUGEINT << (p.period_end - p.q_start + 1)) - 1) AS days
+            FROM work_log_days d JOIN periods p ON d.quarter_start = p.q_start
         ) l ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name
     )
     WHERE due <> 0
@@ -670,7 +665,7 @@ ops AS (
     SELECT s.stationing_key, coalesce(sum(l.special_ops), 0) AS ops, coalesce(sum(coalesce(l.onsite, 0)), 0) AS onsite
     FROM q_spans s
     JOIN (
-        -- the name compared as in log_names, on the logs with a special operation that must be attended only
+        -- the name compared as in work_log_days, on the logs with a special operation that must be attended only
         SELECT l.credit_code, l.log_date, l.special_ops, l.onsite, {rules.supervisor_name("l.supervisor")} AS supervisor_name
         FROM period_logs l
         WHERE {rules.onsite_required("l.special_op_type")} AND l.special_ops > 0 AND l.supervisor IS NOT NULL

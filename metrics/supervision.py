@@ -5,38 +5,42 @@ from datetime import date
 
 import pandas as pd
 
-from metrics import rules
 from core.settings import setting
+from core.sqltext import sql_list, sql_literal
+from metrics import rules, stationing
 from metrics.browsing import fetch_frame, with_period
 from metrics.scope import resolve_districts
-from metrics.sql import make_period
+from metrics.sql import base_ctes, district_list_cte, make_period
 from metrics.stationing import kept_day_sets
+
+
+# The rotation states of `metrics.stationing.rotation_state_sql` from the 应轮换日期 on, shown together as 待轮换.
+ROTATION_DUE = ("超期未轮换", "应轮换", "交接中")
+DUE = "待轮换"
 
 
 def supervisors(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None) -> pd.DataFrame:
     """Resident supervisors stationed at the as-of date (驻点派驻记录, else the roster): where, since when, and
-    whether rotation is due on it (应轮换) or within watch.rotation_notice_days after it (即将到期)."""
+    their rotation state of metrics.stationing.rotation_state_sql, the states of ROTATION_DUE shown as one
+    (DUE: it has reached watch.rotation_months), 即将到期 within watch.rotation_notice_days."""
+    chosen = resolve_districts(districts)
+    period = make_period(quarter, as_of)
+    spans = stationing.kept_spans(con, period, chosen) or f",\n{stationing.spans_sql()}"
     return fetch_frame(con, f"""
-        {with_period(quarter, as_of, districts)},
+        WITH {base_ctes([period], chosen)},
+        {district_list_cte(chosen)}{spans},
         stationed AS (
-            SELECT s.supervisor_name, e.enterprise_name, s.credit_code, e.district, s.dispatch_unit, s.stationed_on,
-                   p.as_of,
-                   CAST(s.stationed_on + to_months($rotation) AS DATE) AS rotate_on
-            FROM stationings s JOIN scope e USING (credit_code) CROSS JOIN periods p
-            -- stationed at the as-of date (a stationing record withdrawn by then is history)
-            WHERE coalesce(s.withdrawn_on > p.as_of, TRUE) AND coalesce(s.stationed_on <= p.as_of, TRUE)
-        )
+            SELECT *, CAST(stationed_on + to_months($rotation) AS DATE) AS rotate_on FROM linked WHERE open_at_as_of
+        ),
+        rotation AS (SELECT *, {stationing.rotation_state_sql()} AS state FROM stationed s)
         SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称,
                credit_code AS 统一社会信用代码, dispatch_unit AS 派出单位, stationed_on AS 进驻日期,
                CASE WHEN stationed_on <= as_of THEN as_of - stationed_on END AS 驻点天数,
                rotate_on AS 应轮换日期,
-               CASE WHEN stationed_on IS NULL THEN '进驻日期未填'
-                    WHEN rotate_on <= as_of THEN '应轮换'
-                    WHEN rotate_on <= as_of + $notice THEN '即将到期'
-                    ELSE '正常' END AS 轮换状态
-        FROM stationed
+               CASE WHEN state IN {sql_list(ROTATION_DUE)} THEN {sql_literal(DUE)} ELSE state END AS 轮换状态
+        FROM rotation
         ORDER BY rotate_on <= as_of DESC NULLS LAST, 驻点天数 DESC NULLS LAST, 区市, 驻点人员
-    """, {"rotation": setting("watch.rotation_months"), "notice": setting("watch.rotation_notice_days")})
+    """, {"rotation": setting("watch.rotation_months")})
 
 
 def _log_calendar(con, quarter, as_of: date | None, districts: list[str] | None) -> str:
@@ -160,19 +164,23 @@ def special_ops(con, quarter, *, as_of: date | None = None, districts: list[str]
 
 def weekly_summary(con, quarter, *, as_of: date | None = None, districts: list[str] | None = None,
                    supervisor: str | None = None) -> pd.DataFrame:
-    """A weekly summary per supervisor drafted from the logs (the 周小结 the notice asks for)."""
+    """A weekly summary per supervisor drafted from the logs (the 周小结 the notice asks for). Its dates are the
+    days of the week inside the quarter and not after the as-of date, the days whose logs it counts."""
     return fetch_frame(con, f"""
         {with_period(quarter, as_of, districts)},
         logs AS (
             SELECT l.* EXCLUDE (enterprise_name), e.district, e.enterprise_name,
                    {rules.supervisor_name("l.supervisor")} AS supervisor_name,
-                   CAST(date_trunc('week', l.log_date) AS DATE) AS week_start
+                   CAST(date_trunc('week', l.log_date) AS DATE) AS week_start,
+                   -- the days of the week the quarter (up to the as-of date) covers: the label says no more
+                   greatest(CAST(date_trunc('week', l.log_date) AS DATE), p.q_start) AS shown_from,
+                   least(CAST(date_trunc('week', l.log_date) AS DATE) + 6, p.period_end) AS shown_to
             FROM work_logs l
             JOIN scope e USING (credit_code)
             JOIN periods p ON l.log_date BETWEEN p.q_start AND p.period_end
         ),
         weeks AS (
-            SELECT supervisor_name, district, enterprise_name, week_start,
+            SELECT supervisor_name, district, enterprise_name, week_start, shown_from, shown_to,
                    count(DISTINCT log_date) AS days,
                    coalesce(sum(issues_found), 0)::INT AS issues,
                    coalesce(sum(special_ops), 0)::INT AS ops,
@@ -184,11 +192,12 @@ def weekly_summary(con, quarter, *, as_of: date | None = None, districts: list[s
             WHERE $supervisor IS NULL OR supervisor_name = $supervisor
             GROUP BY ALL
         )
-        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称, week_start AS 周起始日,
+        SELECT supervisor_name AS 驻点人员, district AS 区市, enterprise_name AS 企业名称, shown_from AS 起始日期,
+               shown_to AS 截止日期,
                days AS 日志天数, issues AS 发现问题数, ops AS 特殊作业数, onsite AS 现场监督数,
                concat(
-                   month(week_start), '月', day(week_start), '日—',
-                   month(week_start + 6), '月', day(week_start + 6), '日：填报工作日志', days, '天，发现问题',
+                   month(shown_from), '月', day(shown_from), '日—',
+                   month(shown_to), '月', day(shown_to), '日：填报工作日志', days, '天，发现问题',
                    issues, '个；',
                    CASE WHEN ops > 0
                         THEN concat('监督特殊作业', ops, '次（', coalesce(op_types, '未注明类型'), '），现场监督',

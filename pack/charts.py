@@ -18,7 +18,7 @@ import pandas as pd
 from metrics.indicators import Indicator
 from pack.content import PackContent
 from core.presentation import CITY_COLOR, FONT_FAMILY, LEVEL_COLORS, NO_DATA, PRIMARY, RATE_AXIS, SMALL_N, \
-    district_color, is_missing, rate_text
+    district_color, is_missing, is_small, n_text, rate_label, rate_text
 
 WIDTH, HEIGHT = 680, 300  # the printable report's column: A4 less 15 mm margins, at 96 dpi
 TARGET_COLOUR = "#C62828"
@@ -65,17 +65,6 @@ def _target_line(layout: dict, target: float) -> None:
     layout["annotations"] = [{"xref": "paper", "x": 1, "xanchor": "right", "yref": "y", "y": y, "yanchor": "bottom",
                               "text": f"目标 {y:.0f}%", "showarrow": False,
                               "font": {"color": TARGET_COLOUR, "size": 11}}]
-
-
-def is_small(denominator) -> bool:
-    return not is_missing(denominator) and 0 < float(denominator) < SMALL_N
-
-
-def rate_label(rate, denominator) -> str:
-    """A rate as a chart prints it: 88.9%, with its n beside it when the denominator is below SMALL_N."""
-    if is_missing(rate) or is_missing(denominator) or float(denominator) == 0:
-        return NO_DATA
-    return f"{rate_text(rate)}（n={int(denominator)}）" if is_small(denominator) else rate_text(rate)
 
 
 def _bar_texts(rates: pd.Series, denominators: pd.Series) -> dict:
@@ -171,7 +160,7 @@ def trend_lines(content: PackContent, item: Indicator) -> dict:
                 "x": [quarters[i] for i in picked], "y": [float(rates.iloc[i]) for i in picked], "cliponaxis": False,
                 "marker": {"symbol": "circle-open", "size": 10, "color": color, "line": {"width": 2}},
                 # only the total's n is printed: nine districts' labels on one quarter cover each other
-                "text": [f"n={int(n.iloc[i])}" if is_total else "" for i in picked], "textposition": "top center",
+                "text": [n_text(n.iloc[i]) if is_total else "" for i in picked], "textposition": "top center",
                 "textfont": {"color": color, "size": 10}, "customdata": [int(n.iloc[i]) for i in picked],
                 "hovertemplate": f"{name}<br>%{{x}}：%{{y:.1f}}%（n=%{{customdata}}，样本少）<extra></extra>",
             })

@@ -28,6 +28,7 @@ from core.quarters import Quarter, quarter_of
 from core.settings import setting
 from metrics import reconcile
 from metrics.api import WATCH_LISTS
+from metrics.hazards import RECTIFICATION_RATE
 from metrics.indicators import BY_CODE, TARGETS
 from pack.content import PackContent
 from pack.seasonal import seasonal_tasks
@@ -564,8 +565,8 @@ def _supervision_problem(content: PackContent) -> Problem | None:
         months = int(setting("watch.rotation_months"))
         longest = rotation.iloc[0]
         who = f"{_at(content, longest)}{longest['驻点监督人员']}"
-        parts.append(f"{who}已驻点{int(longest['已驻点天数'])}天、满{months}个月未轮换" if people == 1 else
-                     f"{people}名驻点监督人员驻点满{months}个月未轮换，最长的{who}已驻点{int(longest['已驻点天数'])}天")
+        parts.append(f"{who}已驻点{int(longest['已驻点天数'])}天、满{months}个月待轮换" if people == 1 else
+                     f"{people}名驻点监督人员驻点满{months}个月待轮换，最长的{who}已驻点{int(longest['已驻点天数'])}天")
     if not parts:
         return None
     gap = max(_gap(content.city_row("log_fill")), _gap(content.city_row("special_ops_onsite")))
@@ -965,7 +966,7 @@ def work_table(content: PackContent) -> BriefTable:
             "特殊作业现场监督率（%）": percent_number(value("special_ops_onsite", group, "rate")),
             "发现隐患（项）": number(hazards(group, "隐患数")),
             "重大隐患（项）": number(hazards(group, "重大隐患")),
-            "到期隐患整改率（%）": percent_number(value("rectification", group, "rate")),
+            RECTIFICATION_RATE: percent_number(value("rectification", group, "rate")),
         })
     return BriefTable(f"{content.quarter.cn}各区市驻点监督工作情况", pd.DataFrame(rows))
 

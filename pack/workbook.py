@@ -37,11 +37,11 @@ from metrics.indicators import Indicator
 from metrics.quality import drills_column
 from metrics.reconcile import NO_SUPERVISOR
 from metrics.watch import WatchList
-from pack.charts import is_small, series_color
+from pack.charts import series_color
 from pack.content import PackContent
 from pack.draft import (RECONCILE_TITLE, RESTATEMENT_SHEET, escalation_frame, figures_basis, paper_title,
                         reconcile_notes)
-from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, RATE_AXIS, SMALL_N, date_text
+from core.presentation import LEVEL_BACKGROUNDS, LEVEL_COLORS, RATE_AXIS, SMALL_N, date_text, is_small, n_text
 from core import spreadsheet
 from core.settings import setting
 from core.spreadsheet import PERCENT, POINTS, neutralise_formulas
@@ -414,7 +414,7 @@ def _small_n_labels(denominators: pd.Series, *, rate_shown: bool = True) -> list
     labels = []
     for index, n in enumerate(denominators):
         if is_small(n):
-            code = f'{PERCENT}"（n={int(n)}）"' if rate_shown else f'"n={int(n)}"'
+            code = f'{PERCENT}"（{n_text(n)}）"' if rate_shown else f'"{n_text(n)}"'
             labels.append(DataLabel(idx=index, numFmt=code, dLblPos=None if rate_shown else "t", showVal=True,
                                     showSerName=False, showCatName=False, showLegendKey=False, showPercent=False))
     return labels

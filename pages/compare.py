@@ -9,7 +9,7 @@ import streamlit as st
 from metrics import api
 from metrics.indicators import BY_CODE, INDICATORS
 from core.quarters import quarter_range
-from core.presentation import SMALL_N
+from core.presentation import NO_DATA, SMALL_N, rate_with_n, small_n_rule
 from ui import data, filters as flt, layout
 from ui.charts import SMALL_N_NOTE, rate_bars, show_chart, trend_lines
 from ui.filters import CITY
@@ -67,6 +67,17 @@ with right:
     st.caption(f"{city['group_name'].iloc[0] if len(city) else CITY}为黑色虚线，各区市颜色在各页固定"
                + ("，本区市为粗线" if own else "") + "；某季度无数据（或该季度未收到相关报送）时折线断开。"
                + SMALL_N_NOTE)
+
+# the values of the lines above, a row per line: the chart prints none (they would cover the lines)
+values = history.assign(shown=[rate_with_n(r, n, d) for r, n, d in
+                               zip(history["rate"], history["numerator"], history["denominator"])])
+values = values.pivot(index="series", columns="quarter", values="shown") \
+    .reindex(index=list(dict.fromkeys(history["series"])), columns=[q.label for q in quarters]).fillna(NO_DATA)
+exported = history.pivot(index="series", columns="quarter", values="rate").astype(float).round(4) \
+    .reindex(index=values.index, columns=values.columns)
+layout.table(values.rename_axis("区市").reset_index(), f"{item.name}近八个季度数值", f.quarter.label, key="cmp_trend_values",
+             export=exported.rename_axis("区市").reset_index(), percent_columns=tuple(values.columns),
+             caption="走势图各折线的数值；" + small_n_rule() + "无数据指该季度分母为 0 或未收到相关报送。")
 
 st.subheader("排名")
 ranking = districts.assign(has_data=districts["denominator"] > 0) \

@@ -36,4 +36,4 @@ for kind, title in KIND_NAMES.items():
             if item.practice:
                 st.caption(practice(item.practice))
             st.caption(f"目标值 {item.target * 100:.0f}%　·　统计层级：{'、'.join(GRAIN_NAMES[g] for g in item.grains)}"
-                       f"　·　代码 {item.code}")
+                       f"　·　命令行代码：{item.code}")

@@ -163,9 +163,14 @@ else:
                           bind="query-params", format_func=lambda c: f"{labels[c]} {c}",
                           placeholder="输入名称或代码查找……")
     if chosen is None:
-        st.info(f"共 {len(found):,} 家企业。请在上方输入企业名称或统一社会信用代码选择一家企业。",
+        in_scope = int(found[enterprise.IN_SCOPE].sum())
+        # the roster lists closed enterprises too (their history stays viewable); the figures count the others
+        counted = (f"，其中统计范围内 {in_scope:,} 家，已关闭 {len(found) - in_scope:,} 家（不参与统计）"
+                   if in_scope < len(found) else "")
+        st.info(f"名册共 {len(found):,} 家企业{counted}。请在上方输入企业名称或统一社会信用代码选择一家企业。",
                 icon=":material/search:")
-        layout.table(found, "企业名册", f.scope_label, key=LIST_KEY, on_select=open_clicked,
+        layout.table(found.drop(columns=[enterprise.IN_SCOPE]), "企业名册", f.scope_label, key=LIST_KEY,
+                     on_select=open_clicked,
                      caption="点击表格中的一行即可查看该企业。")
     else:
         show_profile(chosen)

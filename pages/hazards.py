@@ -7,7 +7,7 @@ require_page()
 
 import streamlit as st
 
-from core.presentation import HAZARD_STATES
+from core.presentation import HAZARD_STATES, NO_DATA
 from metrics import hazards
 from metrics.watch import about
 from ui import data, filters as flt, layout
@@ -27,7 +27,8 @@ HAZARD_WATCH = about("hazards")
 watch = layout.watch(f, HAZARD_WATCH)
 # 已整改 and the rate are the 隐患整改率's own numerator and ratio (hazards due in the quarter), so the cards and
 # the indicator agree; 发现 counts the hazards found in the quarter, which the charts below break down.
-rectification = report(f, "city", indicators=["rectification"]).iloc[0]
+rectification_by = report(f, ("city", "district"), indicators=["rectification"])
+rectification = rectification_by[rectification_by["grain"] == "city"].iloc[0]
 total = len(found)
 due = int(rectification["denominator"])
 
@@ -55,7 +56,9 @@ else:
     with left:
         state = breakdowns["state"].set_index("截至日期状态").reindex(HAZARD_STATES).dropna().reset_index()
         fig = donut(list(state["截至日期状态"]), [int(n) for n in state["隐患数"]],
-                    title=f"截至{f.as_of_short}的整改状态")
+                    title=f"本季度发现的隐患：截至{f.as_of_short}的状态")
+        # the title at the top, the pie lower: room for the labels of small slices at the top
+        fig.update_layout(margin={"t": 88}, title={"yref": "container", "y": 0.97, "yanchor": "top"})
         show_chart(fig, "隐患_按截至日期整改状态", f.scope_label, f.quarter.label, key="hz_status")
     with right:
         level = breakdowns["level"]
@@ -72,7 +75,11 @@ else:
         district = district.assign(期限内未整改=district["未整改"] - district["超期未整改"])
         fig = count_bars(district, x="区市", ys=["已整改", "期限内未整改", "超期未整改"], title="按区市")
         show_chart(fig, "隐患_按区市", f.scope_label, f.quarter.label, key="hz_district")
-    layout.table(district.drop(columns=["期限内未整改"]), "各区市隐患整改情况", f.quarter.label, key="hz_district_table")
+    layout.table(hazards.district_rectification(breakdowns["district"], rectification_by), "各区市隐患整改情况",
+                 f.quarter.label, key="hz_district_table",
+                 caption="本季度发现的各列按发现日期在本季度内的隐患计（超期未整改只含本季度发现的，上方卡片另含以前季度发现的）；"
+                         f"本季度到期、到期已整改和{hazards.RECTIFICATION_RATE}按隐患整改率的口径：整改期限在本季度内的隐患"
+                         f"及其中截至日期前已整改的；本季度没有到期隐患的区市，整改率为“{NO_DATA}”。")
 
 st.subheader("未整改隐患账龄")
 ageing = data.query(hazards.hazard_ageing, f.quarter, as_of=f.as_of, districts=f.district_list)

@@ -5,6 +5,7 @@ require_page()
 
 import streamlit as st
 
+from core.presentation import small_n_rule
 from metrics.api import WATCH_LISTS
 from metrics.indicators import BY_CODE, INDICATORS, SUPERVISION, TARGETS
 from ui import filters as flt, layout
@@ -41,7 +42,7 @@ for start in range(0, len(WATCH_LISTS), WATCH_PER_ROW):
 
 st.subheader("指标 × 区市评定矩阵")
 st.html(legend_html())
-st.caption("点击任一单元格，下方即列出该指标、该区市的未达标明细。"
+st.caption(small_n_rule() + "点击任一单元格，下方即列出该指标、该区市的未达标明细。"
            + (f"“{BENCHMARK}”列为全市的比率，只作对照，不列明细。" if benchmark is not None else ""))
 groups = f.groups
 table = matrix(both, groups, benchmark)

@@ -6,6 +6,7 @@ require_page()
 
 import streamlit as st
 
+from core.settings import section_title
 from metrics import reconcile
 from ui import data, filters as flt, layout
 from ui.text import plain
@@ -57,4 +58,5 @@ layout.table(rows.drop(columns=["检查代码"]), "对账明细", f.scope_label,
 
 st.subheader("检查项说明")
 layout.table(summary[["检查项", "性质", "比对内容", "为什么要查", "依据"]], "对账检查项说明", key="rc_about",
-             caption="各项检查的阈值见系统设置 [reconcile]；依据中引号内为通知原文，“本办做法”为本办补充的口径。")
+             caption=f"各项检查的容差写在比对内容一栏，为系统设置「{section_title('reconcile')}」的当前值；"
+                     "依据中引号内为通知原文，“本办做法”为本办补充的口径。")

@@ -36,7 +36,9 @@ c1, c2, c3, c4 = st.columns(4)
 layout.count_card(c1, "驻点监督人员（人）", people["驻点人员"].nunique() if len(people) else 0, day,
                   help="按姓名计的人数；一人同时驻多家企业只计一人。")
 layout.count_card(c2, "驻点（人次）", len(people), day, help="每人每家驻点企业计一次；一人驻两家企业计两次。")
-layout.count_card(c3, f"驻点满{rotation}个月应轮换（人次）", int(states.get("应轮换", 0)), day)
+layout.count_card(c3, f"驻点满{rotation}个月{supervision.DUE}（人次）", int(states.get(supervision.DUE, 0)), day,
+                  help=f"进驻满 {rotation} 个月、截至日期仍在驻的人次：下方“轮换与交接”中"
+                       f"{'、'.join(supervision.ROTATION_DUE)}各项之和。")
 layout.count_card(c4, f"{setting('watch.rotation_notice_days')}天内满{rotation}个月（人次）",
                   int(states.get("即将到期", 0)), day)
 
@@ -80,7 +82,8 @@ else:
 st.subheader("驻点时长与轮换")
 layout.table(people, "驻点监督人员", f.scope_label, f.as_of, key="sv_people", state_columns=("轮换状态",),
              empty="名册中没有驻点监督人员。",
-             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 {rotation} 个月应轮换并做好交接。")
+             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 {rotation} 个月应轮换并做好交接。轮换状态“{supervision.DUE}”"
+                     f"为已满期仍在驻（含{'、'.join(supervision.ROTATION_DUE)}，细分见下方“轮换与交接”）。")
 
 st.subheader("轮换与交接")
 stationing_ui.rotation_section(f)

@@ -30,6 +30,9 @@ def test_search_finds_by_name_with_other_brackets_or_by_code(con):
     assert list(enterprise.enterprise_search(con, CODE_B[:10])["企业名称"]) == [NAME_B]
     # the closed enterprise can still be looked up
     assert list(enterprise.enterprise_search(con, "宏远")["企业状态"]) == ["关闭"]
+    # whether the figures count it is the scope's rule (enterprises_in_scope), not re-spelt by the page
+    in_scope = enterprise.enterprise_search(con, "").set_index("企业名称")[enterprise.IN_SCOPE]
+    assert dict(in_scope) == {NAME_A: True, NAME_B: True, NAME_C: False}
     assert list(enterprise.enterprise_search(con, "", districts=["荣成市"])["企业名称"]) == [NAME_B]
 
 
@@ -56,7 +59,9 @@ def test_hazard_breakdown_by_district_and_status(con):
     by_district = hazards.hazard_breakdown(con, Q3, by="district").set_index("区市")
     # 文登区: H-A1 done; H-A2 open and overdue; H-A3 open within its deadline. 荣成市: H-B1 done.
     assert by_district.loc["文登区", ["隐患数", "已整改", "未整改", "超期未整改", "重大隐患"]].tolist() == [3, 1, 2, 1, 1]
-    assert by_district.loc["荣成市", ["隐患数", "已整改", "整改率（%）"]].tolist() == [1, 1, 100.0]
+    assert by_district.loc["荣成市", ["隐患数", "已整改"]].tolist() == [1, 1]
+    # no share of the hazards found: the 整改率 is the indicator's, over the hazards due (pages/hazards.py)
+    assert "整改率（%）" not in by_district.columns
     by_status = hazards.hazard_breakdown(con, Q3, by="status").set_index("整改状态")["隐患数"].to_dict()
     assert by_status == {"已整改": 2, "整改中": 1, "未整改": 1}
 
@@ -89,7 +94,7 @@ def test_rotation_due_soon_follows_the_notice_setting(con, tmp_path, monkeypatch
     monkeypatch.setenv("WEIHAI_SETTINGS", str(settings))
     people = supervision.supervisors(con, Q3).set_index("驻点人员")
     assert people.loc["李明", "轮换状态"] == "即将到期"  # due 2027-03-01, 152 days after 09-30: within 152
-    assert people.loc["王强", "轮换状态"] == "应轮换"
+    assert people.loc["王强", "轮换状态"] == "待轮换"
     settings.write_text("[watch]\nrotation_notice_days = 151\n", encoding="utf-8")
     declared.reset()
     assert supervision.supervisors(con, Q3).set_index("驻点人员").loc["李明", "轮换状态"] == "正常"
@@ -97,7 +102,7 @@ def test_rotation_due_soon_follows_the_notice_setting(con, tmp_path, monkeypatch
 
 def test_supervisors_rotation_and_special_ops(con):
     people = supervision.supervisors(con, Q3).set_index("驻点人员")
-    assert people.loc["王强", "轮换状态"] == "应轮换"  # 2026-01-05 + 6 months = 07-05 <= 09-30
+    assert people.loc["王强", "轮换状态"] == "待轮换"  # 2026-01-05 + 6 months = 07-05 <= 09-30
     assert people.loc["王强", "驻点天数"] == 268
     assert people.loc["李明", "轮换状态"] == "正常"  # 2026-09-01 + 6 months = 2027-03-01: 152 days after 09-30
     ops = supervision.special_ops(con, Q3).set_index(["区市", "特殊作业类型"])
@@ -107,11 +112,15 @@ def test_supervisors_rotation_and_special_ops(con):
 
 def test_weekly_summary_is_drafted_from_the_logs(con):
     weeks = supervision.weekly_summary(con, Q3, supervisor="王强")
-    week = weeks[weeks["周起始日"] == pd.Timestamp("2026-07-06")].iloc[0]
+    week = weeks[weeks["起始日期"] == pd.Timestamp("2026-07-06")].iloc[0]
     # 07-06 … 07-10: five logs, special operations 2 + 3 with 2 + 1 on site
     assert (week["日志天数"], week["特殊作业数"], week["现场监督数"]) == (5, 5, 3)
     assert week["企业名称"] == NAME_A  # from the roster: the log rows named only the credit code
     assert week["周小结草稿"].startswith("7月6日—7月12日：填报工作日志5天，发现问题0个；监督特殊作业5次（动火作业、高处作业），现场监督3次。")
+    # the first week of Q3 (Wednesday 07-01 … Sunday 07-05): its dates are the days it counts, as its text says
+    first = weeks.iloc[-1]
+    assert (first["起始日期"], first["截止日期"]) == (pd.Timestamp("2026-07-01"), pd.Timestamp("2026-07-05"))
+    assert first["周小结草稿"].startswith("7月1日—7月5日：")
 
 
 def test_data_quality_views(con):
@@ -177,3 +186,36 @@ def test_breakdowns_in_one_pass_match_each_grouping(con):
     assert every["level"].set_index("隐患等级")["隐患数"].to_dict() == {"一般隐患": 2, "重大隐患": 2}
     assert every["category"].set_index("隐患类别")["隐患数"].to_dict() == {"设备设施": 2, "特殊作业": 1, "应急管理": 1}
     assert every["method"].set_index("检查方式")["隐患数"].to_dict() == {"驻点检查": 2, "执法检查": 1, "企业自查": 1}
+
+
+def test_at_exit_the_background_recompute_stops_after_the_query_under_way(monkeypatch):
+    """Before: the rewarm thread was left running queries when the interpreter exited, which aborted the process
+    ("terminate called…", exit status 134) after `pytest -n 0` had passed every test."""
+    import threading
+
+    from ui import data
+
+    started, release, ran = threading.Event(), threading.Event(), []
+
+    def slow_call(module, name, *rest):
+        ran.append(name)
+        started.set()
+        assert release.wait(timeout=60)
+
+    monkeypatch.setattr(data, "db_version", lambda path: "v2")
+    monkeypatch.setattr(data, "_cached_call", slow_call)
+    recent = data._RecentQueries()
+    for name in ("first", "second", "third"):
+        recent.remember("w.duckdb", ("metrics.x", name, None, (), {}))
+    recent.rewarm_after_publish("w.duckdb", "v1", skip=())
+    recent.rewarm_after_publish("w.duckdb", "v2", skip=())  # a new version: the replay starts
+    assert started.wait(timeout=60)
+    stopper = threading.Thread(target=recent.stop)
+    stopper.start()
+    assert recent._stopping.wait(timeout=60)  # stop has come while the query is under way
+    release.set()
+    stopper.join(timeout=60)
+    assert not recent.worker.is_alive()
+    assert ran == ["third"]  # the most recent view, under way when stop came; the other two were not started
+    recent.rewarm_after_publish("w.duckdb", "v3", skip=())
+    assert ran == ["third"] and not recent.worker.is_alive()  # stopped: no new replay

@@ -11,18 +11,18 @@ import re
 from pathlib import Path
 
 import duckdb
+import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from access.users import User
+from core.config import districts as configured_districts
 from metrics import api
+from metrics.hazards import RECTIFICATION_RATE
 from tests.filemaker import CODE_A
 from tests.policy_quotes import misquoted, quoted_clauses
+from tests.app_pages_support import WENDENG_USER, assert_clean, open_app
 from tests.app_warehouse import HAZARDS_V2, NAME_A, Q3, build_empty_warehouse
 from ui.style import fmt_rate
-
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
@@ -33,31 +33,6 @@ def small_db(tmp_path_factory, small_warehouse) -> Path:
 @pytest.fixture(scope="module")
 def empty_db(tmp_path_factory) -> Path:
     return build_empty_warehouse(tmp_path_factory.mktemp("app_empty"))
-
-
-CITY_USER = User("city_tester", "市化工办 测试", "市级", None)
-WENDENG_USER = User("wendeng_tester", "文登区 测试", "区市", "文登区")
-
-
-def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None = None,
-             user: User | None = CITY_USER) -> AppTest:
-    """The app on `db`, signed in as `user` (None: not signed in)."""
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.query_params.update(query or {})
-    if user is not None:
-        app.session_state["_user"] = user
-    app.run()
-    if page:
-        app.switch_page(page).run()
-    assert_clean(app)
-    return app
-
-
-def assert_clean(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
 
 
 def metrics_of(app: AppTest) -> dict[str, str]:
@@ -142,11 +117,11 @@ def test_overview_matrix_and_drill_down(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db)
     matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
     assert list(matrix.columns[:3]) == ["全市", "环翠区", "文登区"]
-    assert matrix.loc["持证上岗率", "全市"] == "60.0%"  # 3 / 5
-    assert matrix.loc["持证上岗率", "文登区"] == "50.0%"  # A: 2 / 4
-    assert matrix.loc["持证上岗率", "荣成市"] == "100.0%"  # B: 1 / 1
+    assert matrix.loc["持证上岗率", "全市"] == "60.0%（3/5）"  # 3 / 5: under SMALL_N, the n shown
+    assert matrix.loc["持证上岗率", "文登区"] == "50.0%（2/4）"  # A: 2 / 4
+    assert matrix.loc["持证上岗率", "荣成市"] == "100.0%（1/1）"  # B: 1 / 1
     assert matrix.loc["持证上岗率", "乳山市"] == "无数据"  # only the closed C: denominator 0
-    assert matrix.loc["安全生产责任制落实率", "荣成市"] == "0.0%"  # B sent no checklist: not met, 0 / 1
+    assert matrix.loc["安全生产责任制落实率", "荣成市"] == "0.0%（0/1）"  # B sent no checklist: not met, 0 / 1
     app.selectbox(key="ov_ind").set_value("certification")
     app.selectbox(key="ov_grp").set_value("文登区").run()
     assert_clean(app)
@@ -250,8 +225,12 @@ def test_hazards_page(monkeypatch, small_db):
     assert (shown["发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"], shown["发现重大隐患"],
             shown["重大隐患未上报"]) == ("4", "2", "66.7%", "2", "2", "1")
     # this quarter's counts beside counts over every quarter: each says which
+    # the 直通车 cards too: items tracked in the quarter (H-A2 and H-B1 major, H-A2 handed over)
     assert periods_of(app) == {"发现隐患": "本季度", "已整改": "本季度到期", "隐患整改率": "本季度到期",
-                               "超期未整改": CUMULATIVE, "发现重大隐患": "本季度", "重大隐患未上报": CUMULATIVE}
+                               "超期未整改": CUMULATIVE, "发现重大隐患": "本季度", "重大隐患未上报": CUMULATIVE,
+                               "跟踪的重大隐患": "本季度", "跟踪的移交事项": "本季度", "有超时环节": "本季度",
+                               "有数据缺口": "本季度"}
+    assert (shown["跟踪的重大隐患"], shown["跟踪的移交事项"]) == ("2", "1")
     overdue = frame_with(app, "超期天数")
     assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
     app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
@@ -266,11 +245,94 @@ def test_supervision_page(monkeypatch, small_db):
     shown = metrics_of(app)
     assert (shown["特殊作业现场监督率"], shown["工作日志填报率"], shown["重大隐患直报率"]) == ("66.7%", "30.7%", "50.0%")
     # 王强 at A, 李明 at B: two people, two stationings
-    assert (shown["驻点监督人员（人）"], shown["驻点（人次）"], shown["驻点满6个月应轮换（人次）"]) == ("2", "2", "1")
+    assert (shown["驻点监督人员（人）"], shown["驻点（人次）"], shown["驻点满6个月待轮换（人次）"]) == ("2", "2", "1")
     fill = frame_with(app, "应填报天数").set_index("驻点人员")
     assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
     app.selectbox(key="sv_who").set_value("王强").run()
     assert any("7月6日—7月12日：填报工作日志5天" in m.value for m in list(app.markdown))
+
+
+def test_hazard_district_table_shows_the_indicators_rate_and_says_what_it_counts(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/hazards.py")
+    table = frame_with(app, "本季度发现", "本季度到期", RECTIFICATION_RATE).set_index("区市")
+    # 文登区: found in Q3 H-A1 (done) H-A2 (open, overdue) H-A3 (open, due 10-20); due in Q3 H-A1 H-A2, done H-A1
+    # -> 1 / 2 = 50.0 %, the card's and the matrix's rule, not 1 / 3 of the hazards found. 荣成市: H-B1 1 / 1.
+    assert table.loc["文登区", ["本季度发现", "其中已整改", "其中未整改", "其中超期未整改", "其中重大隐患",
+                              "本季度到期", "到期已整改"]].tolist() == [3, 1, 2, 1, 1, 2, 1]
+    assert (table.loc["文登区", RECTIFICATION_RATE], table.loc["荣成市", RECTIFICATION_RATE]) == ("50.0", "100.0")
+    expected = metrics_report(small_db, by="district", indicators=["rectification"]).set_index("group_name")
+    assert table.loc["文登区", RECTIFICATION_RATE] == f"{float(expected.loc['文登区', 'rate']) * 100:.1f}"
+    assert "隐患数" not in table.columns  # no column a reader could take for the indicator's denominator
+    # a district with nothing found and nothing due: zeros and no rate (never 100 %)
+    assert table.loc["乳山市", RECTIFICATION_RATE] == "无数据" and table.loc["乳山市", "本季度发现"] == 0
+    assert any("本季度没有到期隐患的区市，整改率为“无数据”" in c.value for c in app.caption)
+    # the donut counts the hazards found this quarter, not the 超期未整改 card's every quarter
+    titles = dict(charts_of(app))
+    assert titles["隐患_按截至日期整改状态_全部区市_2026Q3"] == "本季度发现的隐患：截至9月30日的状态"
+
+
+def test_direct_line_timeline_legend_sits_right_under_its_dates(monkeypatch, small_db):
+    """Before: the legend sat a share of the plot's height below it: a blank band under the dates, and off the
+    figure's edge as the rows changed. The page's figure is drawn by Plotly in Chromium and measured."""
+    app = open_app(monkeypatch, small_db, "pages/hazards.py")
+    chart = next(c for c in app.get("plotly_chart")
+                 if json.loads(c.proto.config)["toImageButtonOptions"]["filename"].startswith("直通车时间线"))
+    svg = go.Figure(json.loads(chart.proto.spec)).to_image(format="svg").decode()
+    height = float(re.search(r'<svg class="main-svg"[^>]* height="([\d.]+)"', svg).group(1))
+    plot_top, plot_height = map(float, re.search(r'<rect class="bg" x="[\d.]+" y="([\d.]+)" width="[\d.]+" '
+                                                 r'height="([\d.]+)"', svg).groups())
+    dates = max(float(y) for y in re.findall(r'class="xtick"><text[^>]* y="([\d.]+)"', svg))  # their baseline
+    legend = re.search(r'<g class="legend"[^>]*translate\([\d.]+,([\d.]+)\)".*?<rect class="bg"[^>]* height="([\d.]+)"',
+                       svg, re.S)
+    legend_top, legend_height = map(float, legend.groups())
+    assert plot_top + plot_height < dates < legend_top < dates + 30  # under the dates, no blank band between
+    assert legend_top + legend_height <= height  # and whole, inside the figure
+
+
+def test_rotation_cards_say_what_they_count_and_when(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    shown, periods = metrics_of(app), periods_of(app)
+    # 王强 (stationed 01-05, due 07-05, 87 days past, no successor): 超期未轮换, so 待轮换 1 = 超期 1 + 应轮换 0 + 交接中 0
+    assert (shown["驻点满6个月待轮换（人次）"], shown["超期未轮换（人次）"], shown["应轮换（人次）"],
+            shown["交接中（人次）"]) == ("1", "1", "0", "0")
+    assert "驻点满6个月应轮换（人次）" not in shown  # 应轮换 names the narrower state only
+    assert {periods[label] for label in ("超期未轮换（人次）", "应轮换（人次）", "交接中（人次）", "30天内到期（人次）")} \
+        == {"截至9月30日"}
+    assert frame_with(app, "驻点天数", "轮换状态").set_index("驻点人员").loc["王强", "轮换状态"] == "待轮换"
+
+
+def test_a_total_row_is_not_counted_as_a_record(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    progress = frame_with(app, "已诊断", "已编制方案")
+    districts = len(configured_districts().names)
+    assert len(progress) == districts + 1 and progress["区市"].iloc[-1] == "全市"
+    title = next(m.value for m in app.markdown if m.value.startswith("**各区市一企一策智能化改造进展**"))
+    assert f"共 {districts:,} 条" in title
+
+
+def test_weekly_summary_stops_at_the_as_of_date_and_the_quarter_start(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    app.selectbox(key="sv_who").set_value("王强").run()
+    # 2026-07-01 is a Wednesday: the first week is 7月1日—7月5日, the days of Q3 it counts (not from 6月29日)
+    weeks = frame_with(app, "周小结草稿")
+    assert weeks["周小结草稿"].iloc[-1].startswith("7月1日—7月5日：填报工作日志3天")
+    assert (str(weeks["起始日期"].iloc[-1])[:10], str(weeks["截止日期"].iloc[-1])[:10]) == ("2026-07-01", "2026-07-05")
+    app.sidebar.date_input(key="asof").set_value(Q3.start.replace(month=9, day=2)).run()
+    app.selectbox(key="sv_who").set_value("李明").run()
+    assert_clean(app)
+    # 李明 logs 09-01 … 09-05; as of Wednesday 09-02 the week 8月31日—9月6日 is shown up to 9月2日 and counts 2 days
+    lines = [m.value for m in app.markdown]
+    assert any(line.startswith("8月31日—9月2日：填报工作日志2天") for line in lines), lines
+    assert not any("9月6日" in line for line in lines)
+    first = frame_with(app, "周小结草稿").iloc[0]  # the table's dates are the text's, not the Monday 08-31 … 09-06
+    assert (str(first["起始日期"])[:10], str(first["截止日期"])[:10]) == ("2026-08-31", "2026-09-02")
+
+
+def test_enterprise_roster_count_says_how_many_are_in_scope(monkeypatch, small_db):
+    app = open_app(monkeypatch, small_db, "pages/enterprise.py")
+    # A and B on the roster and counted; C closed: listed for its history, counted in no figure
+    assert [i.value for i in app.info if "名册共" in i.value] == [
+        "名册共 3 家企业，其中统计范围内 2 家，已关闭 1 家（不参与统计）。请在上方输入企业名称或统一社会信用代码选择一家企业。"]
 
 
 # --- 数据质量 --------------------------------------------------------------------------------------
@@ -420,7 +482,7 @@ def test_a_district_user_sees_their_district_and_every_districts_rates(monkeypat
     matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
     # their district, and the real 全市 rate beside it as a benchmark (no 全市 records: see the drill-down options)
     assert [c for c in matrix.columns if not c.endswith("等级")] == ["文登区", "全市（基准）"]
-    assert (matrix.loc["持证上岗率", "文登区"], matrix.loc["持证上岗率", "全市（基准）"]) == ("50.0%", "60.0%")
+    assert (matrix.loc["持证上岗率", "文登区"], matrix.loc["持证上岗率", "全市（基准）"]) == ("50.0%（2/4）", "60.0%（3/5）")
     assert app.selectbox(key="ov_grp").options == ["文登区"]
     app.switch_page("pages/compare.py").run()
     assert_clean(app)

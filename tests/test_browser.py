@@ -253,7 +253,7 @@ def test_a_selection_of_districts_is_never_called_the_city(browser, server):
         page.get_by_text("对照：全市 60.0%（3 / 5）").first.wait_for(timeout=30_000)
         assert page.get_by_text("持证上岗率（全市").count() == 0
         # the first row (持证上岗率): 所选区市合计, 文登区, 乳山市, and the real 全市 as the last column
-        assert matrix_row(page, 0) == ["持证上岗率", "50.0%", "50.0%", "无数据", "60.0%"]
+        assert matrix_row(page, 0) == ["持证上岗率", "50.0%（2/4）", "50.0%（2/4）", "无数据", "60.0%（3/5）"]
         screenshot(page, "overview_selection")
     finally:
         page.close()
@@ -264,7 +264,7 @@ def test_a_district_user_sees_the_city_benchmark_and_their_district_marked(brows
     try:
         sign_in_as(page, f"{server}/", DISTRICT_USER, DISTRICT_PASSWORD)
         page.get_by_text("对照：全市 60.0%（3 / 5）").first.wait_for(timeout=30_000)
-        assert matrix_row(page, 0) == ["持证上岗率", "50.0%", "60.0%"]  # 文登区, and 全市 as the benchmark
+        assert matrix_row(page, 0) == ["持证上岗率", "50.0%（2/4）", "60.0%（3/5）"]  # 文登区, and 全市 as the benchmark
         page.goto(f"{server}/compare", wait_until="domcontentloaded")
         settle(page)
         ticks = page.locator(".st-key-cmp_bars .yaxislayer-above text").all_text_contents()
@@ -308,9 +308,34 @@ def test_the_status_donut_follows_the_as_of_date(browser, server):
     try:
         sign_in(page, f"{server}/hazards?asof=2026-09-20")
         donut = page.locator(".st-key-hz_status")
-        donut.get_by_text("截至9月20日的整改状态").wait_for(timeout=30_000)
+        donut.get_by_text("本季度发现的隐患：截至9月20日的状态").wait_for(timeout=30_000)
         slices = [t.replace("\n", " ") for t in donut.locator("text.slicetext").all_text_contents()]
         # found by 09-20: H-A1 rectified 07-18 (not 销号); H-A2 overdue since 09-10; H-A3 and H-B1 within deadline
         assert sorted(slices) == sorted(["已整改未销号1", "整改期限内2", "超期未整改1"])
+    finally:
+        page.close()
+
+
+# every card title whose text is wider than its box, and every tab reaching past the page column
+CUT_TITLES_AND_TABS = """() => ({
+  titles: [...document.querySelectorAll('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')]
+    .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent),
+  tabs: [...document.querySelectorAll('[role="tablist"]')].filter(e => e.checkVisibility()).flatMap(list => {
+    const box = list.closest('[data-testid="stVerticalBlock"]').getBoundingClientRect();
+    return [...list.querySelectorAll('[role="tab"]')].filter(tab => tab.getBoundingClientRect().right > box.right + 1)
+      .map(tab => tab.textContent);
+  }),
+})"""
+
+
+@pytest.mark.parametrize("url_path", ["", "reconcile", "hazards"])
+def test_every_card_title_and_tab_can_be_read_whole(city_tabs, server, url_path):
+    """Before: 超期重大隐患（挂…, 接任驻点人员未见… and 6 of 10 titles on 数据可信度 were cut off, and the 需要关注
+    tabs ran past the right edge."""
+    page = city_tabs.new_page()
+    try:
+        sign_in(page, f"{server}/{url_path}")
+        assert page.locator('[data-testid="stMetricLabel"]').count() > 0
+        assert page.evaluate(CUT_TITLES_AND_TABS) == {"titles": [], "tabs": []}
     finally:
         page.close()

@@ -111,7 +111,7 @@ def test_a_selection_shows_its_total_its_districts_and_the_city_benchmark(monkey
     matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
     assert [c for c in matrix.columns if not c.endswith("等级")] == ["所选区市合计", "文登区", "乳山市", "全市（基准）"]
     # 文登区 A 2 / 4, 乳山市 only the closed C: 50.0 %; the real city 3 / 5 = 60.0 %
-    assert matrix.loc["持证上岗率", ["所选区市合计", "全市（基准）"]].tolist() == ["50.0%", "60.0%"]
+    assert matrix.loc["持证上岗率", ["所选区市合计", "全市（基准）"]].tolist() == ["50.0%（2/4）", "60.0%（3/5）"]
     assert app.selectbox(key="ov_grp").options == ["所选区市合计", "文登区", "乳山市"]  # the benchmark has no records
     assert any(m.value.startswith("**持证上岗率**（所选区市合计，2026年第三季度）：50.0%") for m in app.markdown)
     assert "对照：全市 60.0%（3 / 5）" in captions(app)
@@ -140,7 +140,7 @@ def test_a_district_user_gets_the_city_rate_as_a_benchmark_and_no_record_of_anot
 def test_a_district_user_sees_their_figures_beside_the_city_and_their_district_marked(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, user=WENDENG_USER)
     matrix = app.dataframe(key="ov_matrix").value.set_index("指标")
-    assert matrix.loc["持证上岗率", ["文登区", "全市（基准）"]].tolist() == ["50.0%", "60.0%"]
+    assert matrix.loc["持证上岗率", ["文登区", "全市（基准）"]].tolist() == ["50.0%（2/4）", "60.0%（3/5）"]
     assert app.selectbox(key="ov_grp").options == ["文登区"]
     card = next(c for c in captions(app) if c.startswith("文登区　·　截至9月30日在岗人员："))
     assert card.startswith("文登区　·　截至9月30日在岗人员：持有效证书的关键岗位在岗人员 2 / 关键岗位在岗人员 4 人")

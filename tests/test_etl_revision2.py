@@ -14,6 +14,7 @@ from cli.etl_commands import main as etl_main
 from etl import headers
 from etl.blank import write_blank_templates
 from etl.load import load_paths
+from metrics import api
 from warehouse.schema import BOOKKEEPING_DDL, SCHEMA_VERSION, _table_ddl
 from warehouse.store import open_reader, write_lock
 from warehouse.templates import BY_NAME, RETROFIT_PROJECTS, STATIONING_RECORDS
@@ -319,6 +320,12 @@ INSERT INTO checklists VALUES
   (NULL, '{CODE_A}', '2026Q3', true, false, NULL, 10, 8, NULL, NULL, 3, 'c.xlsx', '表', 4);
 INSERT INTO meta VALUES ('schema_version', '3');
 """
+# two logs of 王强 (one written with a space) at A in 2026Q3, once work_logs exists
+SCHEMA_3_LOGS = f"""
+INSERT INTO work_logs BY NAME SELECT * FROM (VALUES
+  (DATE '2026-07-02', '王强', '{CODE_A}', 1, 'l.csv', 'l', 2), (DATE '2026-07-03', '王 强', '{CODE_A}', 1, 'l.csv', 'l', 3))
+  AS v(log_date, supervisor, credit_code, batch_id, source_file, source_sheet, source_row);
+"""
 
 
 def schema_3_warehouse(path: Path) -> Path:
@@ -329,6 +336,7 @@ def schema_3_warehouse(path: Path) -> Path:
         for name in ("staff", "training", "drills", "work_logs"):
             con.execute(_table_ddl(BY_NAME[name]))
         con.execute(SCHEMA_3_ROWS)
+        con.execute(SCHEMA_3_LOGS)
         for table, key in (("enterprises", "credit_code"), ("staff", "credit_code, person_id"),
                            ("hazards", "credit_code, hazard_id"), ("checklists", "credit_code, quarter")):
             con.execute(f"CREATE TABLE {table}_current AS SELECT * FROM {table} "
@@ -338,7 +346,7 @@ def schema_3_warehouse(path: Path) -> Path:
 
 
 def assert_upgraded(db: Path) -> None:
-    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(SCHEMA_VERSION,)] == [("4",)]
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [(SCHEMA_VERSION,)] == [("5",)]
     assert query(db, "SELECT count(*) FROM batches") == [(3,)]
     hazards = column_types(db, "hazards")
     assert {c: hazards[c] for c in ("report_unit", "enforcement_case", "transferred_on", "transfer_closed_on",
@@ -355,6 +363,9 @@ def assert_upgraded(db: Path) -> None:
         ("2026Q1", True, True, "是", 10), ("2026Q2", True, True, "否", 9), ("2026Q3", True, False, None, 8)]
     for table in ("stationing_records", "stationing_records_current", "retrofit_projects", "retrofit_projects_current"):
         assert query(db, f"SELECT count(*) FROM {table}") == [(0,)]
+    # 2 and 3 July are days 1 and 2 of 2026Q3: bits 1 and 2
+    assert query(db, "SELECT credit_code, supervisor_name, quarter_start, days FROM work_log_days") == [
+        (CODE_A, "王强", dt.date(2026, 7, 1), 0b110)]
     assert query(db, "SELECT credit_code, employees FROM enterprises_in_scope") == [(CODE_A, 120)]
 
 
@@ -380,6 +391,27 @@ def test_a_reader_never_waits_for_a_writer_to_upgrade(tmp_path):
     assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("3",)]
 
 
+def test_a_schema_4_warehouse_read_as_it_is_still_counts_the_logged_days(tmp_path):
+    db = tmp_path / "w.duckdb"
+    load(db, write_xlsx(tmp_path / "roster.xlsx", {"名册": roster_rows()}),
+         write_csv(tmp_path / "日志.csv", [
+             ["日期", "驻点人员", "统一社会信用代码", "工作内容", "特殊作业类型", "特殊作业数", "现场监督数"],
+             ["2026-07-01", "王强", CODE_A, "巡查", "", 0, 0], ["2026-07-02", "王 强", CODE_A, "巡查", "", 0, 0]]))
+    with duckdb.connect(str(db)) as con:  # as schema 4 left it: the logged days were not folded into a table
+        con.execute("DROP TABLE work_log_days")
+        con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    with write_lock(db):  # a load is under way: the reader reads the warehouse as it is
+        con = open_reader(db)
+        try:
+            assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("4",)]
+            frame = api.report(con, "2026Q3", by="district", as_of="2026-07-10", indicators=["log_fill"])
+        finally:
+            con.close()
+    # 王强 at A (文登区): 1 and 2 July logged of the 8 working days of 1–10 July
+    assert [(int(r.numerator), int(r.denominator)) for r in frame.itertuples() if r.group == "文登区"] == [(2, 8)]
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
+
+
 def test_a_schema_3_warehouse_is_upgraded_by_the_next_load_which_then_uses_the_new_columns(tmp_path):
     db = schema_3_warehouse(tmp_path / "old.duckdb")
     ledger = write_xlsx(tmp_path / "台账_10月.xlsx", {"台账": [
@@ -396,7 +428,7 @@ def test_a_schema_3_warehouse_is_upgraded_by_the_next_load_which_then_uses_the_n
                        ("YH-2", "文登区应急管理局", dt.date(2026, 9, 20), "区市级挂牌督办")]
     assert query(db, "SELECT quarter, director FROM checklists_current ORDER BY quarter") == [
         ("2026Q1", "是"), ("2026Q2", "否"), ("2026Q3", None), ("2026Q4", "不适用")]
-    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("4",)]
+    assert query(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("5",)]
 
 
 # --- blank templates ------------------------------------------------------------------------------------

@@ -175,11 +175,19 @@ def test_a_task_linked_to_an_indicator_is_done_when_the_owner_reaches_the_target
                               link_kind="indicator", link_code="rectification", agreed=True)
     with reader(db) as con:
         access.finalize(CITY, db, Q3, held_on=MEETING_DAY, con=con)
-        # No hazard of 环翠区 is due in 2026Q4 yet: no data is not 100%.
+        # The warehouse ends on 2026-08-20: 2026Q4 is not judged on no records of it (0 due would read 无数据).
+        assert status_of(access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE), task_id, "环翠区") == \
+            ("推进中", "待导入2026年第四季度数据后按数据判定（数据截至2026年8月20日）")
+        assert status_of(access.tasks(CITY, con, db, Q3, today=dt.date(2026, 9, 30)), task_id, "环翠区") == \
+            ("未开始", "2026年第四季度开始后按数据判定")
+        # the deadline passed and still nothing of 2026Q4: overdue, as any task not shown done, and it says why
+        assert status_of(access.tasks(CITY, con, db, Q3, today=AFTER_DEADLINE), task_id, "环翠区") == \
+            ("逾期", "完成时限已过，尚未导入2026年第四季度数据，无法按数据判定完成（数据截至2026年8月20日）")
+    load_hazards(db, "隐患台账10月（文登区）.csv", [hazard("H9", CODE_B, "2026-10-12", "一般隐患", "标识缺失", "2026-12-20")])
+    with reader(db) as con:
+        # 2026Q4 records are in, and no hazard of 环翠区 is due yet: no data is not 100%.
         assert status_of(access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE), task_id, "环翠区") == \
             ("推进中", "隐患整改率无数据（截至2026年11月20日），目标100%")
-        assert status_of(access.tasks(CITY, con, db, Q3, today=dt.date(2026, 9, 30)), task_id, "环翠区")[0] == \
-            "未开始"  # 2026Q4 has not begun
     load_hazards(db, "隐患台账10月.csv", [hazard("H8", CODE_A, "2026-10-10", "一般隐患", "接地断开", "2026-11-15")])
     with reader(db) as con:
         assert status_of(access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE), task_id, "环翠区") == \
@@ -200,6 +208,10 @@ def test_a_task_linked_to_an_indicator_is_done_when_the_owner_reaches_the_target
 def test_a_task_linked_to_a_watch_list_is_done_when_the_owners_list_is_empty(db):
     task_id = access.add_task(CITY, db, Q3, title="督促重大隐患整改销号", owners=["荣成市", "文登区"],
                               deadline="2026-12-31", link_kind="watch", link_code="overdue_major_hazards", agreed=True)
+    with reader(db) as con:
+        assert status_of(access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE), task_id, "荣成市") == \
+            ("推进中", "待导入2026年第四季度数据后按数据判定（数据截至2026年8月20日）")
+    load_hazards(db, "隐患台账10月（文登区）.csv", [hazard("H9", CODE_B, "2026-10-12", "一般隐患", "标识缺失", "2026-12-20")])
     with reader(db) as con:
         before = access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE)
         late = access.tasks(CITY, con, db, Q3, today=AFTER_DEADLINE)

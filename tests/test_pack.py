@@ -272,7 +272,7 @@ def test_brief_drafted_from_the_data(brief):
     assert "一是重大隐患闭环管理不到位。荣成市荣成丁化工有限公司“储罐腐蚀”重大隐患超期10天未整改" in text
     assert "二是隐患整改不及时。环翠区威海环翠甲化工有限公司“通道堵塞”一般隐患超期30天未整改。" in text
     assert "荣成市荣成丁化工有限公司未报送本季度检查表、按未落实计" in text
-    assert "环翠区威海环翠甲化工有限公司王强已驻点268天、满6个月未轮换" in text
+    assert "环翠区威海环翠甲化工有限公司王强已驻点268天、满6个月待轮换" in text
     assert "持证上岗率71.4%（环翠区50.0%最低），1人证书过期、1人无证" in text
     # section 四: the common tasks, then the season of the meeting (October: the fourth quarter, not the flood season)
     assert "1. 重大隐患整改和直报。荣成市督促企业10月31日前完成1项超期重大隐患整改" in text

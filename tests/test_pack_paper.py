@@ -107,7 +107,7 @@ def test_people_are_counted_in_people_not_occasions(content):
     paper = "\n".join(draft_sections(content).values())
     # 2 supervisors, 王强 the one due for rotation, P2's expired certificate and Q2's missing one, Q1's expiring
     # certificate, P2 without training: people each, never 人次
-    assert "共2人" in paper and "王强已驻点268天、满6个月未轮换" in paper
+    assert "共2人" in paper and "王强已驻点268天、满6个月待轮换" in paper
     assert "1人证书过期、1人无证" in paper and "另有1人证书90天内到期" in paper and "1人近12个月没有培训记录" in paper
     assert "人次" not in paper
     header = cells(Document(io.BytesIO(build_brief(content))))[1][0]
@@ -138,7 +138,7 @@ def test_problems_are_chosen_by_severity_and_name_enterprises_and_causes(content
         "二是隐患整改不及时。环翠区威海环翠甲化工有限公司“通道堵塞”一般隐患超期30天未整改。",
         # 环翠区 21 / 66 = 31.8%; A's 09-01 hot work 2 of 3; 王强 stationed 2026-01-05, 268 days on 09-30
         "三是驻点监督履职不够到位。工作日志填报率38.4%（环翠区31.8%最低）；1次特殊作业无人到场监督；"
-        "环翠区威海环翠甲化工有限公司王强已驻点268天、满6个月未轮换。",
+        "环翠区威海环翠甲化工有限公司王强已驻点268天、满6个月待轮换。",
         # organization: A without a 安全总监 (环翠区 0 / 1) and D without a checklist (荣成市 0 / 1), tied lowest;
         # responsibility: C 否 (文登区 1 / 2) and D (荣成市 0 / 1)
         "四是企业安全主体责任落实有差距。安全管理机构健全率50.0%（环翠区、荣成市0.0%最低）、安全生产责任制落实率50.0%"

@@ -117,7 +117,7 @@ def test_hazards_page_direct_line_section(monkeypatch, world):
     # (deadline = found + 30 days); M1 and M2 are also 移交 items without a 移交日期, unanswered after 30 days.
     app = open_app(monkeypatch, world, "pages/hazards.py")
     shown = metrics_of(app)
-    assert (shown["重大隐患"], shown["移交事项"], shown["有超时环节"], shown["有数据缺口"]) == ("3", "2", "5", "3")
+    assert (shown["跟踪的重大隐患"], shown["跟踪的移交事项"], shown["有超时环节"], shown["有数据缺口"]) == ("3", "2", "5", "3")
     summary = frame_with(app, "区市", "办结超时", "挂牌督办").set_index("区市")
     assert summary.loc["荣成市"].to_dict() == {"重大隐患": 3, "上报超时": 1, "整改超期": 3, "销号超时": 0, "挂牌督办": 0,
                                               "移交事项": 2, "办结超时": 2, "数据缺口": 3}

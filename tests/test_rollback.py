@@ -119,3 +119,33 @@ def test_fix_and_resend_workbook_round_trip(tmp_path, db):
     # 文登区 A: the three drills; 荣成市 B (停产, in scope) held no drill in the 12 months: its 45 employees count
     # as not taking part
     assert figures(db, "drill_participation") == [("文登区", 8 + 10 + 8, 8 + 10 + 8), ("荣成市", 0, 45)]
+
+
+LOG_HEADER = ["日期", "驻点人员", "统一社会信用代码", "工作内容", "特殊作业类型", "特殊作业数", "现场监督数"]
+
+
+def logged_days(db) -> list[tuple]:
+    """文登区's 工作日志填报率 as of 2026-07-10: 8 working days due (1–3 and 6–10 July) for 王强 at A."""
+    con = open_reader(db)
+    try:
+        frame = api.report(con, "2026Q3", by="district", as_of="2026-07-10", indicators=["log_fill"])
+    finally:
+        con.close()
+    return [(int(r.numerator), int(r.denominator)) for r in frame.itertuples() if r.group == "文登区"]
+
+
+def test_the_logged_days_follow_every_load_and_rollback_of_a_log_file(tmp_path, db):
+    first = write_csv(tmp_path / "日志_1.csv", [
+        LOG_HEADER, ["2026-07-01", "王强", CODE_A, "巡查", "", 0, 0], ["2026-07-02", "王强", CODE_A, "巡查", "", 0, 0]])
+    second = write_csv(tmp_path / "日志_2.csv", [
+        LOG_HEADER, ["2026-07-02", "王强", CODE_A, "复查", "", 0, 0], ["2026-07-03", "王 强", CODE_A, "巡查", "", 0, 0]])
+    assert logged_days(db) == [(0, 8)]
+    [loaded_first] = load_paths([first], db)
+    assert logged_days(db) == [(2, 8)]
+    [loaded_second] = load_paths([second], db)
+    # 2 July twice is one day; "王 强" is 王强
+    assert logged_days(db) == [(3, 8)]
+    rollback(db, loaded_second.batch_id)
+    assert logged_days(db) == [(2, 8)]
+    rollback(db, loaded_first.batch_id)
+    assert logged_days(db) == [(0, 8)]

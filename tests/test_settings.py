@@ -259,7 +259,7 @@ def test_the_pack_states_the_changed_settings(changed, pack_world):
     assert "近6个月演练次数" in content.coverage.columns
     drafts = draft_sections(content)
     paper = "\n".join(drafts.values())
-    assert "王强已驻点268天、满5个月未轮换" in drafts["problems"]
+    assert "王强已驻点268天、满5个月待轮换" in drafts["problems"]
     assert "驻点满5个月驻点监督人员的轮换" in drafts["tasks"]
     # Q1's certificate runs to 2026-12-01, 62 days after 09-30: in the 90-day list, not in the 60-day one
     assert content.watch["expiring_certificates"].empty and "天内到期" not in drafts["problems"]
@@ -301,7 +301,7 @@ def test_pages_state_the_changed_settings(changed, monkeypatch, tmp_path, small_
 
     supervision = open_page(monkeypatch, db, "pages/supervision.py")
     labels = [m.label for m in supervision.metric]
-    assert "驻点满5个月应轮换（人次）" in labels and "30天内满5个月（人次）" in labels
+    assert "驻点满5个月待轮换（人次）" in labels and "30天内满5个月（人次）" in labels
     assert any("进驻满 5 个月应轮换并做好交接。" in c.value for c in supervision.caption)
 
     quality_page = open_page(monkeypatch, db, "pages/quality.py")

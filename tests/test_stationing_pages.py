@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from access.users import User
+from metrics import stationing, supervision
 from tests.stationing_world import E1, E2
 from ui.text import plain
 
@@ -27,10 +28,11 @@ def db(stationing_world, tmp_path_factory) -> Path:
     return db
 
 
-def open_page(monkeypatch, db: Path, page: str, user: User = CITY) -> AppTest:
+def open_page(monkeypatch, db: Path, page: str, user: User = CITY, query: dict | None = None) -> AppTest:
     monkeypatch.setenv("WEIHAI_DB", str(db))
     monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
     app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update(query or {})
     app.session_state["_user"] = user
     app.run()
     app.switch_page(page).run()
@@ -64,8 +66,10 @@ def test_supervision_page_shows_rotation_history_lists_and_the_scorecard(monkeyp
     app = open_page(monkeypatch, db, "pages/supervision.py")
     shown = {m.label: m.value for m in app.metric}
     # 吴九 overdue by 72 days, 郑十 due in 15 days
-    assert (shown["超期未轮换（截至9月30日，人次）"], shown["应轮换（人次）"], shown["交接中（人次）"],
+    assert (shown["超期未轮换（人次）"], shown["应轮换（人次）"], shown["交接中（人次）"],
             shown["30天内到期（人次）"]) == ("1", "0", "0", "1")
+    # the top card counts every rotation due (超期未轮换 + 应轮换 + 交接中), and says so
+    assert shown["驻点满6个月待轮换（人次）"] == "1"
     rotation = frame_with(app, "轮换状态", "距应轮换日期天数")
     assert list(rotation["驻点人员"]) == ["吴九", "郑十", "周八", "李四", "赵六"]
     # the handover sheet of each rotation due (or within 30 days): 吴九's and 郑十's enterprises
@@ -85,6 +89,21 @@ def test_supervision_page_shows_rotation_history_lists_and_the_scorecard(monkeyp
     assert plain("李四（威海一号化工有限公司，得分 95.9）：日志填报30/33天；必到场作业现场监督2/2次；驻点检查发现隐患2项"
                  "（驻点45天）；按期整改1/1项；重大隐患按时直报1/1项；有日志周数6/7周；离任交接无") in lines
     assert any("约谈候选" in line for line in lines) and any("表扬候选" in line for line in lines)
+
+
+def test_the_rotation_due_card_is_the_sum_of_the_three_due_states(monkeypatch, db):
+    """Before: the card counted 应轮换日期 <= 截至日期 by a rule of its own beside the states of 轮换与交接."""
+    # As of 08-05: 张三 (E1, due 07-05, 31 days past, 李四 arrives 08-17) 超期未轮换; 吴九 (due 07-20, 16 days past)
+    # 应轮换; 孙七 (E3, due 08-01, 周八 arrived 08-03) 交接中; nobody else due.
+    app = open_page(monkeypatch, db, "pages/supervision.py", query={"asof": "2026-08-05"})
+    shown = {m.label: m.value for m in app.metric}
+    assert (shown["超期未轮换（人次）"], shown["应轮换（人次）"], shown["交接中（人次）"]) == ("1", "1", "1")
+    assert shown["驻点满6个月待轮换（人次）"] == "3"
+    [card] = [m for m in app.metric if m.label == "驻点满6个月待轮换（人次）"]
+    assert "超期未轮换、应轮换、交接中各项之和" in card.help
+    people = frame_with(app, "驻点天数", "轮换状态").set_index("驻点人员")["轮换状态"]
+    assert sorted(people[people == "待轮换"].index) == ["吴九", "孙七", "张三"]
+    assert set(supervision.ROTATION_DUE) < set(stationing.ROTATION_STATES)  # named from the one declaration
 
 
 def test_enterprise_profile_shows_history_and_offers_the_handover_sheet(monkeypatch, db):

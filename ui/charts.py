@@ -1,7 +1,8 @@
 """Plotly charts with Chinese titles and labels, and the one way a chart is shown.
 
-One rule for every rate: a 0–100% axis with the value (and its n) printed. A rate whose denominator is
-below `SMALL_N` is a hollow dot with its n, never joined into a line or drawn as a full-strength bar.
+One rule for every rate: a 0–100% axis; a bar prints its value and n, a trend line prints none (its values are in
+the hover). A rate whose denominator is below `SMALL_N` (`is_small`) is a hollow dot with its n, never joined into
+a line, or a faint bar.
 Colours are fixed per finding level, per state (`STATE_COLORS`) and per district (`district_color`),
 the same on every page and in the meeting pack; a district user's own district is drawn emphasised.
 """
@@ -16,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.caching.cache_errors import UnhashableParamError
 
 from core.presentation import CITY_COLOR, RATE_AXIS, SERIES_COLORS, SMALL_N, STATE_COLORS, district_color, \
-    state_color
+    is_small, n_text, rate_label, state_color
 from metrics.scope import CITY, SELECTION
 from ui.export import file_stem
 from ui.style import FONT_FAMILY, LEVEL_COLORS, NO_DATA, PRIMARY, fmt_rate
@@ -109,10 +110,6 @@ def rate_axis(fig: go.Figure, axis: str) -> None:
            zeroline=False)
 
 
-def n_text(denominator) -> str:
-    return f"n={int(denominator):,}"
-
-
 def emphasised_labels(names: list[str], highlight: str | None) -> list[str]:
     """Category labels with a district user's own district marked: <b>文登区（本区市）</b>."""
     return [f"<b>{name}（本区市）</b>" if name == highlight else name for name in names]
@@ -137,7 +134,7 @@ def rate_bars(frame: pd.DataFrame, *, category: str, title: str, target: float =
     names = list(ordered[category])
     percent = ordered["rate"].astype(float) * 100
     denominators = ordered["denominator"].fillna(0)
-    text = [NO_DATA if d == 0 else f"{fmt_rate(r)}（{n_text(d)}）" for r, d in zip(ordered["rate"], denominators)]
+    text = [rate_label(r, d, with_n=True) for r, d in zip(ordered["rate"], denominators)]
     hover = [f"{c}：{fmt_rate(r)}<br>分子 {n:,.0f} / 分母 {d:,.0f} {hover_unit}" for c, r, n, d in
              zip(names, ordered["rate"], ordered["numerator"].fillna(0), denominators)]
     fig = go.Figure(go.Bar(
@@ -145,10 +142,10 @@ def rate_bars(frame: pd.DataFrame, *, category: str, title: str, target: float =
         # the value inside the bar's end (clear of the target line), outside a bar too short to hold it
         text=[t if d > 0 else "" for t, d in zip(text, denominators)], cliponaxis=False, insidetextanchor="end",
         textposition=["inside" if p >= 45 else "outside" for p in percent.fillna(0)],
-        insidetextfont={"color": ["#333333" if 0 < d < SMALL_N else "#FFFFFF" for d in denominators]},
+        insidetextfont={"color": ["#333333" if is_small(d) else "#FFFFFF" for d in denominators]},
         outsidetextfont={"color": "#333333"},
         # a faint bar is a lighter colour, not a lower opacity: Plotly selects no bar when opacities vary
-        marker={"color": [_faint(LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA])) if 0 < d < SMALL_N else
+        marker={"color": [_faint(LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA])) if is_small(d) else
                           LEVEL_COLORS.get(level, LEVEL_COLORS[NO_DATA]) for level, d in zip(ordered["level"], denominators)],
                 "line": {"color": "#111111", "width": [3 if n == highlight else 0 for n in names]}},
         hovertext=hover, hoverinfo="text",
@@ -191,33 +188,34 @@ def trend_lines(frame: pd.DataFrame, *, series: str, title: str, target: float =
         width = 4 if name == highlight else 2
         rate = group["rate"].astype(float) * 100
         n = group["denominator"].fillna(0)
-        reliable = n >= SMALL_N
-        line = rate.where(reliable)
-        # the latest value printed beside the lines a reader follows (the total, their own district)
-        labelled = (total or name == highlight) and line.notna().any()
-        last = line.last_valid_index() if labelled else None
+        small = n.map(is_small).astype(bool)
+        line = rate.where((n > 0) & ~small)
+        # no value printed at a line's end: with several lines close together such labels cover the lines and
+        # each other; the values are in the hover (every line's at once) and, on 区市对比, in a table
         fig.add_trace(go.Scatter(
             x=group["quarter"], y=line, name=str(name), legendgroup=str(name),
-            mode="lines+markers+text" if labelled else "lines+markers", opacity=0.35 if faint else 1.0, customdata=n,
-            text=[f"{v:.1f}%" if i == last else "" for i, v in line.items()] if labelled else None,
-            textposition="bottom center", textfont={"color": color, "size": 12},
+            mode="lines+markers", opacity=0.35 if faint else 1.0, customdata=n,
             line={"width": width, "dash": "dash" if total else "solid", "color": color},
-            hovertemplate=f"{name}<br>%{{x}}：%{{y:.1f}}%（n=%{{customdata:,}}）<extra></extra>",
+            # one hover box per quarter lists every line (hovermode "x unified"), the quarter as its heading
+            hovertemplate=f"{name}：%{{y:.1f}}%（n=%{{customdata:,}}）<extra></extra>",
             connectgaps=False, cliponaxis=False,
         ))
-        small = (n > 0) & ~reliable & rate.notna()
+        small &= rate.notna()
         if small.any():
             fig.add_trace(go.Scatter(
                 x=group["quarter"][small], y=rate[small], name=str(name), legendgroup=str(name), showlegend=False,
                 mode="markers+text", opacity=0.35 if faint else 1.0, customdata=n[small],
                 marker={"symbol": "circle-open", "size": 11, "color": color, "line": {"width": 2}},
                 text=[n_text(v) for v in n[small]], textposition="top center", textfont={"size": 11, "color": color},
-                hovertemplate=f"{name}<br>%{{x}}：%{{y:.1f}}%（n=%{{customdata:,}}，样本少）<extra></extra>",
+                hovertemplate=f"{name}：%{{y:.1f}}%（n=%{{customdata:,}}，样本少）<extra></extra>",
                 cliponaxis=False,
             ))
-    fig.add_hline(y=target * 100, line_dash="dot", line_color="#C62828",
-                  annotation_text=f"目标 {target * 100:.0f}%", annotation_position="top left")
+    # the target line named in the legend, not written on the chart where it would sit on the 100% tick
+    fig.add_hline(y=target * 100, line_dash="dot", line_color="#C62828")
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=f"目标 {target * 100:.0f}%", hoverinfo="skip",
+                             line={"dash": "dot", "color": "#C62828", "width": 2}))
     base_layout(fig, title, height=420)
+    fig.update_layout(hovermode="x unified")
     fig.update_xaxes(type="category")
     rate_axis(fig, "y")
     return fig

@@ -18,6 +18,7 @@ to its copy out of the cached frame.
 """
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import importlib
 import logging
@@ -212,6 +213,7 @@ class _RecentQueries:
         self._lock = threading.Lock()
         self._calls: dict[str, OrderedDict[str, tuple]] = {}  # per warehouse path, most recent last
         self._versions: dict[str, str] = {}  # the latest version seen per path
+        self._stopping = threading.Event()
         self.worker: threading.Thread | None = None
 
     def remember(self, path: str, call: tuple) -> None:
@@ -230,14 +232,23 @@ class _RecentQueries:
             if previous is None or previous == version:
                 return
             replay = [c for key, c in reversed(self._calls.get(path, {}).items()) if key != repr(skip)]
+            if self._stopping.is_set():
+                return
         self.worker = threading.Thread(target=self._replay, args=(path, version, replay), daemon=True,
                                        name="dashboard-rewarm")
         self.worker.start()
 
-    @staticmethod
-    def _replay(path: str, version: str, calls: list[tuple]) -> None:
+    def stop(self, timeout: float = 60.0) -> None:
+        """Replay nothing more and wait for the query under way: a DuckDB query still running in a daemon thread
+        when the interpreter exits aborts the process ("terminate called…", exit status 134)."""
+        self._stopping.set()
+        worker = self.worker
+        if worker is not None:
+            worker.join(timeout)
+
+    def _replay(self, path: str, version: str, calls: list[tuple]) -> None:
         for call in calls:
-            if db_version(path) != version:  # published again meanwhile: the next session rewarms
+            if self._stopping.is_set() or db_version(path) != version:  # published again: the next session rewarms
                 return
             try:
                 if call[0] == RECORDS:
@@ -251,6 +262,7 @@ class _RecentQueries:
 
 
 _recent = _RecentQueries()
+atexit.register(_recent.stop)
 
 
 def database_exists() -> bool:

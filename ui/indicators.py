@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core.presentation import rate_with_n
 from core.settings import setting
 from metrics import api
 from metrics.changes import with_change
@@ -145,12 +146,13 @@ def cards(frame: pd.DataFrame, items, filters: Filters, per_row: int = 4) -> Non
 
 
 def matrix(frame: pd.DataFrame, groups: list[str], benchmark: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per indicator; a column per group (the total, districts) with the rate text, plus hidden level
-    columns; with `benchmark` (the real 全市 rows) a last column 全市（基准）."""
+    """One row per indicator; a column per group (the total, districts) with the rate text (with its n when the
+    denominator is small, `rate_with_n`), plus hidden level columns; with `benchmark` (the real 全市 rows) a last
+    column 全市（基准）."""
     order = [i.code for i in INDICATORS]
-    shown = frame.assign(shown=frame["rate"].map(fmt_rate))
-    if benchmark is not None:
-        shown = pd.concat([shown, benchmark.assign(group=BENCHMARK, shown=benchmark["rate"].map(fmt_rate))])
+    shown = pd.concat([frame, benchmark.assign(group=BENCHMARK)]) if benchmark is not None else frame
+    shown = shown.assign(shown=[rate_with_n(r, n, d) for r, n, d in
+                                zip(shown["rate"], shown["numerator"], shown["denominator"])])
     columns = groups + ([BENCHMARK] if benchmark is not None else [])
     rates = shown.pivot(index="indicator", columns="group", values="shown").reindex(index=order, columns=columns)
     levels = shown.pivot(index="indicator", columns="group", values="level").reindex(index=order, columns=columns)
@@ -175,8 +177,9 @@ def matrix_numbers(frame: pd.DataFrame, groups: list[str], benchmark: pd.DataFra
 def matrix_view(table: pd.DataFrame, groups: list[str], key: str, on_select):
     shown = [g for g in table.columns if g != "指标" and not g.endswith("等级")]
     styled = style_levels(table, {group: f"{group}等级" for group in shown})
-    config = {"指标": st.column_config.TextColumn("指标", pinned=True, width="medium")}
-    config.update({group: st.column_config.TextColumn(group, width="small") for group in shown})
+    # each column as wide as its text (a rate with its n, 75.0%（3/4）, is wider): the whole matrix fits the page
+    config = {"指标": st.column_config.TextColumn("指标", pinned=True, width=175)}
+    config.update({group: st.column_config.TextColumn(group) for group in shown})
     return st.dataframe(styled, hide_index=True, key=key, on_select=on_select, selection_mode="single-cell",
                         column_config=config, row_height=34, height=34 * (len(table) + 1) + 3)
 

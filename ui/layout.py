@@ -12,9 +12,10 @@ from warehouse.templates import TEMPLATES
 from metrics import api, quality
 from metrics.indicators import BY_CODE
 from metrics.overview import QUARTERLY_INPUTS
+from metrics.scope import CITY, SELECTION
 from ui import data, session
 from ui.export import file_stem, to_csv, to_xlsx
-from ui.filters import INPUT_NAMES, Filters
+from ui.filters import BENCHMARK, INPUT_NAMES, Filters
 from ui.style import fmt_date, style_levels, style_states
 from ui.text import plain
 
@@ -167,6 +168,19 @@ def downloads(frame: pd.DataFrame, title: str, *file_parts: object, key: str,
                            icon=":material/download:")
 
 
+# What the pooled row of a table is called in its first column: it sums the records, it is not one of them.
+TOTAL_LABELS = frozenset({CITY, SELECTION, BENCHMARK})
+
+
+def total_rows(frame: pd.DataFrame) -> int:
+    """How many rows of `frame` are total rows (全市 / 所选区市合计 / 全市（基准） in the first column). A total row
+    stands at the top or the bottom of its table, so only the first and last three rows are read: a table of a
+    quarter's daily logs is not scanned on every render."""
+    labels = frame.iloc[:, 0] if len(frame.columns) else pd.Series(dtype=object)
+    ends = labels if len(labels) <= 6 else pd.concat([labels.iloc[:3], labels.iloc[-3:]])
+    return int(ends.isin(TOTAL_LABELS).sum())
+
+
 def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),
           levels: dict[str, str] | None = None, empty: str = "无数据", height: int | str = "auto",
           on_select: Callable | str | None = None, selection_mode: str = "single-row", caption: str | None = None,
@@ -178,7 +192,8 @@ def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_
     `export` is what the downloads hold instead of the shown table (rates as numbers in `percent_columns`).
     """
     if title:
-        count = f"　<span style='color:#666'>共 {len(frame):,} 条</span>" if len(frame) else ""
+        records = len(frame) - total_rows(frame)
+        count = f"　<span style='color:#666'>共 {records:,} 条</span>" if records else ""
         st.markdown(f"**{plain(title)}**{count}", unsafe_allow_html=True)  # titles may carry data
     if caption:
         st.caption(caption)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.settings import setting
 from metrics import stationing
+from metrics.supervision import ROTATION_DUE
 from metrics.watch import about
 from pack.handover import DOCX_MIME, XLSX_MIME, build_handover_docx, build_handover_xlsx, gather_handover
 from ui import data, layout
@@ -26,7 +27,7 @@ from ui.session import audited
 from ui.text import chart_text, plain
 
 IN_POST, LEFT, GAP = "#1F4E79", "#8FA9C4", "#C62828"
-DUE_STATES = ("超期未轮换", "应轮换", "交接中", "即将到期")
+DUE_STATES = (*ROTATION_DUE, "即将到期")  # a handover sheet is offered from 即将到期 on
 MAX_TIMELINE_ROWS = 30
 
 
@@ -97,10 +98,11 @@ def rotation_section(f: Filters) -> None:
     months, notice = setting("watch.rotation_months"), setting("watch.rotation_notice_days")
     grace = setting("watch.rotation_grace_days")
     states = rotation["轮换状态"].value_counts() if len(rotation) else pd.Series(dtype=int)
-    counts = [(f"超期未轮换（截至{f.as_of_short}，人次）", "超期未轮换"), ("应轮换（人次）", "应轮换"),
+    counts = [("超期未轮换（人次）", "超期未轮换"), ("应轮换（人次）", "应轮换"),
               ("交接中（人次）", "交接中"), (f"{notice}天内到期（人次）", "即将到期")]
+    day = layout.period_text(f, layout.ON_DATE)  # each state is where the stationing stands on the as-of date
     for column, (label, state) in zip(st.columns(len(counts)), counts):
-        column.metric(label, f"{int(states.get(state, 0))}", border=True)
+        layout.count_card(column, label, int(states.get(state, 0)), day)
     layout.table(rotation, "驻点轮换情况", f.scope_label, f.as_of, key="sv_rotation", state_columns=("轮换状态",),
                  empty="截至日期没有在驻的驻点人员。",
                  caption=f"应轮换日期为进驻日期加 {months} 个月。超期未轮换：过了应轮换日期 {grace} 天以上仍没有接任人员进驻；"

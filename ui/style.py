@@ -22,7 +22,7 @@ LEVEL_BADGE_COLORS = {"达标": "green", "关注": "orange", "整改": "red", "�
 STATE_BACKGROUNDS = {
     "已过期": LEVEL_BACKGROUNDS["整改"], "无证书": LEVEL_BACKGROUNDS["整改"], "超期未整改": LEVEL_BACKGROUNDS["整改"],
     "是": None, "即将到期": LEVEL_BACKGROUNDS["关注"], "有效期未填": LEVEL_BACKGROUNDS["关注"],
-    "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"],
+    "未上报": LEVEL_BACKGROUNDS["整改"], "应轮换": LEVEL_BACKGROUNDS["整改"], "待轮换": LEVEL_BACKGROUNDS["整改"],
     "超期未轮换": LEVEL_BACKGROUNDS["整改"],
     "未报": LEVEL_BACKGROUNDS["整改"],
 }
@@ -50,6 +50,18 @@ CSS = f"""
   [data-testid="stDateInput"] [data-placeholder="true"][data-type="year"]::after {{ content: "年"; }}
   [data-testid="stDateInput"] [data-placeholder="true"][data-type="month"]::after {{ content: "月"; }}
   [data-testid="stDateInput"] [data-placeholder="true"][data-type="day"]::after {{ content: "日"; }}
+  /* a card's title wraps onto a second line instead of being cut off; a strip of many tabs wraps onto more
+     rows instead of running past the right edge */
+  [data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] .stMarkdownEllipsis p {{
+    white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
+  [role="tablist"] {{ flex-wrap: wrap !important; row-gap: 2px; }}
+  /* count cards of one row as tall as the tallest (a wrapped title makes one taller) */
+  [data-testid="stColumn"] > [data-testid="stVerticalBlock"]:has(> [data-testid="stElementContainer"]:only-child
+    > [data-testid="stMetric"]),
+  [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]:only-child:has(
+    > [data-testid="stMetric"]),
+  [data-testid="stColumn"] > [data-testid="stVerticalBlock"] > [data-testid="stElementContainer"]:only-child
+    > [data-testid="stMetric"] {{ height: 100%; }}
   /* an element that only runs a script takes no room */
   [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] > script:only-child) {{ display: none; }}
 </style>

@@ -82,7 +82,9 @@ def timeline_figure(stages: pd.DataFrame, *, as_of: date, title: str) -> go.Figu
     base_layout(fig, title, height=110 + 52 * len(names))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=names[::-1], showgrid=False)
     fig.update_xaxes(type="date", tickformat="%Y-%m-%d", showgrid=True, gridcolor="#EEF1F4")
-    fig.update_layout(margin={"r": 170}, legend={"y": -0.25})
+    # the legend right under the date ticks, whatever the number of rows (a height-relative place drifts away)
+    fig.update_layout(margin={"r": 170, "b": 58},
+                      legend={"yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"})
     return fig
 
 
@@ -106,10 +108,16 @@ def escalation_section(f: Filters, *, key: str, credit_code: str | None = None,
                        f"{f.quarter.cn}没有需要跟踪的重大隐患或移交事项（截至 {f.as_of_label}）。")
         return
     breached = int((items["超时环节"] != "").sum())
-    counts = [("重大隐患", int((items["类别"] == "重大隐患").sum())), ("移交事项", int((items["类别"] == "移交事项").sum())),
+    counts = [("跟踪的重大隐患", int((items["类别"] == "重大隐患").sum())),
+              ("跟踪的移交事项", int((items["类别"] == "移交事项").sum())),
               ("有超时环节", breached), ("有数据缺口", int((items["数据缺口"] != "").sum()))]
+    # A quarter's view counts the items tracked in the quarter; an enterprise's history every item up to the as-of date.
+    period = f.cumulative if history else layout.period_text(f, layout.QUARTER)
+    tracked = (f"截至 {f.as_of_label} 发现的全部事项。" if history else
+               "本季度内仍在跟踪的事项：含以前季度发现、本季度开始时尚未销号（移交事项尚未办结）的。")
     for column, (label, value) in zip(st.columns(len(counts)), counts):
-        column.metric(label, f"{value:,}", border=True)
+        layout.count_card(column, label, value, period,
+                          help=tracked + ("超时环节按截至日期判断。" if label == "有超时环节" else ""))
     if credit_code is None:
         summary = data.query(escalation.escalation_summary, f.quarter, as_of=f.as_of, districts=chosen)
         layout.table(summary, "各区市直通车事项与超时环节", f.scope_label, f.quarter.label, key=f"{key}_summary",

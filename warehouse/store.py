@@ -38,7 +38,7 @@ from typing import Iterator
 
 import duckdb
 
-from warehouse.schema import create_schema, is_current
+from warehouse.schema import create_schema, is_current, stand_in_derived
 
 
 WAREHOUSE_MODE = 0o640  # owner writes, the dashboard's group reads, nobody else
@@ -195,13 +195,23 @@ def open_reader(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
     try:
         link, _ = reader_snapshot(db_path)
     except OSError:  # a folder we may not write to: read the file itself
-        return duckdb.connect(str(db_path), read_only=True)
+        return _as_it_is(duckdb.connect(str(db_path), read_only=True))
     con = duckdb.connect(str(link), read_only=True)
-    if _is_current(con) or not upgrade(db_path):
+    if _is_current(con):
         return con
+    if not upgrade(db_path):
+        return _as_it_is(con)
     con.close()
     link, _ = reader_snapshot(db_path)
     return duckdb.connect(str(link), read_only=True)
+
+
+def _as_it_is(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """`con` on a warehouse read without upgrading it: what an older schema lacks of the derived tables stands in as
+    views (`stand_in_derived`)."""
+    if not _is_current(con):
+        stand_in_derived(con)
+    return con
 
 
 def _is_current(con) -> bool:
