@@ -176,9 +176,11 @@ def total_rows(frame: pd.DataFrame) -> int:
     """How many rows of `frame` are total rows (全市 / 所选区市合计 / 全市（基准） in the first column). A total row
     stands at the top or the bottom of its table, so only the first and last three rows are read: a table of a
     quarter's daily logs is not scanned on every render."""
-    labels = frame.iloc[:, 0] if len(frame.columns) else pd.Series(dtype=object)
-    ends = labels if len(labels) <= 6 else pd.concat([labels.iloc[:3], labels.iloc[-3:]])
-    return int(ends.isin(TOTAL_LABELS).sum())
+    if frame.empty:
+        return 0
+    labels, count = frame.iloc[:, 0], len(frame)
+    rows = range(count) if count <= 6 else (0, 1, 2, count - 3, count - 2, count - 1)
+    return sum(1 for row in rows if isinstance(labels.iat[row], str) and labels.iat[row] in TOTAL_LABELS)
 
 
 def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_columns: tuple[str, ...] = (),
