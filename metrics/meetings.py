@@ -44,6 +44,7 @@ from metrics.scope import aggregate_label, resolve_districts
 from metrics.sql import make_period, read_only
 from metrics.watch import BY_CODE as WATCH_BY_CODE, UnknownWatchList, watch_list
 from warehouse import meetings as records
+from warehouse.store import first_row
 from warehouse.meetings import (ACCEPTED, DONE, DROPPED, EDITED, FINAL, DRAFT, IN_PROGRESS, MARKS,
                                 MATTER_TEXT_LIMIT, NOT_STARTED, OVERDUE, TASKS_MAX, UNDECIDED, MeetingError,
                                 MeetingLocked, RecordError)
@@ -605,9 +606,11 @@ def _task_status(con, store, q: Quarter, today: dt.date, districts: tuple[str, .
     known = (((rows["link_kind"] == "indicator") & rows["link_code"].isin([i.code for i in INDICATORS]))
              | ((rows["link_kind"] == "watch") & rows["link_code"].isin(list(WATCH_BY_CODE))))
     # Not judged before any record of Q+1 is in the warehouse: its figures would count nothing done, and a
-    # checklist or a rectification not yet loaded is not one not made.
+    # checklist or a rectification not yet loaded is not one not made. A record of Q+1 is one dated in it, or
+    # its quarterly checklist (which carries a quarter, not a date).
     data_until = api.data_as_of(con)
-    has_due_data = data_until is not None and data_until >= due.start
+    has_due_data = (data_until is not None and data_until >= due.start) or first_row(
+        con, "SELECT count(*) FROM checklists_current WHERE quarter = ?", [due.label])[0] > 0
     last_day = min(today, due.end) if has_due_data else due.start - dt.timedelta(days=1)
     evaluated = deadline.clip(upper=pd.Timestamp(last_day))
     evaluated = evaluated.where(known & (evaluated >= pd.Timestamp(due.start)))

@@ -183,6 +183,11 @@ def test_a_task_linked_to_an_indicator_is_done_when_the_owner_reaches_the_target
         # the deadline passed and still nothing of 2026Q4: overdue, as any task not shown done, and it says why
         assert status_of(access.tasks(CITY, con, db, Q3, today=AFTER_DEADLINE), task_id, "环翠区") == \
             ("逾期", "完成时限已过，尚未导入2026年第四季度数据，无法按数据判定完成（数据截至2026年8月20日）")
+    load_checklists(db, "检查表_四季度.csv", [[CODE_B, "2026Q4", "是", "是", "是", 10, 10, 0, 0]])
+    with reader(db) as con:
+        # a 2026Q4 checklist is a record of 2026Q4 though it carries no date: the task is judged now
+        assert status_of(access.tasks(CITY, con, db, Q3, today=BEFORE_DEADLINE), task_id, "环翠区") == \
+            ("推进中", "隐患整改率无数据（截至2026年11月20日），目标100%")
     load_hazards(db, "隐患台账10月（文登区）.csv", [hazard("H9", CODE_B, "2026-10-12", "一般隐患", "标识缺失", "2026-12-20")])
     with reader(db) as con:
         # 2026Q4 records are in, and no hazard of 环翠区 is due yet: no data is not 100%.
