@@ -424,41 +424,12 @@ LEFT JOIN work_log_days l  -- the day's bit in its quarter's set of logged days
  AND l.quarter_start = date_trunc('quarter', s.day)::DATE
 """,
     figures_sql="""
-SELECT due.period_order, due.enterprise_key,
-       sum(coalesce(logged.days, 0)) AS numerator, sum(due.dates) AS denominator
-FROM (
-    SELECT span.period_order, span.enterprise_key, span.stationing_key,
-           CASE WHEN span.first_day <= span.last_day THEN last.working_rank - before_first.working_rank ELSE 0 END
-               AS dates
-    FROM (
-        SELECT p.period_order, s.enterprise_key, s.stationing_key,
-               greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) AS first_day,
-               least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day
-        FROM stationings s
-        CROSS JOIN periods p
-    ) span
-    LEFT JOIN working_day_ranks last ON last.day = span.last_day
-    LEFT JOIN working_day_ranks before_first ON before_first.day = span.first_day - 1
-) due
-LEFT JOIN (
-    -- Distinct days as the bits set in a 128-bit set of the quarter's day numbers (work_log_days: each name's
-    -- logs of a quarter folded into one set when the logs were loaded), kept to the stationing's working days
-    -- up to the period's end.
-    SELECT p.period_order, s.stationing_key,
-           bit_count(bit_or(q.days & w.days & (
-               (1::HUGEINT << (least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) - p.q_start + 1))
-               - (1::HUGEINT << (greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) - p.q_start))))) AS days
-    FROM work_log_days q
-    JOIN stationings s ON s.credit_code = q.credit_code AND s.supervisor_name = q.supervisor_name
-    JOIN periods p ON p.q_start = q.quarter_start
-    JOIN (SELECT period_order, bit_or(1::HUGEINT << (day - q_start)) AS days
-          FROM working_days JOIN periods USING (period_order) GROUP BY period_order) w
-      ON w.period_order = p.period_order
-    WHERE greatest(p.q_start, coalesce(s.stationed_on, p.q_start))
-          <= least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end))
-    GROUP BY p.period_order, s.stationing_key
-) logged ON logged.period_order = due.period_order AND logged.stationing_key = due.stationing_key
-GROUP BY due.period_order, due.enterprise_key
+SELECT s.period_order, s.enterprise_key,
+       sum(bit_count(s.due & coalesce(l.days, 0::HUGEINT))) AS numerator, sum(bit_count(s.due)) AS denominator
+FROM stationed_periods s
+LEFT JOIN work_log_days l  -- the days its supervisor logged there in the quarter, folded when the logs were loaded
+  ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name AND l.quarter_start = s.q_start
+GROUP BY s.period_order, s.enterprise_key
 """,
 )
 

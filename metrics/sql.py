@@ -27,6 +27,7 @@ integer keys, which keeps a million person-quarters fast.
     calendar_days      every day the periods need, with `working` from the official calendar
     working_days       the working days of each period in [q_start, period_end]
     supervision_days   working days in [max(q_start, stationed_on), period_end], before withdrawn_on, per stationing
+    stationed_periods  per stationing and period: first_day, last_day and the set of its due working days (`due`)
     working_day_ranks  running count of working days, to count a range's working days without listing them
 
 The days a supervisor logged are not a relation here: the table work_log_days (warehouse.schema) holds them,
@@ -227,6 +228,24 @@ supervision_days AS (
     SELECT w.quarter, w.period_order, w.day, s.*
     FROM stationings s
     JOIN working_days w ON w.day >= coalesce(s.stationed_on, w.day) AND w.day < coalesce(s.withdrawn_on, DATE '9999-12-31')
+),
+stationed_periods AS (
+    -- Per stationing and period: its days there, [first_day, last_day] (before withdrawn_on, up to the period's
+    -- end), and `due`, its working days among them as the bits of a 128-bit set (bit n: q_start + n; 0: none).
+    SELECT *, CASE WHEN first_day <= last_day  -- no shift outside the quarter's bits
+                   THEN working & ((1::HUGEINT << (last_day - q_start + 1)) - (1::HUGEINT << (first_day - q_start)))
+                   ELSE 0::HUGEINT END AS due
+    FROM (
+        SELECT s.*, p.period_order, p.q_start, p.period_end,
+               greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) AS first_day,
+               least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day,
+               coalesce(w.working, 0::HUGEINT) AS working
+        FROM stationings s
+        CROSS JOIN periods p
+        LEFT JOIN (SELECT period_order, bit_or(1::HUGEINT << (day - q_start)) AS working
+                   FROM working_days JOIN periods USING (period_order) GROUP BY period_order) w
+          ON w.period_order = p.period_order
+    )
 ),
 period_bits AS (
     SELECT period_order, (1::BIGINT << period_order) AS bit FROM periods

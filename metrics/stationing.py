@@ -126,29 +126,15 @@ history_window AS (
 # Every stationing with a due day of 工作日志填报率 in the quarter, and what its supervisor logged there (one period).
 _DAY_SETS = """
 stationing_day_sets AS (
-    -- A day is bit n (q_start + n) of a 128-bit set, so a stationing is one row, not a row per day; each name's
-    -- logs at an enterprise were folded into one set per quarter when they were loaded (work_log_days).
-    SELECT * FROM (
-        SELECT s.*, CASE WHEN s.first_day <= s.last_day  -- no shift outside the quarter's bits
-                         THEN s.working & ((1::HUGEINT << (s.last_day - s.q_start + 1))
-                                           - (1::HUGEINT << (s.first_day - s.q_start))) ELSE 0 END AS due,
-               coalesce(l.days, 0::HUGEINT) AS logged
-        FROM (
-            SELECT s.stationing_key, s.credit_code, s.supervisor_name, s.source_file, s.source_sheet, s.source_row,
-                   p.q_start, greatest(p.q_start, coalesce(s.stationed_on, p.q_start)) AS first_day,
-                   least(p.period_end, coalesce(s.withdrawn_on - 1, p.period_end)) AS last_day, w.working
-            FROM stationings s
-            CROSS JOIN periods p
-            CROSS JOIN (SELECT bit_or(1::HUGEINT << (w.day - p.q_start)) AS working
-                        FROM working_days w JOIN periods p USING (period_order)) w
-        ) s
-        LEFT JOIN (  -- the logged days of the quarter (work_log_days) up to the period's end
-            SELECT d.credit_code, d.supervisor_name,
-                   d.days & ((1::HUGEINT << (p.period_end - p.q_start + 1)) - 1) AS days
-            FROM work_log_days d JOIN periods p ON d.quarter_start = p.q_start
-        ) l ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name
-    )
-    WHERE due <> 0
+    -- A stationing is one row (stationed_periods), not a row per day; each name's logs at an enterprise were
+    -- folded into one set per quarter when they were loaded (work_log_days), kept here up to the period's end.
+    SELECT s.stationing_key, s.credit_code, s.supervisor_name, s.source_file, s.source_sheet, s.source_row,
+           s.q_start, s.first_day, s.last_day, s.working, s.due,
+           coalesce(l.days & ((1::HUGEINT << (s.period_end - s.q_start + 1)) - 1), 0::HUGEINT) AS logged
+    FROM stationed_periods s
+    LEFT JOIN work_log_days l
+      ON l.credit_code = s.credit_code AND l.supervisor_name = s.supervisor_name AND l.quarter_start = s.q_start
+    WHERE s.due <> 0
 )"""
 
 

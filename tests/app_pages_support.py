@@ -14,11 +14,11 @@ WENDENG_USER = User("wendeng_tester", "文登区 测试", "区市", "文登区")
 
 
 def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None = None,
-             user: User | None = CITY_USER) -> AppTest:
+             user: User | None = CITY_USER, timeout: int = TIMEOUT) -> AppTest:
     """The app on `db`, signed in as `user` (None: not signed in), on `page` (None: the overview)."""
     monkeypatch.setenv("WEIHAI_DB", str(db))
     monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=timeout)
     app.query_params.update(query or {})
     if user is not None:
         app.session_state["_user"] = user

@@ -136,6 +136,8 @@ def test_the_shared_rules_are_the_same_text_in_every_user():
     assert rules.overdue("h.as_of", "h.") in hazards._HAZARD_BASE
     # the logged days are folded per name as compared when the logs are loaded, and read from there
     assert rules.supervisor_name("supervisor") in DERIVED_TABLES["work_log_days"][1]
-    assert "FROM work_log_days" in stationing._DAY_SETS and "FROM work_log_days" in LOG_FILL.figures_sql
+    # and a stationing's due working days in a period are one base relation, read by both
+    for sql in (stationing._DAY_SETS, LOG_FILL.figures_sql):
+        assert "JOIN work_log_days" in sql and "FROM stationed_periods" in sql
     assert 'rules.supervisor_name("supervisor")' in inspect.getsource(supervision.log_fill_calendar)
     assert rules.supervisor_name("e.supervisor") in base_ctes([make_period("2026Q3")], ["文登区"])

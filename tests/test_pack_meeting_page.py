@@ -23,12 +23,12 @@ from streamlit.testing.v1 import AppTest
 from access import meetings as access
 from access import users
 from access.users import User
+from tests.app_pages_support import APP, assert_clean
 from tests.filemaker import CODE_D
 from tests.meeting_world import CITY_TESTER, load_checklists
 from ui.text import plain
 from warehouse.store import open_reader
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 PACK, OVERVIEW = "pages/pack.py", "pages/overview.py"
 Q3 = "2026Q3"
 CITY = CITY_TESTER
@@ -52,11 +52,6 @@ def open_app(user: User, page: str = PACK) -> AppTest:
     app.switch_page(page).run()
     assert_clean(app)
     return app
-
-
-def assert_clean(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
 
 
 def paper(app: AppTest) -> dict:

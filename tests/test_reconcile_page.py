@@ -12,12 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from access.users import User
 from metrics import reconcile
+from tests.app_pages_support import assert_clean, open_app
 from tests.app_warehouse import build_empty_warehouse
 from tests.reconcile_world import CODES
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-TIMEOUT = 60
-CITY_USER = User("city_tester", "市化工办 测试", "市级", None)
 HUANCUI_USER = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
 
 
@@ -27,23 +25,6 @@ def world(reconcile_world, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("reconcile_page") / reconcile_world.name
     shutil.copy(reconcile_world, db)
     return db
-
-
-def open_app(monkeypatch, db: Path, page: str, user: User = CITY_USER) -> AppTest:
-    """The app on `db`, signed in as `user`, on `page`, as of 2026Q3's end."""
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.session_state["_user"] = user
-    app.run()
-    app.switch_page(page).run()
-    assert_clean(app)
-    return app
-
-
-def assert_clean(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
 
 
 def metrics_of(app: AppTest) -> dict[str, str]:

@@ -3,6 +3,7 @@ tests/stationing_world.py (2026Q3, as of its end). Figures as worked out in test
 tests/test_scorecard.py."""
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -12,11 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from access.users import User
 from metrics import stationing, supervision
+from tests.app_pages_support import assert_clean, open_app
 from tests.stationing_world import E1, E2
 from ui.text import plain
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-CITY = User("city_tester", "市化工办 测试", "市级", None)
 HUANCUI = User("huancui_tester", "环翠区 测试", "区市", "环翠区")
 
 
@@ -28,21 +28,8 @@ def db(stationing_world, tmp_path_factory) -> Path:
     return db
 
 
-def open_page(monkeypatch, db: Path, page: str, user: User = CITY, query: dict | None = None) -> AppTest:
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setenv("WEIHAI_USERS_DB", str(db.with_name("access.sqlite3")))
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params.update(query or {})
-    app.session_state["_user"] = user
-    app.run()
-    app.switch_page(page).run()
-    assert_clean(app)
-    return app
-
-
-def assert_clean(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
+# the stationing pages draw the longest tables: a longer wait than the other page tests
+open_page = functools.partial(open_app, timeout=120)
 
 
 def frame_with(app: AppTest, *columns: str):
