@@ -77,29 +77,44 @@ def _assert_only_safe_table_exports(page) -> None:
 @pytest.fixture(scope="module")
 def city_tabs(browser):
     """One browser profile for the city user's tabs: signed in once, later tabs resume by the session cookie."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
     yield context
     context.close()
 
 
-@pytest.mark.parametrize("url_path", list(PAGES))
-def test_every_page_draws_without_errors(city_tabs, server, url_path):
-    page = city_tabs.new_page()
-    try:
-        sign_in(page, f"{server}/{url_path}")
-        for text in PAGES[url_path]:
-            try:
-                page.get_by_text(text, exact=False).filter(visible=True).first.wait_for(timeout=30_000)
-            except Exception:
-                screenshot(page, f"missing_text_{url_path or 'overview'}")
-                raise
-        assert page.locator(ERROR_BOX).count() == 0
-        assert page.get_by_text(PAGE_ERROR_TEXT).count() == 0
-        assert page.get_by_text("无法识别").count() == 0
-        _assert_only_safe_table_exports(page)
-        screenshot(page, url_path or "overview")
-    finally:
+@pytest.fixture(scope="module")
+def drawn(city_tabs, server):
+    """`drawn(url_path)`: the city user's tab of that page as first drawn, opened on the first ask and kept open for
+    the tests that only read it (a page of charts takes seconds of browser time to draw). A test that clicks or
+    types opens a tab of its own."""
+    tabs = {}
+
+    def tab(url_path: str):
+        if url_path not in tabs:
+            page = city_tabs.new_page()
+            sign_in(page, f"{server}/{url_path}")
+            tabs[url_path] = page
+        return tabs[url_path]
+
+    yield tab
+    for page in tabs.values():
         page.close()
+
+
+@pytest.mark.parametrize("url_path", list(PAGES))
+def test_every_page_draws_without_errors(drawn, url_path):
+    page = drawn(url_path)
+    for text in PAGES[url_path]:
+        try:
+            page.get_by_text(text, exact=False).filter(visible=True).first.wait_for(timeout=30_000)
+        except Exception:
+            screenshot(page, f"missing_text_{url_path or 'overview'}")
+            raise
+    assert page.locator(ERROR_BOX).count() == 0
+    assert page.get_by_text(PAGE_ERROR_TEXT).count() == 0
+    assert page.get_by_text("无法识别").count() == 0
+    _assert_only_safe_table_exports(page)
+    screenshot(page, url_path or "overview")
 
 
 def test_a_link_reproduces_the_view_and_bad_values_are_ignored(browser, server):
@@ -178,35 +193,31 @@ def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
         page.close()
 
 
-def test_table_downloads_are_xlsx_and_csv_with_a_bom(browser, server, users_db, tmp_path):
+def test_table_downloads_are_xlsx_and_csv_with_a_bom(drawn, users_db, tmp_path):
     import openpyxl
 
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN", accept_downloads=True)
-    try:
-        sign_in(page, f"{server}/hazards")
-        overdue = page.locator(".st-key-hz_overdue_hazards_csv button")
-        overdue.scroll_into_view_if_needed()
-        with page.expect_download(timeout=30_000) as csv_download:
-            overdue.click()
-        csv_path = tmp_path / csv_download.value.suggested_filename
-        csv_download.value.save_as(csv_path)
-        assert csv_path.name == "超期未整改隐患_全部区市_2026-09-30.csv"
-        content = csv_path.read_bytes()
-        assert content.startswith(b"\xef\xbb\xbf")
-        assert "H-A0" in content.decode("utf-8-sig") and "H-A2" in content.decode("utf-8-sig")
-        with page.expect_download(timeout=30_000) as xlsx_download:
-            page.locator(".st-key-hz_overdue_hazards_xlsx button").click()
-        xlsx_path = tmp_path / xlsx_download.value.suggested_filename
-        xlsx_download.value.save_as(xlsx_path)
-        sheet = openpyxl.load_workbook(xlsx_path).active
-        assert [cell.value for cell in sheet[1]][:3] == ["区市", "企业名称", "统一社会信用代码"]
-        assert sheet.max_row == 3  # header + H-A0 + H-A2
-        from access import users
+    page = drawn("hazards")  # a download does not run the page again: the tab is as drawn for the next test
+    overdue = page.locator(".st-key-hz_overdue_hazards_csv button")
+    overdue.scroll_into_view_if_needed()
+    with page.expect_download(timeout=30_000) as csv_download:
+        overdue.click()
+    csv_path = tmp_path / csv_download.value.suggested_filename
+    csv_download.value.save_as(csv_path)
+    assert csv_path.name == "超期未整改隐患_全部区市_2026-09-30.csv"
+    content = csv_path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert "H-A0" in content.decode("utf-8-sig") and "H-A2" in content.decode("utf-8-sig")
+    with page.expect_download(timeout=30_000) as xlsx_download:
+        page.locator(".st-key-hz_overdue_hazards_xlsx button").click()
+    xlsx_path = tmp_path / xlsx_download.value.suggested_filename
+    xlsx_download.value.save_as(xlsx_path)
+    sheet = openpyxl.load_workbook(xlsx_path).active
+    assert [cell.value for cell in sheet[1]][:3] == ["区市", "企业名称", "统一社会信用代码"]
+    assert sheet.max_row == 3  # header + H-A0 + H-A2
+    from access import users
 
-        exported = [(who, what, detail) for _, who, what, detail in users.audit_entries(users_db) if what == "导出表格"]
-        assert (USERNAME, "导出表格", csv_path.name) in exported and (USERNAME, "导出表格", xlsx_path.name) in exported
-    finally:
-        page.close()
+    exported = [(who, what, detail) for _, who, what, detail in users.audit_entries(users_db) if what == "导出表格"]
+    assert (USERNAME, "导出表格", csv_path.name) in exported and (USERNAME, "导出表格", xlsx_path.name) in exported
 
 
 def test_a_wrong_password_is_refused(browser, server):
@@ -284,21 +295,14 @@ def card_periods(page) -> dict[str, str]:
             card.locator('[data-testid="stMetricDelta"]').inner_text().strip() for card in cards.all()}
 
 
-def test_every_count_card_says_its_period(browser, server):
+def test_every_count_card_says_its_period(drawn):
     """Before: 超期未整改 and 重大隐患未上报 (all quarters) stood beside one-quarter counts without saying so."""
-    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-    try:
-        sign_in(page, f"{server}/hazards")
-        periods = card_periods(page)
-        assert {label: periods[label] for label in ("发现隐患", "已整改", "超期未整改", "重大隐患未上报")} == {
-            "发现隐患": "本季度", "已整改": "本季度到期", "超期未整改": "截至9月30日累计", "重大隐患未上报": "截至9月30日累计"}
-        page.goto(f"{server}/", wait_until="domcontentloaded")
-        settle(page)
-        periods = card_periods(page)
-        assert (periods["超期未整改隐患"], periods["逾期整改隐患"], periods["90天内到期证书"]) == (
-            "截至9月30日累计", "本季度", "截至9月30日")
-    finally:
-        page.close()
+    periods = card_periods(drawn("hazards"))
+    assert {label: periods[label] for label in ("发现隐患", "已整改", "超期未整改", "重大隐患未上报")} == {
+        "发现隐患": "本季度", "已整改": "本季度到期", "超期未整改": "截至9月30日累计", "重大隐患未上报": "截至9月30日累计"}
+    periods = card_periods(drawn(""))
+    assert (periods["超期未整改隐患"], periods["逾期整改隐患"], periods["90天内到期证书"]) == (
+        "截至9月30日累计", "本季度", "截至9月30日")
 
 
 def test_the_status_donut_follows_the_as_of_date(browser, server):
@@ -329,13 +333,9 @@ CUT_TITLES_AND_TABS = """() => ({
 
 
 @pytest.mark.parametrize("url_path", ["", "reconcile", "hazards"])
-def test_every_card_title_and_tab_can_be_read_whole(city_tabs, server, url_path):
+def test_every_card_title_and_tab_can_be_read_whole(drawn, url_path):
     """Before: 超期重大隐患（挂…, 接任驻点人员未见… and 6 of 10 titles on 数据可信度 were cut off, and the 需要关注
     tabs ran past the right edge."""
-    page = city_tabs.new_page()
-    try:
-        sign_in(page, f"{server}/{url_path}")
-        assert page.locator('[data-testid="stMetricLabel"]').count() > 0
-        assert page.evaluate(CUT_TITLES_AND_TABS) == {"titles": [], "tabs": []}
-    finally:
-        page.close()
+    page = drawn(url_path)
+    assert page.locator('[data-testid="stMetricLabel"]').count() > 0
+    assert page.evaluate(CUT_TITLES_AND_TABS) == {"titles": [], "tabs": []}
