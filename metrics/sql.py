@@ -339,9 +339,10 @@ def pruned(sql: str) -> str:
     bodies = {match.group(1): match.group(2) for match in _MARKED.finditer(sql)}
     if not bodies:
         return sql
+    names = re.compile(r"\b(" + "|".join(map(re.escape, bodies)) + r")\b")  # one pass finds every name
 
     def named_in(text: str) -> set[str]:
-        return {name for name in bodies if re.search(rf"\b{name}\b", text)}
+        return set(names.findall(text))
 
     used = named_in(_MARKED.sub("", sql))
     todo = list(used)

@@ -153,9 +153,22 @@ class PackContent:
 
     # --------------------------------------------------------------- figures
 
+    def __post_init__(self):
+        # The drafting asks for an indicator's city row hundreds of times: the rows are indexed once, here, where no
+        # other thread can see the object yet (the pack is written by several threads at once).
+        self._city_rows = self._index_city_rows()
+
+    def _index_city_rows(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        city = self.figures[self.figures["grain"] == "city"].drop_duplicates("indicator")
+        return self.figures, city.set_index("indicator", drop=False)
+
     def city_row(self, code: str) -> pd.Series:
-        rows = self.figures[(self.figures["grain"] == "city") & (self.figures["indicator"] == code)]
-        return rows.iloc[0]
+        figures, rows = self._city_rows
+        if figures is not self.figures:  # figures set anew after the object was made
+            figures, rows = self._index_city_rows()
+        if code not in rows.index:
+            raise IndexError(f"no city row of {code}")
+        return rows.loc[code]
 
     def district_rows(self, code: str) -> pd.DataFrame:
         rows = self.figures[(self.figures["grain"] == "district") & (self.figures["indicator"] == code)]
