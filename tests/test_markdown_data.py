@@ -88,6 +88,14 @@ def test_plain_escapes_every_markdown_character():
     assert plain(None) == "" and plain("文登区") == "文登区"
 
 
+def test_a_value_left_alone_on_a_line_of_a_page_is_not_drawn():
+    """Streamlit's "magic" would show it through st.write, as Markdown; .streamlit/config.toml turns magic off."""
+    app = AppTest.from_string(f"value = {EVIL_NAME!r}\nvalue\n[value]\n")
+    app.run()
+    assert not app.exception
+    assert list(app.main.children.values()) == []
+
+
 def test_enterprise_heading_shows_the_name_as_text(app_on):
     app = app_on("pages/enterprise.py")
     app.selectbox(key="ent").set_value(CODE_A).run()
