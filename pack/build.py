@@ -92,7 +92,7 @@ class WorkbookWorker:
 
     def result(self, content: PackContent) -> tuple[bytes, float | None]:
         """The workbook and the worker's CPU seconds; built here when the worker could not take it (its
-        process did not start or the figures could not be handed over): the same bytes either way."""
+        process did not start or the figures could not be handed over): the same workbook either way."""
         from concurrent.futures.process import BrokenProcessPool
         from pickle import PicklingError
         try:
@@ -100,6 +100,19 @@ class WorkbookWorker:
         except (BrokenProcessPool, PicklingError, OSError):
             from pack.workbook import build_workbook
             return build_workbook(content), None
+
+
+# Below this size of warehouse file the workbook is built in this process: a process of its own takes about 2 s of
+# CPU to start (a new interpreter importing pandas, pyarrow and openpyxl), more than the workbook of a few enterprises
+# takes to build. A city's warehouse (the 1x demo: 11 MB, its workbook 3.5 s of CPU) is well above it.
+WORKER_FROM_BYTES = 8 * 1024 * 1024
+
+
+def _worth_a_worker(db: Path) -> bool:
+    try:
+        return db.stat().st_size >= WORKER_FROM_BYTES
+    except OSError:
+        return True
 
 
 def write_pack(content: PackContent, out_dir: Path, *, sections: dict[str, str] | None = None,
@@ -177,7 +190,7 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
     with ExitStack() as stack:
         # Chromium and the workbook's worker start while the figures are read.
         rendering = stack.enter_context(BackgroundRender()) if images else None
-        workbook = stack.enter_context(WorkbookWorker())
+        workbook = stack.enter_context(WorkbookWorker()) if _worth_a_worker(path) else None
         started, started_cpu = time.perf_counter(), time.process_time()
         try:
             con = store.open_reader(path)
@@ -193,7 +206,8 @@ def build_pack(db: Path | None, quarter: str | None, out_dir: Path, *, districts
         finally:
             con.close()
         gathered, gathered_cpu = time.perf_counter() - started, time.process_time() - started_cpu
-        workbook.submit(content)
+        if workbook is not None:
+            workbook.submit(content)
         files = write_pack(content, out_dir, images=images, rendering=rendering, workbook=workbook)
     files.seconds = {"gather": gathered, **files.seconds}
     files.cpu_seconds = {"gather": gathered_cpu, **files.cpu_seconds}

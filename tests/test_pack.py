@@ -399,6 +399,36 @@ def test_command_line_writes_the_pack(world, tmp_path, capsys):
     assert "会商材料已生成" in capsys.readouterr().out
 
 
+def test_the_workbook_is_the_same_built_by_a_worker_process_or_here(world, tmp_path, monkeypatch):
+    """A warehouse file of WORKER_FROM_BYTES or more has its workbook built by a process of its own while the brief
+    is written; a smaller one here. Both give the same workbook."""
+    from pack import build
+
+    size = world.stat().st_size
+    monkeypatch.setattr(build, "WORKER_FROM_BYTES", size + 1)
+    assert not build._worth_a_worker(world)
+    monkeypatch.setattr(build, "WORKER_FROM_BYTES", size)
+    assert build._worth_a_worker(world)
+
+    connection = open_reader(world)
+    try:
+        content = gather(connection, Q3)
+    finally:
+        connection.close()
+    with build.WorkbookWorker() as worker:
+        worker.submit(content)
+        by_worker = build.write_pack(content, tmp_path / "worker", images=False, workbook=worker)
+    here = build.write_pack(content, tmp_path / "here", images=False)
+    assert "xlsx (worker process)" in by_worker.cpu_seconds and "xlsx" in here.seconds
+
+    def members(folder: Path) -> dict[str, bytes]:
+        """Every part of the workbook but docProps/core.xml, which records the moment it was written."""
+        with zipfile.ZipFile(folder / f"{content.stem}.xlsx") as book:
+            return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+    assert members(tmp_path / "worker") == members(tmp_path / "here")
+
+
 def test_command_line_errors_are_chinese(world, tmp_path, capsys):
     assert cli.main(["--db", str(world), "--quarter", "2026Q5", "--out", str(tmp_path)]) == 2
     assert "无法识别的季度" in capsys.readouterr().err
