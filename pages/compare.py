@@ -9,11 +9,11 @@ import streamlit as st
 from metrics import api
 from metrics.indicators import BY_CODE, INDICATORS
 from core.quarters import quarter_range
-from core.presentation import NO_DATA, SMALL_N, rate_with_n, small_n_rule
+from core.presentation import SMALL_N, small_n_rule
 from ui import data, filters as flt, layout
 from ui.charts import SMALL_N_NOTE, rate_bars, show_chart, trend_lines
 from ui.filters import CITY
-from ui.indicators import drawable_trend, figures, grain, shortfall_section
+from ui.indicators import drawable_trend, figures, grain, shortfall_section, trend_values
 from ui.meetings import figures_caption
 from ui.style import fmt_change, fmt_rate
 
@@ -69,14 +69,10 @@ with right:
                + SMALL_N_NOTE)
 
 # the values of the lines above, a row per line: the chart prints none (they would cover the lines)
-values = history.assign(shown=[rate_with_n(r, n, d) for r, n, d in
-                               zip(history["rate"], history["numerator"], history["denominator"])])
-values = values.pivot(index="series", columns="quarter", values="shown") \
-    .reindex(index=list(dict.fromkeys(history["series"])), columns=[q.label for q in quarters]).fillna(NO_DATA)
-exported = history.pivot(index="series", columns="quarter", values="rate").astype(float).round(4) \
-    .reindex(index=values.index, columns=values.columns)
-layout.table(values.rename_axis("区市").reset_index(), f"{item.name}近八个季度数值", f.quarter.label, key="cmp_trend_values",
-             export=exported.rename_axis("区市").reset_index(), percent_columns=tuple(values.columns),
+labels = [q.label for q in quarters]
+values, exported = trend_values(history, labels)
+layout.table(values, f"{item.name}近八个季度数值", f.quarter.label, key="cmp_trend_values",
+             export=exported, percent_columns=tuple(labels),
              caption="走势图各折线的数值；" + small_n_rule() + "无数据指该季度分母为 0 或未收到相关报送。")
 
 st.subheader("排名")

@@ -154,3 +154,25 @@ def test_the_overview_matrix_caption_states_the_small_n_rule(monkeypatch, tmp_pa
     assert any(c.value.startswith(f"分母少于 {presentation.SMALL_N} 的比率后面括号内标出分子/分母") for c in app.caption)
     table = app.dataframe(key="ov_matrix").value.set_index("指标")
     assert table.loc["持证上岗率", "文登区"] == "50.0%（2/4）"
+
+
+def test_the_trend_values_table_has_a_row_per_line_and_the_n_of_a_small_rate():
+    """Before: the trend chart printed only the total's last value at its end, over the lines."""
+    from ui.indicators import trend_values
+
+    history = pd.DataFrame({
+        "series": ["全市", "全市", "文登区", "文登区"], "quarter": ["2026Q2", "2026Q3", "2026Q2", "2026Q3"],
+        "rate": [0.95, 0.944, None, 0.75], "numerator": [1995, 2256, 0, 3], "denominator": [2100, 2391, 0, 4]})
+    shown, exported = trend_values(history, ["2026Q1", "2026Q2", "2026Q3"])
+    assert shown.to_dict("records") == [
+        {"区市": "全市", "2026Q1": "无数据", "2026Q2": "95.0%", "2026Q3": "94.4%"},
+        {"区市": "文登区", "2026Q1": "无数据", "2026Q2": "无数据", "2026Q3": "75.0%（3/4）"}]
+    assert list(exported["区市"]) == ["全市", "文登区"] and exported.loc[1, "2026Q3"] == 0.75
+    assert exported[["2026Q1"]].isna().all().all() and pd.isna(exported.loc[1, "2026Q2"])
+
+
+def test_the_compare_page_tables_the_values_of_its_trend_lines(monkeypatch, tmp_path, small_warehouse):
+    app = open_app(monkeypatch, small_warehouse(tmp_path), "pages/compare.py")
+    [table] = [t.value.set_index("区市") for t in app.dataframe if "2026Q2" in t.value.columns]
+    assert table.loc["文登区", "2026Q3"] == "50.0%（2/4）"  # 持证上岗率: 文登区 A, 2 of 4 certified
+    assert table.loc["全市", "2026Q3"] == "60.0%（3/5）"

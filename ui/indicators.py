@@ -145,14 +145,31 @@ def cards(frame: pd.DataFrame, items, filters: Filters, per_row: int = 4) -> Non
                      None if benchmark is None else benchmark.loc[item.code], own)
 
 
+def rates_with_n(frame: pd.DataFrame) -> list[str]:
+    """Each row's rate as a table cell shows it (`rate_with_n`: with its numerator and denominator when small)."""
+    return [rate_with_n(r, n, d) for r, n, d in zip(frame["rate"], frame["numerator"], frame["denominator"])]
+
+
+def trend_values(history: pd.DataFrame, quarters: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The values of a trend chart's lines (`history`: a row per series and quarter), a row per line in the chart's
+    order and a column per quarter: as shown (`rates_with_n`, NO_DATA where there is none) and as exported (the
+    rates as numbers)."""
+    order = list(dict.fromkeys(history["series"]))
+    shown = history.assign(shown=rates_with_n(history)).pivot(index="series", columns="quarter", values="shown") \
+        .reindex(index=order, columns=quarters).astype(object).fillna(NO_DATA)
+    exported = history.pivot(index="series", columns="quarter", values="rate").astype(float).round(4) \
+        .reindex(index=order, columns=quarters)
+    return (shown.rename_axis(index="区市", columns=None).reset_index(),
+            exported.rename_axis(index="区市", columns=None).reset_index())
+
+
 def matrix(frame: pd.DataFrame, groups: list[str], benchmark: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per indicator; a column per group (the total, districts) with the rate text (with its n when the
     denominator is small, `rate_with_n`), plus hidden level columns; with `benchmark` (the real 全市 rows) a last
     column 全市（基准）."""
     order = [i.code for i in INDICATORS]
     shown = pd.concat([frame, benchmark.assign(group=BENCHMARK)]) if benchmark is not None else frame
-    shown = shown.assign(shown=[rate_with_n(r, n, d) for r, n, d in
-                                zip(shown["rate"], shown["numerator"], shown["denominator"])])
+    shown = shown.assign(shown=rates_with_n(shown))
     columns = groups + ([BENCHMARK] if benchmark is not None else [])
     rates = shown.pivot(index="indicator", columns="group", values="shown").reindex(index=order, columns=columns)
     levels = shown.pivot(index="indicator", columns="group", values="level").reindex(index=order, columns=columns)
