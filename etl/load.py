@@ -8,11 +8,13 @@ readers at once (see `warehouse.store`).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import hashlib
+import itertools
+import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping
@@ -124,20 +126,23 @@ def _internal_error(error: BaseException) -> str:
     return f"处理文件时出错，文件未加载（{type(error).__name__}）。请将此文件发给系统管理员。"
 
 
-def _prepare(path: Path, name: str, limits: Limits) -> _Prepared:
-    """Read and recognise one file; every problem becomes its rejection, never an exception."""
-    prepared = _Prepared(path, "", name)
+def _read(path: Path, limits: Limits) -> tuple[str, list[Sheet] | None, str | None]:
+    """One file's content hash and sheets, or the reason it is refused; never an exception."""
+    content_hash = ""
     try:
-        prepared.content_hash = _file_hash(path)
-        sheets = read_file(path, limits)
+        content_hash = _file_hash(path)
+        return content_hash, read_file(path, limits), None
     except FileRejected as rejection:
-        prepared.rejection = str(rejection)
-        return prepared
+        return content_hash, None, str(rejection)
     except OSError as error:
-        prepared.rejection = f"文件无法读取（{error.strerror or type(error).__name__}）。"
-        return prepared
+        return content_hash, None, f"文件无法读取（{error.strerror or type(error).__name__}）。"
     except Exception as error:
-        prepared.rejection = _internal_error(error)
+        return content_hash, None, _internal_error(error)
+
+
+def _recognised(path: Path, name: str, content_hash: str, sheets: list[Sheet] | None, rejection: str | None) -> _Prepared:
+    prepared = _Prepared(path, content_hash, name, rejection=rejection)
+    if sheets is None:
         return prepared
     prepared.cells = sum(sheet.cells for sheet in sheets)
     prepared.template, prepared.matches, prepared.rejection = _recognise(sheets, path.suffix.lower() in CSV_SUFFIXES)
@@ -146,34 +151,78 @@ def _prepare(path: Path, name: str, limits: Limits) -> _Prepared:
     return prepared
 
 
+def _prepare(path: Path, name: str, limits: Limits) -> _Prepared:
+    """Read and recognise one file; every problem becomes its rejection, never an exception."""
+    return _recognised(path, name, *_read(path, limits))
+
+
+# From this many bytes of files on, a load reads them in READERS processes of its own rather than in threads of
+# this one: calamine parses outside the interpreter's lock, but turning its cells into text columns does not, so
+# two threads get about 1.5 cores' work done. A process takes about 0.5 s of CPU to start (a new interpreter
+# importing this module), more than a district's upload of a few files takes to read.
+PROCESSES_FROM_BYTES = 8 * 1024 * 1024
+
+
+def _worth_processes(files: list[Path]) -> bool:
+    return sum(map(_size, files)) >= PROCESSES_FROM_BYTES
+
+
+def _reader_pool(files: list[Path]) -> Executor:
+    if _worth_processes(files):
+        return ProcessPoolExecutor(READERS, mp_context=multiprocessing.get_context("spawn"))
+    return ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read")
+
+
 def _prepare_all(files: list[Path], names: Mapping[str, str], limits: Limits, held: Held) -> list[_Prepared]:
-    """Every file read and recognised, in order; READERS files at a time.
+    """Every file read and recognised, in the order given; READERS files at a time.
 
-    The parse itself runs outside the interpreter's lock, so files are read side by side; at most
-    READERS files are being read or wait beyond what `held` keeps.
+    At most READERS files are being read or wait beyond what `held` keeps. When the files are read in
+    processes and one of those dies (killed from outside), the files it had not handed back are read here.
     """
-    def prepare(path: Path) -> _Prepared:
-        return _prepare(path, names.get(str(path), path.name), limits)
+    def name_of(path: Path) -> str:
+        return names.get(str(path), path.name)
 
-    def prepared_in_order() -> Iterator[_Prepared]:
+    def prepared_in_order(files: list[Path]) -> Iterator[_Prepared]:
         if READERS < 2 or len(files) < 2:
-            yield from map(prepare, files)
+            yield from (_prepare(path, name_of(path), limits) for path in files)
             return
-        with ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read") as pool:
-            waiting: deque[Future] = deque()
+        with _reader_pool(files) as pool:
+            waiting: deque[tuple[Path, Future | None]] = deque()
+
+            def settled() -> _Prepared:
+                path, future = waiting.popleft()
+                try:
+                    read = future.result() if future else _read(path, limits)
+                except BrokenProcessPool:
+                    read = _read(path, limits)
+                return _recognised(path, name_of(path), *read)
+
             for path in files:
                 if len(waiting) == 2 * READERS:
-                    yield waiting.popleft().result()
-                waiting.append(pool.submit(prepare, path))
+                    yield settled()
+                try:
+                    waiting.append((path, pool.submit(_read, path, limits)))
+                except BrokenProcessPool:
+                    waiting.append((path, None))
             while waiting:
-                yield waiting.popleft().result()
+                yield settled()
 
-    prepared = []
-    for item in prepared_in_order():
+    # Largest first, so that no reader is left with a big file after the others have finished; the
+    # files are then put back in the order given.
+    position = {path: index for index, path in reversed(list(enumerate(files)))}
+    prepared: list[_Prepared] = []
+    for item in prepared_in_order(sorted(files, key=_size, reverse=True) if READERS >= 2 else files):
         if item.sheets is not None:
             item.sheets = held.hold(item.sheets, item.cells)
         prepared.append(item)
-    return prepared
+    return sorted(prepared, key=lambda item: position[item.path])
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _unique_labels(labels: list[str | None], width: int) -> list[str]:
@@ -305,15 +354,16 @@ def _group_counts(con) -> dict[int, tuple[int, int, int, int]]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
+def _insert_columns(template: Template, batch_id: str = "$batch_id", source_file: str = "$source_file"
+                    ) -> tuple[list[str], list[str]]:
     """Entity table columns, and the SQL over checked_rows that fills each."""
     special = {
         "credit_code": "_credit_code",
         "name_norm": "name_norm(enterprise_name)",
         "passed": "CASE WHEN result IS NOT NULL THEN result = '合格' ELSE coalesce(score >= 60, false) END",
         "supervisor_name": supervisor_name_sql("supervisor"),
-        "batch_id": "$batch_id",
-        "source_file": "$source_file",
+        "batch_id": batch_id,
+        "source_file": source_file,
         "source_sheet": "_sheet",
         "source_row": "_row",
     }
@@ -321,6 +371,60 @@ def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
         special["person_id"] = "_person_id"
     names = [name for name, _ in entity_columns(template)]
     return names, [special.get(name, name) for name in names]
+
+
+def _commit_group(con, template: Template, items: list[_Prepared], counts, user: str) -> list[FileResult]:
+    """Write the validated files of a group, each as its own batch, in one transaction: one statement per table
+    for all of them. When it fails, nothing of it stays and the caller writes the files one by one."""
+    results = []
+    for file_index, item in enumerate(items):
+        read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
+        results.append(FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
+                                  rows_quarantined=quarantined, rows_skipped=skipped,
+                                  sheets=[name for name, _ in item.matches], name=item.name,
+                                  message="已加载" if not quarantined else f"已加载，{quarantined} 行有问题已隔离"))
+    first_batch = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
+    files = pa.table({
+        "_file": pa.array(range(len(items)), pa.int32()),
+        "batch_id": pa.array(range(first_batch, first_batch + len(items)), pa.int32()),
+        "file_name": [item.name for item in items],
+        "file_path": [str(item.path) for item in items],
+        "content_hash": [item.content_hash for item in items],
+        "sheets": ["、".join(r.sheets) for r in results],
+        "rows_read": pa.array([r.rows_read for r in results], pa.int32()),
+        "rows_loaded": pa.array([r.rows_loaded for r in results], pa.int32()),
+        "rows_quarantined": pa.array([r.rows_quarantined for r in results], pa.int32()),
+        "rows_skipped": pa.array([r.rows_skipped for r in results], pa.int32()),
+    })
+    names, values = _insert_columns(template, batch_id="f.batch_id", source_file="f.file_name")
+    con.register("group_files", files)
+    con.begin()
+    try:
+        con.execute(f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} "
+                    "FROM checked_rows JOIN group_files f USING (_file) WHERE NOT _bad ORDER BY _file, _sheet, _row")
+        if any(r.rows_quarantined for r in results):
+            con.execute(f"""
+                INSERT INTO quarantine
+                SELECT f.batch_id, $template, f.file_name, {_QUARANTINE_COLUMNS}
+                {_QUARANTINE_FROM}
+                JOIN group_files f ON f._file = p._file
+                ORDER BY p._file, p._sheet, p._row
+            """, {"template": template.title})
+        con.execute("""
+            INSERT INTO batches
+            SELECT batch_id, file_name, file_path, content_hash, $template, sheets, rows_read, rows_loaded,
+                   rows_quarantined, rows_skipped, $now, $user, NULL, NULL
+            FROM group_files ORDER BY batch_id
+        """, {"template": template.title, "now": _now(), "user": user})
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.unregister("group_files")
+    for result, batch_id in zip(results, files["batch_id"].to_pylist()):
+        result.batch_id = batch_id
+    return results
 
 
 def _insert_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
@@ -333,16 +437,19 @@ def _insert_file(con, template: Template, file_index: int, batch_id: int, file_n
     )
 
 
-def _quarantine_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
-    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
-    con.execute("""
-        INSERT INTO quarantine
-        SELECT $batch_id, $template, $source_file, p._sheet, p._row, l.label, p.value, p.reason,
-               to_json(map(h.labels, s._cells))
-        FROM problems p
+_QUARANTINE_COLUMNS = "p._sheet, p._row, l.label, p.value, p.reason, to_json(map(h.labels, s._cells))"
+_QUARANTINE_FROM = """FROM problems p
         JOIN problem_cells s USING (_file, _sheet, _row)
         JOIN sheet_headers h USING (_file, _sheet)
-        JOIN column_labels l USING (_file, _sheet, column_key)
+        JOIN column_labels l USING (_file, _sheet, column_key)"""
+
+
+def _quarantine_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
+    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT $batch_id, $template, $source_file, {_QUARANTINE_COLUMNS}
+        {_QUARANTINE_FROM}
         WHERE p._file = $file
         ORDER BY p._sheet, p._row
     """, {**params, "template": template.title})
@@ -443,11 +550,20 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str, held
             fresh = []
     for item in items:
         item.sheets = None  # the staging tables hold the cells now
-    for file_index, item in enumerate(fresh):
+    committed = []
+    if len(fresh) > 1:
         try:
-            results[id(item)] = _commit_file(con, item, file_index, counts, user)
-        except Exception as error:
-            results[id(item)] = _rejected(con, item, _write_error(error), user)
+            committed = _commit_group(con, template, fresh, counts, user)
+        except Exception:
+            committed = []  # written again file by file: each file that can be written is
+    if committed:
+        results.update((id(item), result) for item, result in zip(fresh, committed))
+    else:
+        for file_index, item in enumerate(fresh):
+            try:
+                results[id(item)] = _commit_file(con, item, file_index, counts, user)
+            except Exception as error:
+                results[id(item)] = _rejected(con, item, _write_error(error), user)
     for item in items:
         if id(item) not in results:
             first = first_with_hash[item.content_hash]

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import os
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import duckdb
@@ -121,11 +122,12 @@ def test_sheets_beyond_the_memory_budget_wait_on_disk_and_nothing_is_left(tmp_pa
 
     def write(self, sheet):
         path = real_write(self, sheet)
-        written.append((path, os.stat(path).st_mode & 0o777))
+        written.append((sheet.name, os.stat(path).st_mode & 0o777))
         return path
 
     monkeypatch.setattr(load.Held, "_write", write)
-    # 90 cells: every file fits on its own; in memory, the drills CSV (48 cells), and on disk the rest.
+    # 90 cells: every file fits on its own. Files are read largest first: the checklist workbook (47 cells) is
+    # held in memory, and then neither the roster (72 cells) nor the drills CSV (48 cells) fits beside it.
     limits = Limits(**{**Limits.from_settings().__dict__, "max_cells": 90})
     monkeypatch.setattr(Limits, "from_settings", classmethod(lambda cls: limits))
     folder = tmp_path / "spill"
@@ -135,7 +137,7 @@ def test_sheets_beyond_the_memory_budget_wait_on_disk_and_nothing_is_left(tmp_pa
     spilled = load_paths(files, folder / "w.duckdb")
     assert [(r.file_name, r.status, r.rows_loaded, r.rows_quarantined) for r in spilled] == \
         [(r.file_name, r.status, r.rows_loaded, r.rows_quarantined) for r in whole]
-    assert len(written) == 3 and {mode for _, mode in written} == {0o600}  # two checklist sheets and the roster
+    assert sorted(written) == [("名册", 0o600), ("演练", 0o600)]
     assert sorted(p.name for p in folder.iterdir()) == ["w.duckdb", "w.duckdb.lock"]
     for name, (columns, order, _) in EXPECTED_TABLES.items():
         if name not in ("batches", "rejected_files"):
@@ -167,10 +169,70 @@ def test_files_read_side_by_side_give_what_one_at_a_time_gives(tmp_path, monkeyp
     two = load_paths(files, tmp_path / "two.duckdb")
     assert [(r.file_name, r.status, r.rows_loaded, r.message) for r in one] == \
         [(r.file_name, r.status, r.rows_loaded, r.message) for r in two]
+    # Read largest first, and written in the order given all the same.
+    assert sorted(files, key=lambda f: f.stat().st_size, reverse=True) != files
+    assert table(tmp_path / "two.duckdb", "batches", "batch_id, file_name") == \
+        [(1, "名册.xlsx"), (2, "演练.csv"), (3, "检查表.xlsx")]
     for name, (columns, order, _) in EXPECTED_TABLES.items():
         if name not in ("batches", "rejected_files"):
             assert table(tmp_path / "one.duckdb", name, columns, order) == \
                 table(tmp_path / "two.duckdb", name, columns, order), name
+
+
+def _counting_pools(monkeypatch) -> list[str]:
+    kinds = []
+    real_pool = load._reader_pool
+
+    def pool(files):
+        made = real_pool(files)
+        kinds.append(type(made).__name__)
+        return made
+
+    monkeypatch.setattr(load, "_reader_pool", pool)
+    return kinds
+
+
+def test_files_read_in_processes_give_every_table_row_by_row(tmp_path, monkeypatch):
+    files = build_hand_set(tmp_path)
+    pools = _counting_pools(monkeypatch)
+    monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
+    results = load_paths(files, tmp_path / "w.duckdb")
+    assert pools == ["ProcessPoolExecutor"]
+    assert [(r.file_name, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped)
+            for r in results] == EXPECTED_RESULTS
+    for name, (columns, order, rows) in EXPECTED_TABLES.items():
+        assert table(tmp_path / "w.duckdb", name, columns, order) == rows, name
+
+
+def test_a_small_load_is_read_in_threads(tmp_path, monkeypatch):
+    files = build_hand_set(tmp_path)
+    assert sum(f.stat().st_size for f in files) < load.PROCESSES_FROM_BYTES
+    pools = _counting_pools(monkeypatch)
+    load_paths(files, tmp_path / "w.duckdb")
+    assert pools == ["ThreadPoolExecutor"]
+
+
+def _dies() -> None:
+    os._exit(3)
+
+
+def test_files_a_dead_reader_process_left_are_read_here(tmp_path, monkeypatch):
+    """A reader process killed midway (out of memory, say): every file it had not handed back is read here."""
+    files = build_hand_set(tmp_path)
+    monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
+    real_pool = load._reader_pool
+
+    def dying_pool(paths):
+        pool = real_pool(paths)
+        assert isinstance(pool.submit(_dies).exception(timeout=60), BrokenProcessPool)
+        return pool
+
+    monkeypatch.setattr(load, "_reader_pool", dying_pool)
+    results = load_paths(files, tmp_path / "w.duckdb")
+    assert [(r.file_name, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped)
+            for r in results] == EXPECTED_RESULTS
+    for name, (columns, order, rows) in EXPECTED_TABLES.items():
+        assert table(tmp_path / "w.duckdb", name, columns, order) == rows, name
 
 
 def test_the_reader_module_still_reads_every_format(tmp_path):

@@ -215,6 +215,57 @@ def rosters(tmp_path: Path) -> list[Path]:
             for n, code in enumerate(codes)]
 
 
+def three_rosters_one_bad_row(tmp_path: Path) -> list[Path]:
+    """名册1: one enterprise; 名册2: one enterprise and a row whose code is wrong; 名册3: two enterprises."""
+    def row(n, code):
+        return [f"第{n}化工有限公司", code, "文登区", "化工", 10 + n, "王强", "应急局", "2026-01-05", "正常生产"]
+    return [write_xlsx(tmp_path / "名册1.xlsx", {"名册": [ROSTER_HEADER, row(1, CODE_A)]}),
+            write_xlsx(tmp_path / "名册2.xlsx", {"名册": [ROSTER_HEADER, row(2, CODE_B), row(9, "123")]}),
+            write_xlsx(tmp_path / "名册3.xlsx", {"名册": [ROSTER_HEADER, row(3, CODE_C), row(4, CODE_D)]})]
+
+
+def written(db: Path) -> tuple[list, list, list]:
+    with open_reader(db) as con:
+        return (con.execute("SELECT batch_id, source_file, source_row, credit_code, employees FROM enterprises "
+                            "ORDER BY rowid").fetchall(),
+                con.execute('SELECT batch_id, file_name, "row", "column", value FROM quarantine').fetchall(),
+                con.execute("SELECT batch_id, file_name, rows_read, rows_loaded, rows_quarantined, loaded_by "
+                            "FROM batches ORDER BY batch_id").fetchall())
+
+
+THREE_ROSTERS_WRITTEN = (
+    [(1, "名册1.xlsx", 2, CODE_A, 11), (2, "名册2.xlsx", 2, CODE_B, 12),
+     (3, "名册3.xlsx", 2, CODE_C, 13), (3, "名册3.xlsx", 3, CODE_D, 14)],
+    [(2, "名册2.xlsx", 3, "统一社会信用代码", "123")],
+    [(1, "名册1.xlsx", 1, 1, 0, "命令行"), (2, "名册2.xlsx", 2, 1, 1, "命令行"), (3, "名册3.xlsx", 2, 2, 0, "命令行")],
+)
+
+
+def test_the_files_of_one_template_are_written_each_as_its_own_batch(tmp_path):
+    results = load_paths(three_rosters_one_bad_row(tmp_path), tmp_path / "w.duckdb")
+    assert [(r.file_name, r.batch_id, r.status, r.message) for r in results] == [
+        ("名册1.xlsx", 1, "loaded", "已加载"), ("名册2.xlsx", 2, "loaded", "已加载，1 行有问题已隔离"),
+        ("名册3.xlsx", 3, "loaded", "已加载")]
+    assert written(tmp_path / "w.duckdb") == THREE_ROSTERS_WRITTEN
+
+
+def test_files_written_together_that_fail_midway_leave_nothing_and_are_written_one_by_one(tmp_path, monkeypatch):
+    """The group's rows are inserted, then its batch records fail: none of its rows stays, and each file is
+    written again on its own, so that every row is in the warehouse once."""
+    real_now, calls = load._now, []
+
+    def now():
+        calls.append(1)
+        return "不是时间" if len(calls) == 1 else real_now()
+
+    monkeypatch.setattr(load, "_now", now)
+    results = load_paths(three_rosters_one_bad_row(tmp_path), tmp_path / "w.duckdb")
+    assert [(r.file_name, r.batch_id, r.status) for r in results] == [
+        ("名册1.xlsx", 1, "loaded"), ("名册2.xlsx", 2, "loaded"), ("名册3.xlsx", 3, "loaded")]
+    assert len(calls) == 4  # the group's one, then each file's
+    assert written(tmp_path / "w.duckdb") == THREE_ROSTERS_WRITTEN
+
+
 def test_files_of_one_template_are_validated_in_batches_within_the_cell_budget(tmp_path, monkeypatch):
     files = rosters(tmp_path)
     whole = load_paths(files, tmp_path / "whole.duckdb")
