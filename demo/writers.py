@@ -7,7 +7,7 @@ the sheet has dates, so that the workbook's styles come out the same), whose <sh
 replaced by the cells. A value this writer does not know openpyxl's bytes for sends the whole
 workbook through openpyxl cell by cell.
 
-A big set is written by a second process (`file_writer`), while this one goes on inventing the
+A big set is written by two more processes (`file_writer`), while this one goes on inventing the
 next district's records: the files are the same either way.
 """
 from __future__ import annotations
@@ -16,11 +16,13 @@ import csv
 import io
 import math
 import pickle
+import queue
 import re
 import subprocess
 import sys
 import tempfile
-from contextlib import contextmanager
+import threading
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
@@ -156,41 +158,83 @@ def write_file(out_dir: Path, out_file: OutFile) -> Path:
 
 
 class WriterFailed(Exception):
-    """The writing process stopped before writing every file."""
+    """A writing process stopped before writing every file."""
+
+
+WRITERS = 2  # processes writing files while this one invents the records
+
+
+class _WritingProcess:
+    """A process writing the files handed to it, and the thread that hands it the next file whenever it has
+    taken the last."""
+
+    def __init__(self, out_dir: Path, files: queue.Queue, errors) -> None:
+        self.errors = errors
+        self.process = subprocess.Popen([sys.executable, "-m", "demo.writers", str(out_dir)], cwd=ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        self.broken = False
+        self.feeder = threading.Thread(target=self._feed, args=(files,), name="demo-writer", daemon=True)
+        self.feeder.start()
+
+    def _feed(self, files: queue.Queue) -> None:
+        while (out_file := files.get()) is not None:
+            if self.broken:
+                continue  # taken off the queue all the same, so that this one does not hold up the others
+            try:
+                pickle.dump(out_file, self.process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            except BrokenPipeError:
+                self.broken = True
+        try:
+            self.process.stdin.close()
+        except BrokenPipeError:
+            self.broken = True
+
+    def failed(self) -> WriterFailed:
+        self.process.kill()
+        self.process.wait()
+        self.errors.seek(0)
+        detail = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+        reason = printable(detail[-1], limit=300) if detail else f"退出码 {self.process.returncode}"
+        return WriterFailed(f"演示数据写入进程意外退出（{reason}），文件未写完。请重新生成。")
 
 
 @contextmanager
-def file_writer(out_dir: Path) -> Iterator[Callable[[OutFile], Path]]:
-    """`write(out_file)` -> the path a second process writes it to; it is handed each file whole and writes
-    the files in the order given, all of them by the end of the `with`."""
-    with tempfile.TemporaryFile() as errors:
-        process = subprocess.Popen([sys.executable, "-m", "demo.writers", str(out_dir)], cwd=ROOT,
-                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+def file_writer(out_dir: Path, processes: int = WRITERS) -> Iterator[Callable[[OutFile], Path]]:
+    """`write(out_file)` -> the path that one of `processes` processes writes it to: each is handed a file
+    whole as soon as it has taken its last, and all of them are written by the end of the `with`."""
+    files: queue.Queue = queue.Queue(maxsize=processes)
+    with ExitStack() as stack:
+        writing = [_WritingProcess(out_dir, files, stack.enter_context(tempfile.TemporaryFile()))
+                   for _ in range(processes)]
 
-        def failed() -> WriterFailed:
-            process.kill()
-            process.wait()
-            errors.seek(0)
-            detail = errors.read().decode("utf-8", "replace").strip().splitlines()
-            reason = printable(detail[-1], limit=300) if detail else f"退出码 {process.returncode}"
-            return WriterFailed(f"演示数据写入进程意外退出（{reason}），文件未写完。请重新生成。")
+        def first_failure() -> WriterFailed | None:
+            broken = next((w for w in writing if w.broken or w.process.poll() not in (None, 0)), None)
+            return broken.failed() if broken else None
 
         def write(out_file: OutFile) -> Path:
-            try:
-                pickle.dump(out_file, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            except BrokenPipeError:
-                raise failed() from None
+            failure = first_failure()
+            if failure:
+                raise failure
+            files.put(out_file)
             return out_dir / out_file.name
 
         try:
             yield write
-            process.stdin.close()
         except BaseException:
-            process.kill()
-            process.wait()
+            for w in writing:
+                w.process.kill()
+            for w in writing:
+                files.put(None)  # the feeders drain the queue into the dead processes' closed pipes, and stop
+                w.process.wait()
             raise
-        if process.wait() != 0:
-            raise failed()
+        for _ in writing:
+            files.put(None)
+        for w in writing:
+            w.feeder.join()
+            w.process.wait()
+        failure = first_failure()
+        if failure:
+            raise failure
 
 
 def _write_from_stdin(out_dir: Path) -> None:
