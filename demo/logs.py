@@ -49,13 +49,14 @@ def onsite_rate(enterprise: Enterprise) -> float:
 def rota_entries(rng: random.Random, enterprise: Enterprise, span: DemoSpan, days: list[date]) -> list[dict]:
     """The rota's entries on Monday to Friday, each drawn at its planned supervisor's diligence."""
     rows = []
+    rate = onsite_rate(enterprise)
     for stint in enterprise.rota:
         first = bisect.bisect_left(days, max(stint.start, span.start))
         last = bisect.bisect_right(days, min(stint.end, enterprise.active_until, span.end))
         for day in days[first:last]:
             if rng.random() >= stint.diligence:
                 continue
-            rows.append(log_row(rng, enterprise, stint.supervisor, day, onsite_rate(enterprise)))
+            rows.append(log_row(rng, enterprise, stint.supervisor, day, rate))
     return rows
 
 
@@ -73,10 +74,10 @@ def make_logs(rng: random.Random, side: random.Random, enterprise: Enterprise, s
         present = stationed(enterprise, day)
         if not present or (not is_working_day(day) and side.random() < 0.85):
             continue
-        written = row | {"supervisor": present[-1].supervisor}
+        row["supervisor"] = present[-1].supervisor  # the rota's entry, as written by whoever was there
         if row["special_ops"] and side.random() < 0.015:  # the type left empty
-            written["special_op_type"] = None
-        rows.append(written)
+            row["special_op_type"] = None
+        rows.append(row)
         if len(present) > 1 and side.random() < present[0].diligence:  # the predecessor, handing over
             rows.append(row | {"supervisor": present[0].supervisor, "content": HANDOVER_CONTENT, "issues_found": 0,
                                "special_op_type": None, "special_ops": 0, "onsite": 0})

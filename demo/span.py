@@ -5,6 +5,8 @@ import math
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from itertools import accumulate
 
 # The calendar helpers are plain date arithmetic, shared with the indicators.
 from core.dates import shift_months
@@ -66,8 +68,17 @@ def poisson(rng: random.Random, mean: float) -> int:
 
 
 def weighted(rng: random.Random, pairs) -> str:
+    if type(pairs) is tuple:  # a fixed table: its running totals are summed once (the draw is the same)
+        values, totals = _running_totals(pairs)
+        return rng.choices(values, cum_weights=totals)[0]
     values, weights = zip(*pairs, strict=True)
     return rng.choices(values, weights=weights)[0]
+
+
+@lru_cache(maxsize=256)
+def _running_totals(pairs: tuple) -> tuple[tuple, list]:
+    values, weights = zip(*pairs, strict=True)
+    return values, list(accumulate(weights))
 
 
 def random_day(rng: random.Random, first: date, last: date) -> date:
