@@ -138,8 +138,7 @@ def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> Non
 
 def _column_config(frame: pd.DataFrame) -> dict:
     config = {}
-    for column in frame.columns:
-        dtype = frame[column].dtype
+    for column, dtype in frame.dtypes.items():  # the dtypes alone: a column is only taken out for dates
         if pd.api.types.is_datetime64_any_dtype(dtype):
             times = frame[column].dropna()
             has_time = bool(len(times)) and bool((times.dt.normalize() != times).any())
@@ -202,7 +201,7 @@ def table(frame: pd.DataFrame, title: str, *file_parts: object, key: str, state_
     if frame.empty:
         st.info(empty, icon=":material/info:")
         return None
-    exported = frame.drop(columns=list((levels or {}).values()))
+    exported = frame.drop(columns=list(levels.values())) if levels else frame
     body = frame
     if len(frame) <= MAX_STYLED_ROWS:
         if levels:
