@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from core.workers import WorkerPool
 from etl import headers, parsed, validate
 from warehouse import store
 from etl.limits import Limits
@@ -167,9 +167,9 @@ def _worth_processes(files: list[Path]) -> bool:
     return sum(map(_size, files)) >= PROCESSES_FROM_BYTES
 
 
-def _reader_pool(files: list[Path]) -> Executor:
+def _reader_pool(files: list[Path]) -> Executor | WorkerPool:
     if _worth_processes(files):
-        return ProcessPoolExecutor(READERS, mp_context=multiprocessing.get_context("spawn"))
+        return WorkerPool(READERS)
     return ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read")
 
 

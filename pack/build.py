@@ -75,9 +75,8 @@ class WorkbookWorker:
     Started before the figures are read, so its imports are done by the time the workbook is wanted."""
 
     def __init__(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        from core.workers import WorkerPool  # not multiprocessing's spawn: it would run the dashboard's script again
+        self._pool = WorkerPool(1)
         self._pool.submit(_warm)
         self._future = None
 

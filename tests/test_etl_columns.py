@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import os
 import sys
+import types
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -197,11 +198,28 @@ def test_files_read_in_processes_give_every_table_row_by_row(tmp_path, monkeypat
     pools = _counting_pools(monkeypatch)
     monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
     results = load_paths(files, tmp_path / "w.duckdb")
-    assert pools == ["ProcessPoolExecutor"]
+    assert pools == ["WorkerPool"]
     assert [(r.file_name, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped)
             for r in results] == EXPECTED_RESULTS
     for name, (columns, order, rows) in EXPECTED_TABLES.items():
         assert table(tmp_path / "w.duckdb", name, columns, order) == rows, name
+
+
+def test_a_reader_process_does_not_run_the_main_script_again(tmp_path, monkeypatch):
+    """In the dashboard the main module is the script Streamlit runs: a reader process must not run it again
+    (multiprocessing's spawn would, as `__mp_main__`)."""
+    ran = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"from pathlib import Path\nPath({str(ran)!r}).write_text('ran')\n", encoding="utf-8")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
+    (tmp_path / "files").mkdir()
+    results = load_paths(build_hand_set(tmp_path / "files"), tmp_path / "w.duckdb")
+    assert [(r.file_name, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped)
+            for r in results] == EXPECTED_RESULTS
+    assert not ran.exists()
 
 
 def test_a_small_load_is_read_in_threads(tmp_path, monkeypatch):
