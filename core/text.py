@@ -3,12 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:  # pandas is imported where it is used: a file reader needs this module, not pandas
-    import pandas as pd
+import pandas as pd
 
 _UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
@@ -52,8 +49,6 @@ def display_width(text: str) -> int:
 
 def display_widths(values: pd.Series) -> pd.Series:
     """`display_width` of each value as text (0 when missing), measuring each distinct value once."""
-    import pandas as pd
-
     codes, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
     widths = np.array([*map(display_width, distinct.tolist()), 0], dtype=np.int64)  # code -1 (missing) is last
     return pd.Series(widths[codes], index=values.index, name=values.name)
