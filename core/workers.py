@@ -63,7 +63,14 @@ class WorkerPool:
 
     def __init__(self, processes: int) -> None:
         self._idle: queue.Queue[_Child] = queue.Queue()
-        self._children = [_Child() for _ in range(processes)]
+        self._children: list[_Child] = []
+        try:
+            for _ in range(processes):
+                self._children.append(_Child())
+        except BaseException:  # none is left behind when one cannot start
+            for child in self._children:
+                child.close(wait=False)
+            raise
         for child in self._children:
             self._idle.put(child)
         self._alive = processes

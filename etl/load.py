@@ -169,7 +169,10 @@ def _worth_processes(files: list[Path]) -> bool:
 
 def _reader_pool(files: list[Path]) -> Executor | WorkerPool:
     if _worth_processes(files):
-        return WorkerPool(READERS)
+        try:
+            return WorkerPool(READERS)
+        except OSError:  # no process could be started (too many processes, say): threads will do
+            pass
     return ThreadPoolExecutor(READERS, thread_name_prefix="weihai-read")
 
 

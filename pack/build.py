@@ -76,29 +76,40 @@ class WorkbookWorker:
 
     def __init__(self) -> None:
         from core.workers import WorkerPool  # not multiprocessing's spawn: it would run the dashboard's script again
-        self._pool = WorkerPool(1)
-        self._pool.submit(_warm)
+        try:
+            self._pool = WorkerPool(1)
+            self._pool.submit(_warm)
+        except OSError:  # no process could be started: the workbook is built here
+            self._pool = None
         self._future = None
 
     def __enter__(self) -> WorkbookWorker:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)  # on an error, do not wait for its imports
+        if self._pool is not None:
+            self._pool.shutdown(wait=exc[0] is None, cancel_futures=True)  # on an error, do not wait for its imports
 
     def submit(self, content: PackContent) -> None:
-        self._future = self._pool.submit(_workbook_in_worker, content)
+        from concurrent.futures.process import BrokenProcessPool
+        if self._pool is not None:
+            try:
+                self._future = self._pool.submit(_workbook_in_worker, content)
+            except BrokenProcessPool:
+                self._future = None
 
     def result(self, content: PackContent) -> tuple[bytes, float | None]:
         """The workbook and the worker's CPU seconds; built here when the worker could not take it (its
-        process did not start or the figures could not be handed over): the same workbook either way."""
+        process did not start or died, or the figures could not be handed over): the same workbook either way."""
         from concurrent.futures.process import BrokenProcessPool
         from pickle import PicklingError
-        try:
-            return self._future.result()
-        except (BrokenProcessPool, PicklingError, OSError):
-            from pack.workbook import build_workbook
-            return build_workbook(content), None
+        if self._future is not None:
+            try:
+                return self._future.result()
+            except (BrokenProcessPool, PicklingError, OSError):
+                pass
+        from pack.workbook import build_workbook
+        return build_workbook(content), None
 
 
 # Below this size of warehouse file the workbook is built in this process: a process of its own takes about 2 s of

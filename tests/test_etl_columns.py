@@ -222,6 +222,21 @@ def test_a_reader_process_does_not_run_the_main_script_again(tmp_path, monkeypat
     assert not ran.exists()
 
 
+def test_files_are_read_in_threads_when_no_process_can_start(tmp_path, monkeypatch):
+    from core import workers
+
+    def no_process(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
+    monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
+    pools = _counting_pools(monkeypatch)
+    results = load_paths(build_hand_set(tmp_path), tmp_path / "w.duckdb")
+    assert pools == ["ThreadPoolExecutor"]
+    assert [(r.file_name, r.status, r.rows_read, r.rows_loaded, r.rows_quarantined, r.rows_skipped)
+            for r in results] == EXPECTED_RESULTS
+
+
 def test_a_small_load_is_read_in_threads(tmp_path, monkeypatch):
     files = build_hand_set(tmp_path)
     assert sum(f.stat().st_size for f in files) < load.PROCESSES_FROM_BYTES

@@ -429,6 +429,27 @@ def test_the_workbook_is_the_same_built_by_a_worker_process_or_here(world, tmp_p
     assert members(tmp_path / "worker") == members(tmp_path / "here")
 
 
+def test_the_workbook_is_built_here_when_no_process_can_start(world, tmp_path, monkeypatch):
+    from core import workers
+    from pack import build
+
+    def no_process(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
+    connection = open_reader(world)
+    try:
+        content = gather(connection, Q3)
+    finally:
+        connection.close()
+    with build.WorkbookWorker() as worker:
+        worker.submit(content)
+        files = build.write_pack(content, tmp_path, images=False, workbook=worker)
+    assert "xlsx (worker process)" not in files.cpu_seconds  # no worker built it
+    with zipfile.ZipFile(tmp_path / f"{content.stem}.xlsx") as book:
+        assert "xl/workbook.xml" in book.namelist()
+
+
 def test_command_line_errors_are_chinese(world, tmp_path, capsys):
     assert cli.main(["--db", str(world), "--quarter", "2026Q5", "--out", str(tmp_path)]) == 2
     assert "无法识别的季度" in capsys.readouterr().err

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from core import workers
 from core.workers import WorkerPool
 
 
@@ -53,8 +55,8 @@ def test_an_error_in_the_child_is_raised_here_and_the_child_goes_on():
 
 def test_a_request_that_cannot_be_pickled_is_not_sent():
     with WorkerPool(1) as pool:
-        with pytest.raises(Exception):  # pickle's own error, whichever it is
-            pool.submit(add, lambda: 1, 2).result(timeout=60)
+        with pytest.raises(TypeError, match="cannot pickle"):
+            pool.submit(add, threading.Lock(), 2).result(timeout=60)
         assert pool.submit(add, 3, 4).result(timeout=60) == 7
 
 
@@ -65,3 +67,19 @@ def test_a_child_that_dies_fails_its_call_and_the_pool_breaks_when_none_is_left(
         assert isinstance(pool.submit(dies).exception(timeout=60), BrokenProcessPool)
         with pytest.raises(BrokenProcessPool):
             pool.submit(add, 1, 1)
+
+
+def test_a_pool_that_cannot_start_every_process_leaves_none_running(monkeypatch):
+    started = []
+    real_popen = workers.subprocess.Popen
+
+    def popen(*args, **kwargs):
+        if started:
+            raise OSError(11, "Resource temporarily unavailable")
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(workers.subprocess, "Popen", popen)
+    with pytest.raises(OSError):
+        WorkerPool(2)
+    assert len(started) == 1 and started[0].poll() is not None  # the one started was stopped and waited for
