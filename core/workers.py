@@ -62,7 +62,7 @@ class WorkerPool:
     overlaps whatever the caller does before its first submit."""
 
     def __init__(self, processes: int) -> None:
-        self._idle: queue.Queue[_Child] = queue.Queue()
+        self._idle: queue.Queue[_Child | None] = queue.Queue()
         self._children: list[_Child] = []
         try:
             for _ in range(processes):
@@ -84,26 +84,22 @@ class WorkerPool:
         return self._threads.submit(self._run, function, args)
 
     def _run(self, function: Callable, args: tuple) -> Any:
-        with self._lock:
-            if not self._alive:
-                raise BrokenProcessPool("没有可用的进程")
         child = self._idle.get()
-        if child is None:  # the last child died while this waited
+        if child is None:  # no child is left: pass the word on to whoever waits next
             self._idle.put(None)
             raise BrokenProcessPool("没有可用的进程")
         try:
-            result = child.run(function, args)
+            return child.run(function, args)
         except BrokenProcessPool:
+            child = None  # dead: never handed out again
             with self._lock:
                 self._alive -= 1
                 if not self._alive:
-                    self._idle.put(None)  # wakes whoever waits for a child
+                    self._idle.put(None)
             raise
-        except BaseException:
-            self._idle.put(child)  # the function failed, the child is fine
-            raise
-        self._idle.put(child)
-        return result
+        finally:
+            if child is not None:
+                self._idle.put(child)
 
     def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         self._threads.shutdown(wait=wait, cancel_futures=cancel_futures)

@@ -357,16 +357,15 @@ def _group_counts(con) -> dict[int, tuple[int, int, int, int]]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
-def _insert_columns(template: Template, batch_id: str = "$batch_id", source_file: str = "$source_file"
-                    ) -> tuple[list[str], list[str]]:
-    """Entity table columns, and the SQL over checked_rows that fills each."""
+def _insert_columns(template: Template) -> tuple[list[str], list[str]]:
+    """Entity table columns, and the SQL over checked_rows joined to the files being written (`f`) that fills each."""
     special = {
         "credit_code": "_credit_code",
         "name_norm": "name_norm(enterprise_name)",
         "passed": "CASE WHEN result IS NOT NULL THEN result = '合格' ELSE coalesce(score >= 60, false) END",
         "supervisor_name": supervisor_name_sql("supervisor"),
-        "batch_id": batch_id,
-        "source_file": source_file,
+        "batch_id": "f.batch_id",
+        "source_file": "f.file_name",
         "source_sheet": "_sheet",
         "source_row": "_row",
     }
@@ -376,86 +375,69 @@ def _insert_columns(template: Template, batch_id: str = "$batch_id", source_file
     return names, [special.get(name, name) for name in names]
 
 
-def _commit_group(con, template: Template, items: list[_Prepared], counts, user: str) -> list[FileResult]:
-    """Write the validated files of a group, each as its own batch, in one transaction: one statement per table
-    for all of them. When it fails, nothing of it stays and the caller writes the files one by one."""
-    results = []
-    for file_index, item in enumerate(items):
-        read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
-        results.append(FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
-                                  rows_quarantined=quarantined, rows_skipped=skipped,
-                                  sheets=[name for name, _ in item.matches], name=item.name,
-                                  message="已加载" if not quarantined else f"已加载，{quarantined} 行有问题已隔离"))
+def _loaded(item: _Prepared, file_index: int, counts) -> FileResult:
+    read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
+    return FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
+                      rows_quarantined=quarantined, rows_skipped=skipped, sheets=[name for name, _ in item.matches],
+                      name=item.name, message="已加载" if not quarantined else f"已加载，{quarantined} 行有问题已隔离")
+
+
+def _insert_rows(con, template: Template) -> None:
+    """The good rows of the files being written (the registered table `writing_files`) into the template's table."""
+    names, values = _insert_columns(template)
+    con.execute(f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} "
+                "FROM checked_rows JOIN writing_files f USING (_file) WHERE NOT _bad ORDER BY _file, _sheet, _row")
+
+
+def _commit(con, template: Template, files: list[tuple[int, _Prepared]], counts, user: str) -> list[FileResult]:
+    """Write validated files (by their index in the staging tables), each as its own batch, in one transaction:
+    one statement per table for all of them. When it fails, nothing of it stays."""
+    results = [_loaded(item, file_index, counts) for file_index, item in files]
     first_batch = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
-    files = pa.table({
-        "_file": pa.array(range(len(items)), pa.int32()),
-        "batch_id": pa.array(range(first_batch, first_batch + len(items)), pa.int32()),
-        "file_name": [item.name for item in items],
-        "file_path": [str(item.path) for item in items],
-        "content_hash": [item.content_hash for item in items],
+    batch_ids = list(range(first_batch, first_batch + len(files)))
+    writing = pa.table({
+        "_file": pa.array([file_index for file_index, _ in files], pa.int32()),
+        "batch_id": pa.array(batch_ids, pa.int32()),
+        "file_name": [item.name for _, item in files],
+        "file_path": [str(item.path) for _, item in files],
+        "content_hash": [item.content_hash for _, item in files],
         "sheets": ["、".join(r.sheets) for r in results],
         "rows_read": pa.array([r.rows_read for r in results], pa.int32()),
         "rows_loaded": pa.array([r.rows_loaded for r in results], pa.int32()),
         "rows_quarantined": pa.array([r.rows_quarantined for r in results], pa.int32()),
         "rows_skipped": pa.array([r.rows_skipped for r in results], pa.int32()),
     })
-    names, values = _insert_columns(template, batch_id="f.batch_id", source_file="f.file_name")
-    con.register("group_files", files)
+    con.register("writing_files", writing)
     con.begin()
     try:
-        con.execute(f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} "
-                    "FROM checked_rows JOIN group_files f USING (_file) WHERE NOT _bad ORDER BY _file, _sheet, _row")
+        _insert_rows(con, template)
         if any(r.rows_quarantined for r in results):
-            con.execute(f"""
+            con.execute("""
                 INSERT INTO quarantine
-                SELECT f.batch_id, $template, f.file_name, {_QUARANTINE_COLUMNS}
-                {_QUARANTINE_FROM}
-                JOIN group_files f ON f._file = p._file
+                SELECT f.batch_id, $template, f.file_name, p._sheet, p._row, l.label, p.value, p.reason,
+                       to_json(map(h.labels, s._cells))
+                FROM problems p
+                JOIN problem_cells s USING (_file, _sheet, _row)
+                JOIN sheet_headers h USING (_file, _sheet)
+                JOIN column_labels l USING (_file, _sheet, column_key)
+                JOIN writing_files f ON f._file = p._file
                 ORDER BY p._file, p._sheet, p._row
             """, {"template": template.title})
         con.execute("""
             INSERT INTO batches
             SELECT batch_id, file_name, file_path, content_hash, $template, sheets, rows_read, rows_loaded,
                    rows_quarantined, rows_skipped, $now, $user, NULL, NULL
-            FROM group_files ORDER BY batch_id
+            FROM writing_files ORDER BY batch_id
         """, {"template": template.title, "now": _now(), "user": user})
         con.commit()
     except BaseException:
         con.rollback()
         raise
     finally:
-        con.unregister("group_files")
-    for result, batch_id in zip(results, files["batch_id"].to_pylist()):
+        con.unregister("writing_files")
+    for result, batch_id in zip(results, batch_ids):
         result.batch_id = batch_id
     return results
-
-
-def _insert_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
-    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
-    names, values = _insert_columns(template)
-    con.execute(
-        f"INSERT INTO {template.name} ({', '.join(names)}) SELECT {', '.join(values)} FROM checked_rows "
-        "WHERE _file = $file AND NOT _bad ORDER BY _sheet, _row",
-        params,
-    )
-
-
-_QUARANTINE_COLUMNS = "p._sheet, p._row, l.label, p.value, p.reason, to_json(map(h.labels, s._cells))"
-_QUARANTINE_FROM = """FROM problems p
-        JOIN problem_cells s USING (_file, _sheet, _row)
-        JOIN sheet_headers h USING (_file, _sheet)
-        JOIN column_labels l USING (_file, _sheet, column_key)"""
-
-
-def _quarantine_file(con, template: Template, file_index: int, batch_id: int, file_name: str) -> None:
-    params = {"batch_id": batch_id, "source_file": file_name, "file": file_index}
-    con.execute(f"""
-        INSERT INTO quarantine
-        SELECT $batch_id, $template, $source_file, {_QUARANTINE_COLUMNS}
-        {_QUARANTINE_FROM}
-        WHERE p._file = $file
-        ORDER BY p._sheet, p._row
-    """, {**params, "template": template.title})
 
 
 def _existing_batch(con, content_hash: str) -> int | None:
@@ -476,32 +458,6 @@ def _record_rejection(con, prepared: _Prepared, user: str) -> None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
-
-
-def _commit_file(con, item: _Prepared, file_index: int, counts, user: str) -> FileResult:
-    """Write one validated file as one batch, in its own transaction."""
-    read, loaded, quarantined, skipped = counts.get(file_index, (0, 0, 0, 0))
-    result = FileResult(item.path, template=item.template.title, rows_read=read, rows_loaded=loaded,
-                        rows_quarantined=quarantined, rows_skipped=skipped,
-                        sheets=[name for name, _ in item.matches], name=item.name)
-    batch_id = first_row(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")[0]
-    con.begin()
-    try:
-        _insert_file(con, item.template, file_index, batch_id, item.name)
-        if quarantined:
-            _quarantine_file(con, item.template, file_index, batch_id, item.name)
-        con.execute(
-            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            [batch_id, item.name, str(item.path), item.content_hash, item.template.title,
-             "、".join(result.sheets), read, loaded, quarantined, skipped, _now(), user],
-        )
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-    result.batch_id = batch_id
-    result.message = "已加载" if not quarantined else f"已加载，{quarantined} 行有问题已隔离"
-    return result
 
 
 def _duplicate(item: _Prepared, batch_id: int) -> FileResult:
@@ -556,7 +512,7 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str, held
     committed = []
     if len(fresh) > 1:
         try:
-            committed = _commit_group(con, template, fresh, counts, user)
+            committed = _commit(con, template, list(enumerate(fresh)), counts, user)
         except Exception:
             committed = []  # written again file by file: each file that can be written is
     if committed:
@@ -564,7 +520,7 @@ def _load_group(con, template: Template, items: list[_Prepared], user: str, held
     else:
         for file_index, item in enumerate(fresh):
             try:
-                results[id(item)] = _commit_file(con, item, file_index, counts, user)
+                [results[id(item)]] = _commit(con, template, [(file_index, item)], counts, user)
             except Exception as error:
                 results[id(item)] = _rejected(con, item, _write_error(error), user)
     for item in items:

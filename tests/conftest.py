@@ -154,3 +154,14 @@ def roster_warehouse(tmp_path, monkeypatch):
     monkeypatch.setenv("WEIHAI_DB", str(db))
     monkeypatch.setenv("WEIHAI_USERS_DB", str(tmp_path / "access.sqlite3"))
     return db
+
+
+@pytest.fixture
+def processes_cannot_start(monkeypatch):
+    """No process of core.workers can start, as when the machine's process limit is reached."""
+    from core import workers
+
+    def refused(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(workers.subprocess, "Popen", refused)

@@ -222,13 +222,7 @@ def test_a_reader_process_does_not_run_the_main_script_again(tmp_path, monkeypat
     assert not ran.exists()
 
 
-def test_files_are_read_in_threads_when_no_process_can_start(tmp_path, monkeypatch):
-    from core import workers
-
-    def no_process(*args, **kwargs):
-        raise OSError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
+def test_files_are_read_in_threads_when_no_process_can_start(tmp_path, monkeypatch, processes_cannot_start):
     monkeypatch.setattr(load, "PROCESSES_FROM_BYTES", 0)
     pools = _counting_pools(monkeypatch)
     results = load_paths(build_hand_set(tmp_path), tmp_path / "w.duckdb")

@@ -334,14 +334,14 @@ def test_a_file_that_fails_midway_lands_not_at_all(tmp_path, db, roster, monkeyp
     path = write_xlsx(tmp_path / "drills.xlsx", {"一": [header, [CODE_A, "2026-03-01", 10, 10]],
                                                  "二": [header, [CODE_A, "2026-03-02", 10, 10]]})
     load(db, roster)
-    real = loader._insert_file
+    real = loader._insert_rows
 
-    def fail_after_inserting(con, template, file_index, batch_id, file_name):
-        real(con, template, file_index, batch_id, file_name)
+    def fail_after_inserting(con, template):
+        real(con, template)
         assert first_row(con, "SELECT count(*) FROM drills")[0] == 2  # both sheets were written, then:
         con.execute("SELECT error('磁盘已满')")
 
-    monkeypatch.setattr(loader, "_insert_file", fail_after_inserting)
+    monkeypatch.setattr(loader, "_insert_rows", fail_after_inserting)
     [result] = load_paths([path], db)
     assert result.status == "rejected"
     assert result.message.startswith("写入数据库时出错，文件未加载")

@@ -399,7 +399,13 @@ def test_command_line_writes_the_pack(world, tmp_path, capsys):
     assert "会商材料已生成" in capsys.readouterr().out
 
 
-def test_the_workbook_is_the_same_built_by_a_worker_process_or_here(world, tmp_path, monkeypatch):
+def workbook_parts(folder: Path, content) -> dict[str, bytes]:
+    """Every part of the pack's workbook but docProps/core.xml, which records the moment it was written."""
+    with zipfile.ZipFile(folder / f"{content.stem}.xlsx") as book:
+        return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
+
+
+def test_the_workbook_is_the_same_built_by_a_worker_process_or_here(world, content, tmp_path, monkeypatch):
     """A warehouse file of WORKER_FROM_BYTES or more has its workbook built by a process of its own while the brief
     is written; a smaller one here. Both give the same workbook."""
     from pack import build
@@ -410,44 +416,23 @@ def test_the_workbook_is_the_same_built_by_a_worker_process_or_here(world, tmp_p
     monkeypatch.setattr(build, "WORKER_FROM_BYTES", size)
     assert build._worth_a_worker(world)
 
-    connection = open_reader(world)
-    try:
-        content = gather(connection, Q3)
-    finally:
-        connection.close()
     with build.WorkbookWorker() as worker:
         worker.submit(content)
         by_worker = build.write_pack(content, tmp_path / "worker", images=False, workbook=worker)
     here = build.write_pack(content, tmp_path / "here", images=False)
     assert "xlsx (worker process)" in by_worker.cpu_seconds and "xlsx" in here.seconds
-
-    def members(folder: Path) -> dict[str, bytes]:
-        """Every part of the workbook but docProps/core.xml, which records the moment it was written."""
-        with zipfile.ZipFile(folder / f"{content.stem}.xlsx") as book:
-            return {name: book.read(name) for name in book.namelist() if name != "docProps/core.xml"}
-
-    assert members(tmp_path / "worker") == members(tmp_path / "here")
+    assert workbook_parts(tmp_path / "worker", content) == workbook_parts(tmp_path / "here", content)
 
 
-def test_the_workbook_is_built_here_when_no_process_can_start(world, tmp_path, monkeypatch):
-    from core import workers
+def test_the_workbook_is_built_here_when_no_process_can_start(content, tmp_path, processes_cannot_start):
     from pack import build
 
-    def no_process(*args, **kwargs):
-        raise OSError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(workers.subprocess, "Popen", no_process)
-    connection = open_reader(world)
-    try:
-        content = gather(connection, Q3)
-    finally:
-        connection.close()
     with build.WorkbookWorker() as worker:
         worker.submit(content)
-        files = build.write_pack(content, tmp_path, images=False, workbook=worker)
+        files = build.write_pack(content, tmp_path / "worker", images=False, workbook=worker)
+    build.write_pack(content, tmp_path / "here", images=False)
     assert "xlsx (worker process)" not in files.cpu_seconds  # no worker built it
-    with zipfile.ZipFile(tmp_path / f"{content.stem}.xlsx") as book:
-        assert "xl/workbook.xml" in book.namelist()
+    assert workbook_parts(tmp_path / "worker", content) == workbook_parts(tmp_path / "here", content)
 
 
 def test_command_line_errors_are_chinese(world, tmp_path, capsys):
