@@ -1,6 +1,9 @@
 """隐患整改: hazards found in the quarter by status, category, level and district; ageing of open hazards;
 the hazard watch lists (overdue, within deadline, rectified late, not 销号, major, 移交); major hazards with
-their reporting and transfer status."""
+their reporting and transfer status.
+
+The cards stand above a choice of sections; only the chosen section is queried and drawn (as on the enterprise
+profile)."""
 from ui.session import require_page
 
 require_page()
@@ -15,6 +18,8 @@ from ui.indicators import report
 from ui.charts import count_bars, donut, show_chart
 from ui.style import fmt_rate
 from ui.timeline import escalation_section
+
+SECTION_KEY = "hz_view"
 
 f = flt.current()
 layout.page_header("隐患整改", f, templates=("企业名册", "隐患台账"),
@@ -46,9 +51,12 @@ layout.count_card(c5, "超期未整改", len(watch["overdue_hazards"]), f.cumula
 layout.count_card(c6, "重大隐患未上报", len(watch["unreported_major_hazards"]), f.cumulative,
                   help="截至日期仍未报送执法部门的重大隐患，含以前季度发现的。")
 
-if total == 0:
-    layout.no_data(f"{f.scope_label}{f.quarter.cn}没有发现隐患的记录（无数据）。")
-else:
+
+def show_found() -> None:
+    st.subheader("本季度发现的隐患")
+    if total == 0:
+        layout.no_data(f"{f.scope_label}{f.quarter.cn}没有发现隐患的记录（无数据）。")
+        return
     breakdowns = data.query(hazards.hazard_breakdowns, f.quarter, as_of=f.as_of, districts=f.district_list)
     st.caption(f"以下各图为{f.quarter.cn}发现的 {total:,} 项隐患，按截至 {f.as_of_label} 的情况分类"
                "（依整改完成日期、销号日期判断，不看台账的“整改状态”一栏）；颜色在各图中含义相同。")
@@ -81,30 +89,46 @@ else:
                          f"本季度到期、到期已整改和{hazards.RECTIFICATION_RATE}按隐患整改率的口径：整改期限在本季度内的隐患"
                          f"及其中截至日期前已整改的；本季度没有到期隐患的区市，整改率为“{NO_DATA}”。")
 
-st.subheader("未整改隐患账龄")
-ageing = data.query(hazards.hazard_ageing, f.quarter, as_of=f.as_of, districts=f.district_list)
-if ageing.empty:
-    layout.no_data(f"截至 {f.as_of_label}，没有未整改的隐患。")
-else:
+
+def show_ageing() -> None:
+    st.subheader("未整改隐患账龄")
+    ageing = data.query(hazards.hazard_ageing, f.quarter, as_of=f.as_of, districts=f.district_list)
+    if ageing.empty:
+        layout.no_data(f"截至 {f.as_of_label}，没有未整改的隐患。")
+        return
     wide = ageing.pivot_table(index="隐患账龄", columns="隐患等级", values="未整改隐患数", aggfunc="sum", fill_value=0)
     wide = wide.reindex([b for b in hazards.AGEING_BUCKETS if b in wide.index]).reset_index()
     levels = [c for c in ("一般隐患", "重大隐患") if c in wide.columns]
     fig = count_bars(wide, x="隐患账龄", ys=levels, title=f"截至 {f.as_of_label} 仍未整改的隐患（按发现至今天数）")
     show_chart(fig, "隐患账龄", f.scope_label, f.as_of, key="hz_ageing")
 
-st.subheader("需要关注的隐患")
-st.caption(f"截至 {f.as_of_label}，不限发现季度（逾期整改只列本季度内完成整改的）。")
-for tab, item in zip(st.tabs([f"{w.title}（{len(watch[w.code])}）" for w in HAZARD_WATCH]), HAZARD_WATCH):
-    with tab:
-        layout.watch_table(f, watch[item.code], item, key=f"hz_{item.code}")
 
-st.subheader("重大隐患上报与移交")
-layout.table(majors, "本季度重大隐患", f.scope_label, f.quarter.label, key="hz_major", state_columns=("上报状态",),
-             empty=f"{f.quarter.cn}没有发现重大隐患。")
+def show_watch() -> None:
+    st.subheader("需要关注的隐患")
+    st.caption(f"截至 {f.as_of_label}，不限发现季度（逾期整改只列本季度内完成整改的）。")
+    layout.watch_tables(f, watch, HAZARD_WATCH, key="hz")
 
-st.subheader("直通车：重大隐患与移交事项时间线")
-escalation_section(f, key="hz_direct")
 
-st.subheader("本季度隐患清单")
-layout.table(found, "本季度发现的隐患", f.scope_label, f.quarter.label, key="hz_all", state_columns=("截至日期状态",),
-             empty="无数据")
+def show_majors() -> None:
+    st.subheader("重大隐患上报与移交")
+    layout.table(majors, "本季度重大隐患", f.scope_label, f.quarter.label, key="hz_major",
+                 state_columns=("上报状态",), empty=f"{f.quarter.cn}没有发现重大隐患。")
+
+
+def show_direct_line() -> None:
+    st.subheader("直通车：重大隐患与移交事项时间线")
+    escalation_section(f, key="hz_direct")
+
+
+def show_found_list() -> None:
+    st.subheader("本季度隐患清单")
+    layout.table(found, "本季度发现的隐患", f.scope_label, f.quarter.label, key="hz_all",
+                 state_columns=("截至日期状态",), empty="无数据")
+
+
+SECTIONS = {"发现情况": show_found, "账龄": show_ageing, "需要关注": show_watch, "重大隐患": show_majors,
+            "直通车": show_direct_line, "隐患清单": show_found_list}
+FIRST_SECTION = next(iter(SECTIONS))
+section = st.segmented_control("查看内容", list(SECTIONS), default=FIRST_SECTION, required=True, key=SECTION_KEY,
+                               bind="query-params", label_visibility="collapsed")
+SECTIONS[section or FIRST_SECTION]()

@@ -18,11 +18,12 @@ from ui.text import plain
 MATRIX_KEY, IND_KEY, GROUP_KEY = "ov_matrix", "ov_ind", "ov_grp"
 
 f = flt.current()
+layout.watch(f, later=True)  # the slowest read, computed beside the figures
+both = figures(f)
 watch = layout.watch(f)
 layout.page_header("总览", f, missing_reports=True, watch_lists=watch)
 figures_caption(f)
 
-both = figures(f)
 city = grain(both, "city")
 # a district user and a selection see the real 全市 figure beside their own (rates, no records)
 benchmark = grain(figures(f, by=("city",), districts=None), "city") if f.benchmark else None
@@ -76,6 +77,4 @@ with right:
 shortfall_section(f, code, group, key="ov_shortfall")
 
 st.subheader("需要关注清单")
-for tab, item in zip(st.tabs([f"{w.title}（{len(watch[w.code])}）" for w in WATCH_LISTS]), WATCH_LISTS):
-    with tab:
-        layout.watch_table(f, watch[item.code], item, key=f"ov_watch_{item.code}")
+layout.watch_tables(f, watch, WATCH_LISTS, key="ov_watch")

@@ -1,5 +1,8 @@
 """驻点工作: each supervisor's log fill (calendar heat map), special operations supervised on site,
-days stationed and rotation due, and a weekly summary drafted from the logs."""
+days stationed and rotation due, and a weekly summary drafted from the logs.
+
+The cards stand above a choice of sections; only the chosen section is queried and drawn (as on the enterprise
+profile), so the page stays quick however many sections it has."""
 from ui.session import require_page
 
 require_page()
@@ -19,7 +22,7 @@ from ui.text import chart_text, plain
 from ui.timeline import retrofit_section
 
 MAX_HEATMAP_ROWS = 40
-SUPERVISOR_KEY = "sv_who"
+SUPERVISOR_KEY, SECTION_KEY = "sv_who", "sv_view"
 
 f = flt.current()
 layout.page_header("驻点工作", f, templates=("企业名册", "驻点工作日志", "隐患台账"))
@@ -37,16 +40,18 @@ layout.count_card(c1, "驻点监督人员（人）", people["驻点人员"].nuni
                   help="按姓名计的人数；一人同时驻多家企业只计一人。")
 layout.count_card(c2, "驻点（人次）", len(people), day, help="每人每家驻点企业计一次；一人驻两家企业计两次。")
 layout.count_card(c3, f"驻点满{rotation}个月{supervision.DUE}（人次）", int(states.get(supervision.DUE, 0)), day,
-                  help=f"进驻满 {rotation} 个月、截至日期仍在驻的人次：下方“轮换与交接”中"
+                  help=f"进驻满 {rotation} 个月、截至日期仍在驻的人次：“轮换与交接”中"
                        f"{'、'.join(supervision.ROTATION_DUE)}各项之和。")
 layout.count_card(c4, f"{setting('watch.rotation_notice_days')}天内满{rotation}个月（人次）",
                   int(states.get("即将到期", 0)), day)
 
-st.subheader("工作日志填报")
-summary = data.query(supervision.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)
-if summary.empty:
-    layout.no_data("名册中没有驻点监督人员，无法统计日志填报（无数据）。")
-else:
+
+def show_log_fill() -> None:
+    st.subheader("工作日志填报")
+    summary = data.query(supervision.log_fill_summary, f.quarter, as_of=f.as_of, districts=f.district_list)
+    if summary.empty:
+        layout.no_data("名册中没有驻点监督人员，无法统计日志填报（无数据）。")
+        return
     calendar = data.query(supervision.log_fill_calendar, f.quarter, as_of=f.as_of, districts=f.district_list,
                           worst=MAX_HEATMAP_ROWS)
     calendar = calendar.assign(人员=chart_text(calendar["驻点人员"] + "（" + calendar["企业名称"].str.slice(0, 10) + "）"))
@@ -57,11 +62,13 @@ else:
                  caption="应填报日：季度内、进驻日期及以后、撤离日期之前、不晚于截至日期的法定工作日"
                          "（法定节假日不计，调休上班的周六、周日计入）；驻点人员有驻点派驻记录的按派驻记录。")
 
-st.subheader("特殊作业现场监督")
-ops = data.query(supervision.special_ops, f.quarter, as_of=f.as_of, districts=f.district_list)
-if ops.empty:
-    layout.no_data(f"{f.quarter.cn}的工作日志中没有特殊作业记录（无数据）。")
-else:
+
+def show_special_ops() -> None:
+    st.subheader("特殊作业现场监督")
+    ops = data.query(supervision.special_ops, f.quarter, as_of=f.as_of, districts=f.district_list)
+    if ops.empty:
+        layout.no_data(f"{f.quarter.cn}的工作日志中没有特殊作业记录（无数据）。")
+        return
     by_district = ops.groupby("区市", as_index=False)[["特殊作业数", "现场监督数"]].sum()
     by_district = by_district.assign(未现场监督=by_district["特殊作业数"] - by_district["现场监督数"])
     left, right = st.columns(2)
@@ -79,36 +86,61 @@ else:
     layout.table(ops, "特殊作业现场监督明细", f.scope_label, f.quarter.label, key="sv_ops",
                  caption="特殊作业现场监督率只计动火作业、设备检维修、高处作业（及未填类型）；其他类型在此列出，不计入比率。")
 
-st.subheader("驻点时长与轮换")
-layout.table(people, "驻点监督人员", f.scope_label, f.as_of, key="sv_people", state_columns=("轮换状态",),
-             empty="名册中没有驻点监督人员。",
-             caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 {rotation} 个月应轮换并做好交接。轮换状态“{supervision.DUE}”"
-                     f"为已满期仍在驻（含{'、'.join(supervision.ROTATION_DUE)}，细分见下方“轮换与交接”）。")
 
-st.subheader("轮换与交接")
-stationing_ui.rotation_section(f)
-st.subheader("驻点经历")
-stationing_ui.history_section(f)
-st.subheader("轮换、交接与工作计划清单")
-stationing_ui.watch_section(f)
-st.subheader("驻点人员考评（本办做法）")
-stationing_ui.scorecard_section(f)
+def show_rotation() -> None:
+    st.subheader("驻点时长与轮换")
+    layout.table(people, "驻点监督人员", f.scope_label, f.as_of, key="sv_people", state_columns=("轮换状态",),
+                 empty="名册中没有驻点监督人员。",
+                 caption=f"驻点天数按截至日期 {f.as_of_label} 计算；进驻满 {rotation} 个月应轮换并做好交接。"
+                         f"轮换状态“{supervision.DUE}”为已满期仍在驻（含{'、'.join(supervision.ROTATION_DUE)}，"
+                         "细分见下方“轮换与交接”）。")
+    st.subheader("轮换与交接")
+    stationing_ui.rotation_section(f)
 
-st.subheader("周小结（根据工作日志自动起草）")
-names = sorted(set(people["驻点人员"].tolist())) if len(people) else []
-if not names:
-    layout.no_data("名册中没有驻点监督人员。")
-else:
+
+def show_history() -> None:
+    st.subheader("驻点经历")
+    stationing_ui.history_section(f)
+
+
+def show_watch_lists() -> None:
+    st.subheader("轮换、交接与工作计划清单")
+    stationing_ui.watch_section(f)
+
+
+def show_scorecard() -> None:
+    st.subheader("驻点人员考评（本办做法）")
+    stationing_ui.scorecard_section(f)
+
+
+def show_weekly_summary() -> None:
+    st.subheader("周小结（根据工作日志自动起草）")
+    names = sorted(set(people["驻点人员"].tolist())) if len(people) else []
+    if not names:
+        layout.no_data("名册中没有驻点监督人员。")
+        return
     who = st.selectbox("驻点人员", names, key=SUPERVISOR_KEY, bind="query-params")
-    weeks = data.query(supervision.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list, supervisor=who)
+    weeks = data.query(supervision.weekly_summary, f.quarter, as_of=f.as_of, districts=f.district_list,
+                       supervisor=who)
     if weeks.empty:
         layout.no_data(f"{plain(who)}在{f.quarter.cn}没有工作日志，无法起草周小结。")
-    else:
-        for _, week in weeks.head(4).iterrows():
-            with st.container(border=True):
-                st.markdown(f"**{plain(who)} · {plain(week['企业名称'])}**")
-                st.markdown(plain(week["周小结草稿"]))
-        layout.table(weeks, f"{who}的周小结草稿", f.quarter.label, key="sv_weeks")
+        return
+    for _, week in weeks.head(4).iterrows():
+        with st.container(border=True):
+            st.markdown(f"**{plain(who)} · {plain(week['企业名称'])}**")
+            st.markdown(plain(week["周小结草稿"]))
+    layout.table(weeks, f"{who}的周小结草稿", f.quarter.label, key="sv_weeks")
 
-st.subheader("一企一策智能化改造")
-retrofit_section(f, key="sv_retrofit")
+
+def show_retrofit() -> None:
+    st.subheader("一企一策智能化改造")
+    retrofit_section(f, key="sv_retrofit")
+
+
+SECTIONS = {"日志填报": show_log_fill, "特殊作业": show_special_ops, "轮换与交接": show_rotation,
+            "驻点经历": show_history, "清单": show_watch_lists, "考评": show_scorecard, "周小结": show_weekly_summary,
+            "一企一策": show_retrofit}
+FIRST_SECTION = next(iter(SECTIONS))
+section = st.segmented_control("查看内容", list(SECTIONS), default=FIRST_SECTION, required=True, key=SECTION_KEY,
+                               bind="query-params", label_visibility="collapsed")
+SECTIONS[section or FIRST_SECTION]()

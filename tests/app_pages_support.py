@@ -29,6 +29,23 @@ def open_app(monkeypatch, db: Path, page: str | None = None, query: dict | None 
     return app
 
 
+# the pages drawn a section at a time, and the key of their choice of section
+SECTION_KEYS = {"pages/hazards.py": "hz_view", "pages/supervision.py": "sv_view"}
+
+
+def show_section(app: AppTest, key: str, section: str) -> AppTest:
+    """Choose one section of a page drawn in sections (驻点工作 `sv_view`, 隐患整改 `hz_view`) and draw it."""
+    app.segmented_control(key=key).set_value(section).run()
+    assert_clean(app)
+    return app
+
+
+def each_section(app: AppTest, key: str):
+    """The page drawn with each of its sections chosen in turn."""
+    for section in app.segmented_control(key=key).options:
+        yield show_section(app, key, section)
+
+
 def assert_clean(app: AppTest) -> None:
     assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]

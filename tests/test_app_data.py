@@ -219,3 +219,35 @@ def test_at_exit_the_background_recompute_stops_after_the_query_under_way(monkey
     assert ran == ["third"]  # the most recent view, under way when stop came; the other two were not started
     recent.rewarm_after_publish("w.duckdb", "v3", skip=())
     assert ran == ["third"] and not recent.worker.is_alive()  # stopped: no new replay
+
+
+def test_a_prefetched_read_is_computed_once_in_the_background_and_then_served(monkeypatch, tmp_path,
+                                                                              small_warehouse):
+    """`ui.data.prefetch` returns while its read runs in another thread; the page's own `query` of the same call
+    is then served that result instead of computing it again."""
+    import threading
+
+    from tests.app_pages_support import CITY_USER
+    from ui import data
+
+    db = small_warehouse(tmp_path / "prefetch")
+    monkeypatch.setenv("WEIHAI_DB", str(db))
+    monkeypatch.setattr(data, "current_user", lambda: CITY_USER)
+    started, release, ran_in = threading.Event(), threading.Event(), []
+    original = data.scoped_call
+
+    def held(func, con, scope, *args, **kwargs):
+        ran_in.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(timeout=60)
+        return original(func, con, scope, *args, **kwargs)
+
+    monkeypatch.setattr(data, "scoped_call", held)
+    data.prefetch(hazards.hazard_ageing, Q3)  # returns although the read is held
+    assert started.wait(timeout=60) and ran_in[0].startswith("dashboard-prefetch")
+    release.set()
+    ageing = data.query(hazards.hazard_ageing, Q3)
+    assert len(ran_in) == 1  # computed once, in the background
+    # open on 09-30 (as in test_hazard_ageing_counts_open_hazards_of_any_quarter): H-A3, H-A2, H-A0
+    assert ageing["未整改隐患数"].tolist() == [1, 1, 1]
+    assert ageing["隐患账龄"].tolist() == ["30天以内", "31–60天", "90天以上"]

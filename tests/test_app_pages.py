@@ -20,7 +20,7 @@ from metrics import api
 from metrics.hazards import RECTIFICATION_RATE
 from tests.filemaker import CODE_A
 from tests.policy_quotes import misquoted, quoted_clauses
-from tests.app_pages_support import WENDENG_USER, assert_clean, open_app
+from tests.app_pages_support import WENDENG_USER, assert_clean, SECTION_KEYS, each_section, open_app, show_section
 from tests.app_warehouse import HAZARDS_V2, NAME_A, Q3, build_empty_warehouse
 from ui.style import fmt_rate
 
@@ -217,6 +217,9 @@ def test_enterprise_profile(monkeypatch, small_db):
 
 # --- 隐患整改 --------------------------------------------------------------------------------------
 
+DIRECT_LINE_CARDS = ("跟踪的重大隐患", "跟踪的移交事项", "有超时环节", "有数据缺口")
+
+
 def test_hazards_page(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db, "pages/hazards.py")
     shown = metrics_of(app)
@@ -225,12 +228,15 @@ def test_hazards_page(monkeypatch, small_db):
     assert (shown["发现隐患"], shown["已整改"], shown["隐患整改率"], shown["超期未整改"], shown["发现重大隐患"],
             shown["重大隐患未上报"]) == ("4", "2", "66.7%", "2", "2", "1")
     # this quarter's counts beside counts over every quarter: each says which
-    # the 直通车 cards too: items tracked in the quarter (H-A2 and H-B1 major, H-A2 handed over)
     assert periods_of(app) == {"发现隐患": "本季度", "已整改": "本季度到期", "隐患整改率": "本季度到期",
-                               "超期未整改": CUMULATIVE, "发现重大隐患": "本季度", "重大隐患未上报": CUMULATIVE,
-                               "跟踪的重大隐患": "本季度", "跟踪的移交事项": "本季度", "有超时环节": "本季度",
-                               "有数据缺口": "本季度"}
+                               "超期未整改": CUMULATIVE, "发现重大隐患": "本季度", "重大隐患未上报": CUMULATIVE}
+    # the 直通车 cards too: items tracked in the quarter (H-A2 and H-B1 major, H-A2 handed over)
+    show_section(app, "hz_view", "直通车")
+    assert {label: period for label, period in periods_of(app).items() if label in DIRECT_LINE_CARDS} == {
+        "跟踪的重大隐患": "本季度", "跟踪的移交事项": "本季度", "有超时环节": "本季度", "有数据缺口": "本季度"}
+    shown = metrics_of(app)
     assert (shown["跟踪的重大隐患"], shown["跟踪的移交事项"]) == ("2", "1")
+    show_section(app, "hz_view", "需要关注")
     overdue = frame_with(app, "超期天数")
     assert sorted(overdue["隐患编号"]) == ["H-A0", "H-A2"]
     app.sidebar.multiselect(key="d").set_value(["荣成市"]).run()
@@ -248,7 +254,7 @@ def test_supervision_page(monkeypatch, small_db):
     assert (shown["驻点监督人员（人）"], shown["驻点（人次）"], shown["驻点满6个月待轮换（人次）"]) == ("2", "2", "1")
     fill = frame_with(app, "应填报天数").set_index("驻点人员")
     assert fill.loc["王强", "已填报天数"] == 23 and fill.loc["李明", "缺报天数"] == 18
-    app.selectbox(key="sv_who").set_value("王强").run()
+    show_section(app, "sv_view", "周小结").selectbox(key="sv_who").set_value("王强").run()
     assert any("7月6日—7月12日：填报工作日志5天" in m.value for m in list(app.markdown))
 
 
@@ -274,7 +280,7 @@ def test_hazard_district_table_shows_the_indicators_rate_and_says_what_it_counts
 def test_direct_line_timeline_legend_sits_right_under_its_dates(monkeypatch, small_db):
     """Before: the legend sat a share of the plot's height below it: a blank band under the dates, and off the
     figure's edge as the rows changed. The page's figure is drawn by Plotly in Chromium and measured."""
-    app = open_app(monkeypatch, small_db, "pages/hazards.py")
+    app = show_section(open_app(monkeypatch, small_db, "pages/hazards.py"), "hz_view", "直通车")
     chart = next(c for c in app.get("plotly_chart")
                  if json.loads(c.proto.config)["toImageButtonOptions"]["filename"].startswith("直通车时间线"))
     svg = go.Figure(json.loads(chart.proto.spec)).to_image(format="svg").decode()
@@ -290,7 +296,7 @@ def test_direct_line_timeline_legend_sits_right_under_its_dates(monkeypatch, sma
 
 
 def test_rotation_cards_say_what_they_count_and_when(monkeypatch, small_db):
-    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    app = show_section(open_app(monkeypatch, small_db, "pages/supervision.py"), "sv_view", "轮换与交接")
     shown, periods = metrics_of(app), periods_of(app)
     # 王强 (stationed 01-05, due 07-05, 87 days past, no successor): 超期未轮换, so 待轮换 1 = 超期 1 + 应轮换 0 + 交接中 0
     assert (shown["驻点满6个月待轮换（人次）"], shown["超期未轮换（人次）"], shown["应轮换（人次）"],
@@ -298,11 +304,12 @@ def test_rotation_cards_say_what_they_count_and_when(monkeypatch, small_db):
     assert "驻点满6个月应轮换（人次）" not in shown  # 应轮换 names the narrower state only
     assert {periods[label] for label in ("超期未轮换（人次）", "应轮换（人次）", "交接中（人次）", "30天内到期（人次）")} \
         == {"截至9月30日"}
+    show_section(app, "sv_view", "轮换与交接")
     assert frame_with(app, "驻点天数", "轮换状态").set_index("驻点人员").loc["王强", "轮换状态"] == "待轮换"
 
 
 def test_a_total_row_is_not_counted_as_a_record(monkeypatch, small_db):
-    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    app = show_section(open_app(monkeypatch, small_db, "pages/supervision.py"), "sv_view", "一企一策")
     progress = frame_with(app, "已诊断", "已编制方案")
     districts = len(configured_districts().names)
     assert len(progress) == districts + 1 and progress["区市"].iloc[-1] == "全市"
@@ -311,7 +318,7 @@ def test_a_total_row_is_not_counted_as_a_record(monkeypatch, small_db):
 
 
 def test_weekly_summary_stops_at_the_as_of_date_and_the_quarter_start(monkeypatch, small_db):
-    app = open_app(monkeypatch, small_db, "pages/supervision.py")
+    app = show_section(open_app(monkeypatch, small_db, "pages/supervision.py"), "sv_view", "周小结")
     app.selectbox(key="sv_who").set_value("王强").run()
     # 2026-07-01 is a Wednesday: the first week is 7月1日—7月5日, the days of Q3 it counts (not from 6月29日)
     weeks = frame_with(app, "周小结草稿")
@@ -452,6 +459,8 @@ CHARTED_PAGES = ["pages/compare.py", "pages/hazards.py", "pages/supervision.py"]
 def test_every_chart_has_a_chinese_title_and_a_meaningful_png_name(monkeypatch, small_db, page):
     app = open_app(monkeypatch, small_db, page)
     charts = charts_of(app)
+    if page in SECTION_KEYS:
+        charts = [chart for drawn in each_section(app, SECTION_KEYS[page]) for chart in charts_of(drawn)]
     assert charts
     for file_name, title in charts:
         assert re.search(r"[\u4e00-\u9fff]", title), title

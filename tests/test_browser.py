@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -22,8 +23,8 @@ PAGES = {
     "": ["总览", "八项目标指标", "指标 × 区市评定矩阵", "持证上岗率", "数据截至 2026年9月24日"],
     "compare": ["区市对比", "近八个季度走势", "区市排名"],
     "enterprise": ["企业画像", "查找企业"],
-    "hazards": ["隐患整改", "发现隐患", "超期未整改隐患", "重大隐患上报与移交"],
-    "supervision": ["驻点工作", "工作日志填报", "特殊作业现场监督", "周小结"],
+    "hazards": ["隐患整改", "发现隐患", "本季度发现的隐患：截至9月30日的状态", "需要关注", "重大隐患"],
+    "supervision": ["驻点工作", "工作日志填报", "特殊作业", "周小结"],
     "quality": ["数据质量", "隔离的数据行", "已导入文件", "拒收的文件"],
     "reconcile": ["数据可信度", "各区市对账结果", "各驻点人员对账结果", "对账明细"],
     "definitions": ["指标说明", "政策依据", "威化安转办发〔2021〕26号"],
@@ -32,6 +33,9 @@ PAGES = {
     "audit": ["审计日志", "审计记录", "用户列表"],
 }
 
+
+# 隐患整改 with its 需要关注 section chosen (the address keeps the section)
+WATCHED_HAZARDS = f"hazards?hz_view={quote('需要关注')}"
 
 DISTRICT_USER, DISTRICT_PASSWORD = "wendeng_tester", "browser-wendeng-2026"
 
@@ -196,7 +200,7 @@ def test_clicking_a_district_bar_lists_its_shortfall(browser, server):
 def test_table_downloads_are_xlsx_and_csv_with_a_bom(drawn, users_db, tmp_path):
     import openpyxl
 
-    page = drawn("hazards")  # a download does not run the page again: the tab is as drawn for the next test
+    page = drawn(WATCHED_HAZARDS)  # a download does not run the page again: the tab is as drawn for the next test
     overdue = page.locator(".st-key-hz_overdue_hazards_csv button")
     overdue.scroll_into_view_if_needed()
     with page.expect_download(timeout=30_000) as csv_download:
@@ -320,19 +324,21 @@ def test_the_status_donut_follows_the_as_of_date(browser, server):
         page.close()
 
 
-# every card title whose text is wider than its box, and every tab reaching past the page column
+# every card title whose text is wider than its box, and every tab or choice of section or list (a segmented
+# control's buttons) reaching past the page column
 CUT_TITLES_AND_TABS = """() => ({
   titles: [...document.querySelectorAll('[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"]')]
     .filter(e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent),
-  tabs: [...document.querySelectorAll('[role="tablist"]')].filter(e => e.checkVisibility()).flatMap(list => {
-    const box = list.closest('[data-testid="stVerticalBlock"]').getBoundingClientRect();
-    return [...list.querySelectorAll('[role="tab"]')].filter(tab => tab.getBoundingClientRect().right > box.right + 1)
-      .map(tab => tab.textContent);
-  }),
+  tabs: [...document.querySelectorAll('[role="tablist"], [data-testid="stButtonGroup"]')]
+    .filter(e => e.checkVisibility()).flatMap(list => {
+      const box = list.closest('[data-testid="stVerticalBlock"]').getBoundingClientRect();
+      return [...list.querySelectorAll('[role="tab"], button')]
+        .filter(tab => tab.getBoundingClientRect().right > box.right + 1).map(tab => tab.textContent);
+    }),
 })"""
 
 
-@pytest.mark.parametrize("url_path", ["", "reconcile", "hazards"])
+@pytest.mark.parametrize("url_path", ["", "reconcile", "hazards", WATCHED_HAZARDS, "supervision"])
 def test_every_card_title_and_tab_can_be_read_whole(drawn, url_path):
     """Before: 超期重大隐患（挂…, 接任驻点人员未见… and 6 of 10 titles on 数据可信度 were cut off, and the 需要关注
     tabs ran past the right edge."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from etl.load import load_paths
 from access.users import User
+from tests.app_pages_support import show_section
 from tests.browser_harness import TIMEOUT_MS, add_city_user, chromium_browser, dashboard, settle, sign_in
 from tests.filemaker import CODE_A, CODE_B, ROSTER_HEADER, write_xlsx
 from ui.text import WORD_JOINER as WJ
@@ -129,7 +131,7 @@ def test_charts_show_an_html_name_as_text(app_on):
 
 
 def test_supervision_page_shows_names_and_logs_as_text(app_on):
-    app = app_on("pages/supervision.py")
+    app = show_section(app_on("pages/supervision.py"), "sv_view", "周小结")
     app.selectbox(key="sv_who").set_value("王强").run()
     assert not app.exception, [e.value for e in app.exception]
     sources = rendered_markdown(app)
@@ -162,7 +164,7 @@ def browser_page(db):
 
 @pytest.mark.parametrize("path, choose, shown", [
     ("enterprise", ("ent", CODE_A), EVIL_NAME),
-    ("supervision", ("sv_who", "王强"), EVIL_LOG),
+    (f"supervision?sv_view={quote('周小结')}", ("sv_who", "王强"), EVIL_LOG),
 ])
 def test_in_a_browser_the_values_read_as_text_and_nothing_is_fetched(browser_page, path, choose, shown):
     url, page, requested = browser_page

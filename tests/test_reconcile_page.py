@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from access.users import User
 from metrics import reconcile
-from tests.app_pages_support import assert_clean, open_app
+from tests.app_pages_support import assert_clean, SECTION_KEYS, each_section, open_app, show_section
 from tests.app_warehouse import build_empty_warehouse
 from tests.reconcile_world import CODES
 
@@ -96,7 +96,7 @@ def test_a_district_user_sees_only_their_district(monkeypatch, world):
 def test_hazards_page_direct_line_section(monkeypatch, world):
     # E6: M1 (handed over, no 上报日期), M2 (reported the day found), M3 (unreported) — all overdue on 09-30
     # (deadline = found + 30 days); M1 and M2 are also 移交 items without a 移交日期, unanswered after 30 days.
-    app = open_app(monkeypatch, world, "pages/hazards.py")
+    app = show_section(open_app(monkeypatch, world, "pages/hazards.py"), "hz_view", "直通车")
     shown = metrics_of(app)
     assert (shown["跟踪的重大隐患"], shown["跟踪的移交事项"], shown["有超时环节"], shown["有数据缺口"]) == ("3", "2", "5", "3")
     summary = frame_with(app, "区市", "办结超时", "挂牌督办").set_index("区市")
@@ -127,7 +127,7 @@ def test_enterprise_profile_direct_line_and_retrofit(monkeypatch, world):
 
 
 def test_supervision_page_retrofit_section_without_a_ledger(monkeypatch, world):
-    app = open_app(monkeypatch, world, "pages/supervision.py")
+    app = show_section(open_app(monkeypatch, world, "pages/supervision.py"), "sv_view", "一企一策")
     progress = frame_with(app, "区市", "已编制方案").set_index("区市")
     assert progress.loc["全市", "企业数"] == 7 and progress["改造项目"].sum() == 0
     assert any(m.value.startswith("一企一策智能化改造：全市7家企业中，0家完成智能化诊断") for m in app.markdown)
@@ -140,7 +140,12 @@ def test_an_empty_warehouse_shows_no_data_instead_of_errors(monkeypatch, tmp_pat
     if page == "pages/reconcile.py":
         assert all(m.value == "0" for m in app.metric) and len(app.metric) == len(reconcile.CHECKS)
         assert "所选范围内没有需要对账的记录。" in texts
-    elif page == "pages/hazards.py":
+        return
+    # every section of the page, each drawn without an error (each_section checks)
+    drawn = [(list(section.info), list(section.markdown)) for section in each_section(app, SECTION_KEYS[page])]
+    texts = [i.value for infos, _ in drawn for i in infos]
+    lines = [m.value for _, markdown in drawn for m in markdown]
+    if page == "pages/hazards.py":
         assert "2026年第三季度没有需要跟踪的重大隐患或移交事项（截至 2026年9月30日（季度末））。" in texts
     else:
-        assert any(m.value.startswith("一企一策智能化改造：全市0家企业中") for m in app.markdown)
+        assert any(line.startswith("一企一策智能化改造：全市0家企业中") for line in lines)

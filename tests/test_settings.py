@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from access.users import User
 from cli import etl_commands, metrics_commands, pack_commands
+from tests.app_pages_support import each_section
 from core import settings as declared
 from core.settings import SettingsError, parse_settings, setting, settings
 from metrics import api, quality
@@ -302,7 +303,9 @@ def test_pages_state_the_changed_settings(changed, monkeypatch, tmp_path, small_
     supervision = open_page(monkeypatch, db, "pages/supervision.py")
     labels = [m.label for m in supervision.metric]
     assert "驻点满5个月待轮换（人次）" in labels and "30天内满5个月（人次）" in labels
-    assert any("进驻满 5 个月应轮换并做好交接。" in c.value for c in supervision.caption)
+    # the page is drawn a section at a time: the text of every section
+    supervision_text = "\n".join(shown_text(drawn) for drawn in each_section(supervision, "sv_view"))
+    assert "进驻满 5 个月应轮换并做好交接。" in supervision_text
 
     quality_page = open_page(monkeypatch, db, "pages/quality.py")
     assert any("近 6 个月演练，缺任何一项即列出。" in c.value for c in quality_page.caption)
@@ -317,5 +320,5 @@ def test_pages_state_the_changed_settings(changed, monkeypatch, tmp_path, small_
     definitions = shown_text(open_page(monkeypatch, db, "pages/definitions.py"))
     assert "截至日期前6个月内" in definitions
 
-    for text in (overview, shown_text(supervision), shown_text(quality_page), shown_text(enterprise), definitions):
+    for text in (overview, supervision_text, shown_text(quality_page), shown_text(enterprise), definitions):
         assert not OLD_TEXTS.search(text), OLD_TEXTS.findall(text)

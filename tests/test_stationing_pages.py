@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from access.users import User
 from metrics import stationing, supervision
-from tests.app_pages_support import assert_clean, open_app
+from tests.app_pages_support import assert_clean, open_app, show_section
 from tests.stationing_world import E1, E2
 from ui.text import plain
 
@@ -50,7 +50,7 @@ def download_keys(app: AppTest) -> set[str]:
 
 
 def test_supervision_page_shows_rotation_history_lists_and_the_scorecard(monkeypatch, db):
-    app = open_page(monkeypatch, db, "pages/supervision.py")
+    app = show_section(open_page(monkeypatch, db, "pages/supervision.py"), "sv_view", "轮换与交接")
     shown = {m.label: m.value for m in app.metric}
     # 吴九 overdue by 72 days, 郑十 due in 15 days
     assert (shown["超期未轮换（人次）"], shown["应轮换（人次）"], shown["交接中（人次）"],
@@ -63,11 +63,13 @@ def test_supervision_page_shows_rotation_history_lists_and_the_scorecard(monkeyp
     assert len(app.selectbox(key="sv_handover_pick").options) == 2
     assert {"sv_handover_docx", "sv_handover_xlsx"} <= download_keys(app)
     # E2's history: 王五, then nobody 09-01 … 09-13, then 赵六, rows in order of arrival
+    show_section(app, "sv_view", "驻点经历")
     app.selectbox(key="sv_history_enterprise").set_value(E2).run()
     assert_clean(app)
     timeline = json.loads(app.get("plotly_chart")[timeline_index(app)].proto.spec)
     assert [trace["name"] for trace in timeline["data"]] == ["在驻", "已撤离", "无驻点人员"]
     assert timeline["layout"]["yaxis"]["categoryarray"] == ["王五", "赵六", "无驻点人员"]
+    show_section(app, "sv_view", "考评")
     app.segmented_control(key="sv_score_district").set_value("文登区").run()
     assert_clean(app)
     card = frame_with(app, "得分", "候选").set_index("驻点人员")
@@ -82,7 +84,8 @@ def test_the_rotation_due_card_is_the_sum_of_the_three_due_states(monkeypatch, d
     """Before: the card counted 应轮换日期 <= 截至日期 by a rule of its own beside the states of 轮换与交接."""
     # As of 08-05: 张三 (E1, due 07-05, 31 days past, 李四 arrives 08-17) 超期未轮换; 吴九 (due 07-20, 16 days past)
     # 应轮换; 孙七 (E3, due 08-01, 周八 arrived 08-03) 交接中; nobody else due.
-    app = open_page(monkeypatch, db, "pages/supervision.py", query={"asof": "2026-08-05"})
+    app = show_section(open_page(monkeypatch, db, "pages/supervision.py", query={"asof": "2026-08-05"}), "sv_view",
+                       "轮换与交接")
     shown = {m.label: m.value for m in app.metric}
     assert (shown["超期未轮换（人次）"], shown["应轮换（人次）"], shown["交接中（人次）"]) == ("1", "1", "1")
     assert shown["驻点满6个月待轮换（人次）"] == "3"
@@ -105,7 +108,8 @@ def test_enterprise_profile_shows_history_and_offers_the_handover_sheet(monkeypa
 
 
 def test_a_district_user_scores_only_their_own_supervisors(monkeypatch, db):
-    app = open_page(monkeypatch, db, "pages/supervision.py", user=HUANCUI)
+    app = open_page(monkeypatch, db, "pages/supervision.py", user=HUANCUI, query={"sv_view": "考评"})
     assert app.segmented_control(key="sv_score_district").options == ["环翠区"]
     assert set(frame_with(app, "得分", "候选")["驻点人员"]) == {"吴九", "郑十"}
+    show_section(app, "sv_view", "轮换与交接")
     assert set(frame_with(app, "轮换状态", "距应轮换日期天数")["区市"]) == {"环翠区"}

@@ -24,6 +24,7 @@ import importlib
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -176,6 +177,28 @@ def query(func: Callable, *args, **kwargs) -> Any:
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
     return _own_copy(_cached_call(*call[:3], path, version, args, kwargs))
+
+
+_prefetching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-prefetch")
+
+
+def _quietly(call: Callable, *args) -> None:
+    try:
+        call(*args)
+    except Exception:  # the page's own `query` of the same call computes it again and shows the error
+        log.debug("prefetching %s failed", args[:2], exc_info=True)
+
+
+def prefetch(func: Callable, *args, **kwargs) -> None:
+    """Start `query(func, *args, **kwargs)` in the background and return at once: a page asks early for a slow read
+    it shows later and computes what it shows first meanwhile, the two queries on both cores. The page's `query` of
+    the same call then waits for it (the cache computes one value once) or finds it done."""
+    path = str(db_path())
+    version = db_version(path)
+    if version is None:
+        return
+    _prefetching.submit(_quietly, _cached_call, func.__module__, func.__name__, _user_scope(func), path, version,
+                        args, kwargs)
 
 
 RECORDS = "records"

@@ -120,13 +120,14 @@ def count_card(column, label: str, value: int | str, period: str, help: str | No
     column.metric(label, shown, delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
-def watch(filters: Filters, items: tuple | None = None) -> dict[str, pd.DataFrame]:
+def watch(filters: Filters, items: tuple | None = None, *, later: bool = False) -> dict[str, pd.DataFrame] | None:
     """The watch lists as of the filters' date: all, or only `items` (`metrics.watch.WatchList`s) for a page that
-    shows only those."""
+    shows only those. `later`: start computing them in the background and return None (`data.prefetch`)."""
+    read = data.prefetch if later else data.query
     if items is None:
-        return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
-    return data.query(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
-                      lists=[item.code for item in items])
+        return read(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
+    return read(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
+                lists=[item.code for item in items])
 
 
 def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> None:
@@ -134,6 +135,20 @@ def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> Non
     table(frame, item.title, filters.scope_label, filters.as_of, key=key,
           caption=plain(f"{item.help} 依据：{item.basis}"),
           empty=f"截至 {filters.as_of_label}，没有{item.title}。")
+
+
+def watch_tables(filters: Filters, lists: dict[str, pd.DataFrame], items: tuple, *, key: str) -> None:
+    """Watch lists (`metrics.watch.WatchList`s) to choose from, each named with its count; only the chosen one is
+    drawn (a table for every list would be converted and sent on every run). The choice is kept in the address
+    under `key`_list; each table's key is `key`_code."""
+    by_code = {item.code: item for item in items}
+    codes = list(by_code)
+    chosen = st.segmented_control("清单", codes, default=codes[0], required=True, key=f"{key}_list",
+                                  bind="query-params",
+                                  format_func=lambda code: f"{by_code[code].title}（{len(lists[code])}）",
+                                  label_visibility="collapsed")
+    item = by_code[chosen or codes[0]]
+    watch_table(filters, lists[item.code], item, key=f"{key}_{item.code}")
 
 
 def _column_config(frame: pd.DataFrame) -> dict:

@@ -151,11 +151,7 @@ def history_section(f: Filters) -> None:
 
 def watch_section(f: Filters) -> None:
     items = about("supervision")
-    lists = layout.watch(f, items)
-    tabs = st.tabs([f"{item.title}（{len(lists[item.code])}）" for item in items])
-    for tab, item in zip(tabs, items):
-        with tab:
-            layout.watch_table(f, lists[item.code], item, key=f"sv_watch_{item.code}")
+    layout.watch_tables(f, layout.watch(f, items), items, key="sv_watch")
 
 
 def scorecard_section(f: Filters) -> None:
