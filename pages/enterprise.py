@@ -139,10 +139,7 @@ SECTIONS = {"指标": show_figures, "人员与证书": show_staff, "培训": sho
 def show_profile(code: str) -> None:
     info = data.query(enterprise.enterprise_info, code)
     show_facts(code, info)
-    # Only the chosen section is queried and drawn (tabs would compute all seven on every run).
-    section = st.segmented_control("查看内容", list(SECTIONS), default="指标", required=True, key=SECTION_KEY,
-                                   bind="query-params", label_visibility="collapsed")
-    SECTIONS[section or "指标"](code, info)
+    SECTIONS[layout.chosen_section(list(SECTIONS), key=SECTION_KEY)](code, info)
 
 
 found = data.query(enterprise.enterprise_search, "", districts=f.district_list)

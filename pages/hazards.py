@@ -128,7 +128,4 @@ def show_found_list() -> None:
 
 SECTIONS = {"发现情况": show_found, "账龄": show_ageing, "需要关注": show_watch, "重大隐患": show_majors,
             "直通车": show_direct_line, "隐患清单": show_found_list}
-FIRST_SECTION = next(iter(SECTIONS))
-section = st.segmented_control("查看内容", list(SECTIONS), default=FIRST_SECTION, required=True, key=SECTION_KEY,
-                               bind="query-params", label_visibility="collapsed")
-SECTIONS[section or FIRST_SECTION]()
+SECTIONS[layout.chosen_section(list(SECTIONS), key=SECTION_KEY)]()

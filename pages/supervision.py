@@ -140,7 +140,4 @@ def show_retrofit() -> None:
 SECTIONS = {"日志填报": show_log_fill, "特殊作业": show_special_ops, "轮换与交接": show_rotation,
             "驻点经历": show_history, "清单": show_watch_lists, "考评": show_scorecard, "周小结": show_weekly_summary,
             "一企一策": show_retrofit}
-FIRST_SECTION = next(iter(SECTIONS))
-section = st.segmented_control("查看内容", list(SECTIONS), default=FIRST_SECTION, required=True, key=SECTION_KEY,
-                               bind="query-params", label_visibility="collapsed")
-SECTIONS[section or FIRST_SECTION]()
+SECTIONS[layout.chosen_section(list(SECTIONS), key=SECTION_KEY)]()

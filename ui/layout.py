@@ -137,6 +137,15 @@ def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> Non
           empty=f"截至 {filters.as_of_label}，没有{item.title}。")
 
 
+def chosen_section(sections: list[str], *, key: str) -> str:
+    """The section of a page drawn a section at a time (企业画像, 隐患整改, 驻点工作): chosen under the page's cards and
+    kept in the address under `key`; the first by default. Only the chosen section is queried and drawn (tabs would
+    compute every section on every run)."""
+    chosen = st.segmented_control("查看内容", sections, default=sections[0], required=True, key=key,
+                                  bind="query-params", label_visibility="collapsed")
+    return chosen or sections[0]
+
+
 def watch_tables(filters: Filters, lists: dict[str, pd.DataFrame], items: tuple, *, key: str) -> None:
     """Watch lists (`metrics.watch.WatchList`s) to choose from, each named with its count; only the chosen one is
     drawn (a table for every list would be converted and sent on every run). The choice is kept in the address
