@@ -502,3 +502,13 @@ def test_a_district_user_sees_their_district_and_every_districts_rates(monkeypat
     app.switch_page("pages/quality.py").run()
     # A (文登区) sent every report; B (荣成市, without a checklist) is not this user's to see
     assert "所选范围内企业的各项报送齐全。" in page_text(app)
+
+
+def test_a_chosen_watch_list_is_the_one_drawn_and_stays_chosen(monkeypatch, small_db):
+    app = show_section(open_app(monkeypatch, small_db, "pages/hazards.py"), "hz_view", "需要关注")
+    app.segmented_control(key="hz_list").set_value("rectified_late").run()
+    assert_clean(app)
+    app.run()  # drawn again: the chosen list is still the one shown, and the only one
+    titles = [m.value for m in app.markdown if m.value.startswith("**")]
+    assert any(title.startswith(f"**{api.watch_list('rectified_late').title}**") for title in titles), titles
+    assert not any(title.startswith(f"**{api.watch_list('overdue_hazards').title}**") for title in titles)

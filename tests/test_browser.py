@@ -224,6 +224,25 @@ def test_table_downloads_are_xlsx_and_csv_with_a_bom(drawn, users_db, tmp_path):
     assert (USERNAME, "导出表格", csv_path.name) in exported and (USERNAME, "导出表格", xlsx_path.name) in exported
 
 
+def test_a_chosen_watch_list_is_shown_and_its_count_stays_out_of_the_address(browser, server):
+    """Before: the choice was bound to the address, which then held the list's shown name with its count
+    (逾期整改隐患（1）): a link that broke once the count changed, and that chose no list when opened again."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        sign_in(page, f"{server}/{WATCHED_HAZARDS}")
+        rerun_after(page, page.locator('[data-testid="stButtonGroup"] button', has_text="逾期整改隐患").click)
+        title = '[data-testid="stMarkdownContainer"] strong'  # a table's title
+        page.locator(title, has_text="逾期整改隐患").first.wait_for(timeout=30_000)
+        assert page.locator(title, has_text="超期未整改隐患").count() == 0
+        assert "hz_list" not in page.url and "hz_view=" in page.url
+        page.goto(page.url, wait_until="domcontentloaded")  # the link as copied: the section, the first list
+        settle(page)
+        page.locator(title, has_text="超期未整改隐患").first.wait_for(timeout=30_000)
+        assert page.locator(ERROR_BOX).count() == 0
+    finally:
+        page.close()
+
+
 def test_a_wrong_password_is_refused(browser, server):
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     try:

@@ -148,12 +148,11 @@ def chosen_section(sections: list[str], *, key: str) -> str:
 
 def watch_tables(filters: Filters, lists: dict[str, pd.DataFrame], items: tuple, *, key: str) -> None:
     """Watch lists (`metrics.watch.WatchList`s) to choose from, each named with its count; only the chosen one is
-    drawn (a table for every list would be converted and sent on every run). The choice is kept in the address
-    under `key`_list; each table's key is `key`_code."""
+    drawn (a table for every list would be converted and sent on every run). Each table's key is `key`_code. The
+    choice is not kept in the address: the address would hold the shown name, whose count changes with the data."""
     by_code = {item.code: item for item in items}
     codes = list(by_code)
     chosen = st.segmented_control("清单", codes, default=codes[0], required=True, key=f"{key}_list",
-                                  bind="query-params",
                                   format_func=lambda code: f"{by_code[code].title}（{len(lists[code])}）",
                                   label_visibility="collapsed")
     item = by_code[chosen or codes[0]]
