@@ -18,7 +18,7 @@ from ui.text import plain
 MATRIX_KEY, IND_KEY, GROUP_KEY = "ov_matrix", "ov_ind", "ov_grp"
 
 f = flt.current()
-layout.watch(f, later=True)  # the slowest read, computed beside the figures
+layout.prefetch_watch(f)  # the slowest read, computed beside the figures
 both = figures(f)
 watch = layout.watch(f)
 layout.page_header("总览", f, missing_reports=True, watch_lists=watch)

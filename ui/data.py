@@ -54,6 +54,15 @@ def current_version() -> str | None:
     return db_version(db_path())
 
 
+def _published() -> tuple[str, str]:
+    """The warehouse's path and the version published now."""
+    path = str(db_path())
+    version = db_version(path)
+    if version is None:
+        raise NoDatabase(f"没有找到数据库文件：{path}")
+    return path, version
+
+
 def _close(connection) -> None:
     try:
         connection.close()
@@ -94,10 +103,7 @@ def _cursor(path: str, version: str) -> Iterator[Any]:
 def reader() -> Iterator[Any]:
     """A cursor on the current warehouse, for the reads that do not go through `query` (the meeting records'
     functions in `access.meetings`, which take the connection and apply the user's scope themselves)."""
-    path = str(db_path())
-    version = db_version(path)
-    if version is None:
-        raise NoDatabase(f"没有找到数据库文件：{path}")
+    path, version = _published()
     with _cursor(path, version) as con:
         yield con
 
@@ -169,10 +175,7 @@ def query(func: Callable, *args, **kwargs) -> Any:
     `func` is a metrics function taking a DuckDB connection first. Lists in the
     arguments are passed through unchanged (they are part of the cache key).
     """
-    path = str(db_path())
-    version = db_version(path)
-    if version is None:
-        raise NoDatabase(f"没有找到数据库文件：{path}")
+    path, version = _published()
     call = (func.__module__, func.__name__, _user_scope(func), args, kwargs)
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
@@ -193,9 +196,9 @@ def prefetch(func: Callable, *args, **kwargs) -> None:
     """Start `query(func, *args, **kwargs)` in the background and return at once: a page asks early for a slow read
     it shows later and computes what it shows first meanwhile, the two queries on both cores. The page's `query` of
     the same call then waits for it (the cache computes one value once) or finds it done."""
-    path = str(db_path())
-    version = db_version(path)
-    if version is None:
+    try:
+        path, version = _published()
+    except NoDatabase:  # nothing to read yet: the page's own `query` says so
         return
     _prefetching.submit(_quietly, _cached_call, func.__module__, func.__name__, _user_scope(func), path, version,
                         args, kwargs)
@@ -212,10 +215,7 @@ def query_records(func: Callable, *args, **kwargs) -> Any:
     user = current_user()
     if user is None:
         raise OutOfScope("请先登录。")
-    path = str(db_path())
-    version = db_version(path)
-    if version is None:
-        raise NoDatabase(f"没有找到数据库文件：{path}")
+    path, version = _published()
     call = (RECORDS, func.__module__, func.__name__, user, args, kwargs)
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)

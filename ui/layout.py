@@ -120,14 +120,20 @@ def count_card(column, label: str, value: int | str, period: str, help: str | No
     column.metric(label, shown, delta=period, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
-def watch(filters: Filters, items: tuple | None = None, *, later: bool = False) -> dict[str, pd.DataFrame] | None:
+def _read_watch(read: Callable, filters: Filters, items: tuple | None):
+    chosen = {} if items is None else {"lists": [item.code for item in items]}
+    return read(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list, **chosen)
+
+
+def watch(filters: Filters, items: tuple | None = None) -> dict[str, pd.DataFrame]:
     """The watch lists as of the filters' date: all, or only `items` (`metrics.watch.WatchList`s) for a page that
-    shows only those. `later`: start computing them in the background and return None (`data.prefetch`)."""
-    read = data.prefetch if later else data.query
-    if items is None:
-        return read(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list)
-    return read(api.watch, filters.quarter, as_of=filters.as_of, districts=filters.district_list,
-                lists=[item.code for item in items])
+    shows only those."""
+    return _read_watch(data.query, filters, items)
+
+
+def prefetch_watch(filters: Filters, items: tuple | None = None) -> None:
+    """Start computing `watch(filters, items)` in the background (`data.prefetch`)."""
+    _read_watch(data.prefetch, filters, items)
 
 
 def watch_table(filters: Filters, frame: pd.DataFrame, item, *, key: str) -> None:
