@@ -157,6 +157,15 @@ class PackContent:
         # The drafting asks for an indicator's city row hundreds of times: the rows are indexed once, here, where no
         # other thread can see the object yet (the pack is written by several threads at once).
         self._city_rows = self._index_city_rows()
+        self._drafted: dict[str, Any] = {}
+
+    def drafted_once(self, key: str, make: Callable[[], Any]) -> Any:
+        """`make()` computed once for this pack: the ranked problems and the drafted tasks are asked for by several
+        sections of the paper, by its tasks and by the tasks handed over to the meeting's records. Two threads asking
+        at once may both compute it; they get the same value."""
+        if key not in self._drafted:
+            self._drafted.setdefault(key, make())
+        return self._drafted[key]
 
     def _index_city_rows(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         city = self.figures[self.figures["grain"] == "city"].drop_duplicates("indicator")

@@ -606,6 +606,10 @@ def _people_problem(content: PackContent) -> Problem | None:
 
 def problems(content: PackContent) -> list[Problem]:
     """At most MAX_PROBLEMS problems, the most severe first: major hazards, then overdue hazards, then by gap."""
+    return list(content.drafted_once("problems", lambda: _ranked_problems(content)))
+
+
+def _ranked_problems(content: PackContent) -> list[Problem]:
     found = [p for p in (_major_problem(content), _hazard_problem(content), _checklist_problem(content),
                          _supervision_problem(content), _people_problem(content)) if p]
     found.sort(key=lambda p: (-p.tier, -p.gap))
@@ -789,6 +793,10 @@ def draft_common_tasks(content: PackContent) -> list[TaskDraft]:
     """The common tasks for the next quarter (owners, deadline, completion standard, the link that sets the
     status), most pressing first: the first task of each problem in the problems' order; a problem's second task
     only while there are fewer than MIN_TASKS; never more than MAX_TASKS."""
+    return list(content.drafted_once("common_tasks", lambda: _drafted_tasks(content)))
+
+
+def _drafted_tasks(content: PackContent) -> list[TaskDraft]:
     ranked = problems(content)
     order = [PROBLEM_TASKS[p.key] for p in ranked]
     order += [makers for key, makers in PROBLEM_TASKS.items() if key not in {p.key for p in ranked}]

@@ -216,9 +216,12 @@ def hands_over_drafts(user: User, content: PackContent) -> bool:
             and quarter_of(content.meeting_date) <= content.quarter.next().next())
 
 
-def hand_over_drafts(user: User, db, content: PackContent) -> bool:
-    """Store the paper's drafted common tasks as the meeting's drafted tasks (tasks users changed keep what they
-    made of them); nothing for another paper or a 定稿 meeting. True when the records changed."""
+def hand_over_drafts(user: User, db, content: PackContent,
+                     drafts: list[meeting_rules.TaskDraft] | None = None) -> bool:
+    """Store the paper's drafted common tasks (`drafts`, when drafted already: `drafted_tasks(content)`) as the
+    meeting's drafted tasks (tasks users changed keep what they made of them); nothing for another paper or a 定稿
+    meeting. True when the records changed."""
     if not hands_over_drafts(user, content) or meeting_access.meeting(user, db, content.quarter).is_final:
         return False
-    return meeting_access.save_drafted_tasks(user, db, content.quarter, drafted_tasks(content))
+    return meeting_access.save_drafted_tasks(user, db, content.quarter,
+                                             drafted_tasks(content) if drafts is None else drafts)

@@ -11,7 +11,7 @@ from metrics.indicators import BY_CODE, INDICATORS, SUPERVISION, TARGETS
 from ui import filters as flt, layout
 from ui.filters import BENCHMARK
 from ui.indicators import cards, figures, grain, matrix, matrix_numbers, matrix_view, shortfall_section
-from ui.meetings import figures_caption
+from ui.meetings import figures_caption, prefetch_paper
 from ui.style import legend_html
 from ui.text import plain
 
@@ -78,3 +78,5 @@ shortfall_section(f, code, group, key="ov_shortfall")
 
 st.subheader("需要关注清单")
 layout.watch_tables(f, watch, WATCH_LISTS, key="ov_watch")
+# The page opened next at the quarter's meeting: its paper is drafted while this one is read.
+prefetch_paper(f)

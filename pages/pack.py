@@ -17,7 +17,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from access import meetings as meeting_access
-from access.scope import Scope
 from core.config import districts as configured_districts
 from core.presentation import date_text
 from metrics.api import WATCH_LISTS
@@ -60,8 +59,7 @@ layout.page_header("会商材料", f, missing_reports=True,
                    note="按左侧所选季度、截至日期和区市：季度研究会商的信息、共性任务及进展、提请会商事项，"
                         "以及会商材料（Word）、数据工作簿（Excel）、打印版报告（HTML）和图表图片。")
 
-# A district user's pack covers their districts only (the rates too, so the paper's totals add up).
-districts = Scope(tuple(user.districts) if user.districts else None).clamp(f.district_list)
+districts = meetings.paper_districts(user, f)
 db = meetings.db_path()
 try:
     # Read, within the user's scope, and drafted once per version of the data and of the records (cached).
@@ -81,7 +79,7 @@ if hands_over_drafts(user, content):
     handed_key = f"pack_handed_{q.label}"
     if st.session_state.get(handed_key) != drafts:
         try:
-            hand_over_drafts(user, db, content)
+            hand_over_drafts(user, db, content, drafts)
         except MeetingError as error:
             st.warning(f"系统起草的共性任务未能写入会商记录：{plain(error)}", icon=":material/warning:")
         st.session_state[handed_key] = drafts

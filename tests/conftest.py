@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,16 @@ def fresh_settings():
     declared.reset()
     yield
     declared.reset()
+
+
+@pytest.fixture(autouse=True)
+def background_reads_settled():
+    """Reads a page started in the background (`ui.data.prefetch`: 总览 drafts the meeting paper) end with the test
+    that started them, and never run on into the next one (its warehouse, its patched functions)."""
+    yield
+    data = sys.modules.get("ui.data")
+    if data is not None:
+        data.settle()
 
 
 def built_once(tmp_path_factory, name: str, build) -> Path:

@@ -59,6 +59,41 @@ def paper(app: AppTest) -> dict:
     return {area.label: area for area in app.text_area if (area.key or "").startswith("pack_text_")}
 
 
+def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows_that_paper(db, monkeypatch):
+    """总览 starts drafting the signed-in user's paper (same quarter, same districts) in the background: 会商材料
+    opened next shows it without drafting it again, and it is the paper the page drafts itself."""
+    import functools
+    import threading
+
+    from ui import data, meetings as meeting_ui
+
+    drafted_in = []
+    original = meeting_ui.drafted_paper
+
+    @functools.wraps(original)  # same module and name: the same cache key
+    def counted(*args, **kwargs):
+        drafted_in.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
+    # the meeting world's 2026Q3: 3 enterprises, 5 hazards found; Wendeng's paper counts its own 1 and 2
+    for user, scope in ((CITY, "全市纳入驻点监督的企业3家，其中0家已派驻驻点监督人员，共0人。排查发现隐患5项"),
+                        (WENDENG, "文登区纳入驻点监督的企业1家，其中0家已派驻驻点监督人员，共0人。排查发现隐患2项")):
+        drafted_in.clear()
+        app = open_app(user, OVERVIEW)
+        data.settle()
+        assert len(drafted_in) == 1 and drafted_in[0].startswith("dashboard-prefetch")
+        app.switch_page(PACK).run()
+        assert_clean(app)
+        assert len(drafted_in) == 1  # the page was served the paper drafted in the background
+        shown = {label: area.value for label, area in paper(app).items()}
+        data._cached_records_call.clear()
+        app.run()  # drafted afresh, by the page itself
+        assert drafted_in[1:] == ["ScriptRunner.scriptThread"]
+        assert {label: area.value for label, area in paper(app).items()} == shown
+        assert shown["一、工作开展情况"].startswith(scope)
+
+
 def table(app: AppTest, column: str):
     return next(t.value for t in app.dataframe if column in t.value.columns)
 

@@ -204,7 +204,20 @@ def prefetch(func: Callable, *args, **kwargs) -> None:
                         args, kwargs)
 
 
+def settle() -> None:
+    """Wait until every read started by `prefetch` or `prefetch_records` so far has finished."""
+    _prefetching.submit(lambda: None).result()
+
+
 RECORDS = "records"
+
+
+def _records_call(func: Callable, args: tuple, kwargs: dict) -> tuple[str, str, tuple]:
+    user = current_user()
+    if user is None:
+        raise OutOfScope("请先登录。")
+    path, version = _published()
+    return path, version, (RECORDS, func.__module__, func.__name__, user, args, kwargs)
 
 
 def query_records(func: Callable, *args, **kwargs) -> Any:
@@ -212,14 +225,21 @@ def query_records(func: Callable, *args, **kwargs) -> Any:
     warehouse (`access.meetings`, `pack.meeting`: they take the user, a connection and the warehouse path and
     apply the user's scope themselves). Cached until the next publish or the next change to the records, and
     recomputed in the background after a publish like the reads of `query`."""
-    user = current_user()
-    if user is None:
-        raise OutOfScope("请先登录。")
-    path, version = _published()
-    call = (RECORDS, func.__module__, func.__name__, user, args, kwargs)
+    path, version, call = _records_call(func, args, kwargs)
     _recent.rewarm_after_publish(path, version, skip=call)
     _recent.remember(path, call)
     return _own_copy(_cached_records_call(*call[1:4], path, version, records_revision(path), args, kwargs))
+
+
+def prefetch_records(func: Callable, *args, **kwargs) -> None:
+    """`prefetch` for a read of `query_records`: a page starts a read that a page opened next is likely to show
+    (总览 the meeting paper), which that page's `query_records` then finds done or waits for."""
+    try:
+        path, version, call = _records_call(func, args, kwargs)
+    except (NoDatabase, OutOfScope):  # nothing to read, or no one signed in: the page itself says so
+        return
+    _prefetching.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path), args,
+                        kwargs)
 
 
 class _RecentQueries:

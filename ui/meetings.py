@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from access import meetings as meeting_access
+from access.scope import Scope
 from access.users import User
 from core.presentation import date_text
 from core.quarters import Quarter
@@ -92,13 +93,33 @@ def drafted_paper(user: User, con, db, quarter: Quarter, *, as_of: dt.date | Non
                  drafted_tasks=drafted_tasks(content) if hands_over_drafts(user, content) else [])
 
 
+def paper_districts(user: User, filters: Filters) -> list[str] | None:
+    """The districts of the user's paper for the sidebar's choice: a district user's pack covers their districts
+    only (the rates too, so the paper's totals add up)."""
+    return Scope(tuple(user.districts) if user.districts else None).clamp(filters.district_list)
+
+
+def _read_paper(read: Callable, quarter: Quarter, as_of: dt.date | None, districts: list[str] | None,
+                current: bool):
+    return read(drafted_paper, quarter, as_of=as_of, districts=list(districts) if districts else None,
+                current=current, today=dt.date.today())
+
+
 def paper(quarter: Quarter, *, as_of: dt.date | None, districts: list[str] | None, current: bool = False) -> Paper:
     """The signed-in user's meeting paper of `quarter` (`drafted_paper`), cached like the dashboard's other reads;
     stamped with the time it is shown, as a paper gathered now would be."""
-    found = data.query_records(drafted_paper, quarter, as_of=as_of, districts=list(districts) if districts else None,
-                               current=current, today=dt.date.today())
+    found = _read_paper(data.query_records, quarter, as_of, districts, current)
     return dataclasses.replace(found, content=dataclasses.replace(
         found.content, generated_at=dt.datetime.now().replace(microsecond=0)))
+
+
+def prefetch_paper(filters: Filters) -> None:
+    """Start drafting the signed-in user's paper for the sidebar's choice in the background (`data.prefetch_records`),
+    as 会商材料 asks for it: the drafting reads every list of the quarter (seconds on a city's data) and is done by
+    the time the user opens that page."""
+    user = current_user()
+    if user is not None:
+        _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input, paper_districts(user, filters), False)
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
