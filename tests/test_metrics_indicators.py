@@ -103,6 +103,19 @@ def test_enterprise_figures(con):
     assert (row["group_name"], row["district"]) == ("威海丙化工有限公司", "环翠区")
 
 
+def test_every_grain_lists_its_rows_in_order_and_an_enterprise_without_records_counts_zero(con):
+    frame = api.report(con, "2026Q3", by=("city", "district", "enterprise"))
+    districts = ["环翠区", "文登区", "荣成市", "乳山市", "高区", "经区", "临港区", "南海新区"]  # as configured
+    # per grain, indicator by indicator; the enterprises by district, then by name (丙 bing, 甲 jia, 乙 yi)
+    expected = [("city", code, "全市") for code in CODES]
+    expected += [("district", code, d) for code in CODES for d in districts]
+    expected += [("enterprise", code, e) for code in CODES for e in (CODE_C, CODE_A, CODE_B)]
+    assert list(zip(frame["grain"], frame["indicator"], frame["group"])) == expected
+    # C has no 规章制度, 奖金 or 特殊作业 records at all: 0/0, 无数据, beside its district's name
+    row = frame[(frame["group"] == CODE_C) & (frame["indicator"] == "rules")].iloc[0]
+    assert (row["numerator"], row["denominator"], row["level"], row["district"]) == (0, 0, "无数据", "环翠区")
+
+
 def test_rates_and_levels(con):
     frame = api.report(con, "2026Q3", by="district")
     pick = frame.set_index(["indicator", "group"])
