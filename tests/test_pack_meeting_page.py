@@ -94,6 +94,39 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
         assert shown["一、工作开展情况"].startswith(scope)
 
 
+def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_last_one(db, monkeypatch):
+    """While the background is busy, a user who moves from 2026Q2 to 2026Q3 on 总览 queues one paper, not two."""
+    import functools
+    import threading
+
+    from ui import data, meetings as meeting_ui
+
+    drafted = []
+    original = meeting_ui.drafted_paper
+
+    @functools.wraps(original)
+    def counted(user, con, db, quarter, **kwargs):
+        drafted.append(quarter.label)
+        return original(user, con, db, quarter, **kwargs)
+
+    monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
+    release = threading.Event()
+    busy = data._prefetching.submit(release.wait, 60)  # the background is still drafting another user's paper
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params["q"] = "2026Q2"
+    app.session_state["_user"] = CITY
+    app.run()
+    assert_clean(app)
+    app.selectbox(key="q").set_value(Q3).run()
+    assert_clean(app)
+    release.set()
+    assert busy.result(timeout=60)
+    data.settle()
+    assert drafted == [Q3]
+    app.switch_page(PACK).run()
+    assert drafted == [Q3]  # and 会商材料 shows the paper drafted in the background
+
+
 def table(app: AppTest, column: str):
     return next(t.value for t in app.dataframe if column in t.value.columns)
 

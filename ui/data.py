@@ -24,7 +24,7 @@ import importlib
 import logging
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -231,15 +231,16 @@ def query_records(func: Callable, *args, **kwargs) -> Any:
     return _own_copy(_cached_records_call(*call[1:4], path, version, records_revision(path), args, kwargs))
 
 
-def prefetch_records(func: Callable, *args, **kwargs) -> None:
+def prefetch_records(func: Callable, *args, **kwargs) -> Future | None:
     """`prefetch` for a read of `query_records`: a page starts a read that a page opened next is likely to show
-    (总览 the meeting paper), which that page's `query_records` then finds done or waits for."""
+    (总览 the meeting paper), which that page's `query_records` then finds done or waits for. The read waits its turn
+    behind the others started: cancelling the future returned takes it out of the queue if it has not started."""
     try:
         path, version, call = _records_call(func, args, kwargs)
     except (NoDatabase, OutOfScope):  # nothing to read, or no one signed in: the page itself says so
-        return
-    _prefetching.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path), args,
-                        kwargs)
+        return None
+    return _prefetching.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path),
+                               args, kwargs)
 
 
 class _RecentQueries:

@@ -36,6 +36,7 @@ from warehouse.meetings import MeetingError
 log = logging.getLogger(__name__)
 OUTCOME_KEY = "_meeting_outcome"
 AS_COMPUTED_KEY = "figures_as_computed"
+PAPER_PREFETCH_KEY = "_paper_prefetch"
 _HASH = {Quarter: lambda q: q.label}
 
 
@@ -116,10 +117,16 @@ def paper(quarter: Quarter, *, as_of: dt.date | None, districts: list[str] | Non
 def prefetch_paper(filters: Filters) -> None:
     """Start drafting the signed-in user's paper for the sidebar's choice in the background (`data.prefetch_records`),
     as 会商材料 asks for it: the drafting reads every list of the quarter (seconds on a city's data) and is done by
-    the time the user opens that page."""
+    the time the user opens that page. A session that chose other filters before its earlier paper was started
+    drafts the latest one only (a user stepping through the quarters does not queue a paper for each)."""
     user = current_user()
-    if user is not None:
-        _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input, paper_districts(user, filters), False)
+    if user is None:
+        return
+    earlier = st.session_state.get(PAPER_PREFETCH_KEY)
+    if earlier is not None:
+        earlier.cancel()  # no effect once started or done
+    st.session_state[PAPER_PREFETCH_KEY] = _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input,
+                                                       paper_districts(user, filters), False)
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
