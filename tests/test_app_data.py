@@ -221,6 +221,38 @@ def test_at_exit_the_background_recompute_stops_after_the_query_under_way(monkey
     assert ran == ["third"] and not recent.worker.is_alive()  # stopped: no new replay
 
 
+def test_a_slow_read_ahead_never_holds_up_the_reads_a_page_starts_for_itself(monkeypatch, tmp_path, small_warehouse):
+    """The meeting paper drafted ahead for the page opened next (seconds) runs on its own thread: a page's own
+    prefetch starts at once beside it."""
+    import threading
+
+    from tests.app_pages_support import CITY_USER
+    from ui import data
+
+    db = small_warehouse(tmp_path / "ahead")
+    monkeypatch.setenv("WEIHAI_DB", str(db))
+    monkeypatch.setattr(data, "current_user", lambda: CITY_USER)
+    release, started, ran_in = threading.Event(), threading.Event(), []
+    original = data.scoped_call
+
+    def watched(func, con, scope, *args, **kwargs):
+        ran_in.append(threading.current_thread().name)
+        started.set()
+        return original(func, con, scope, *args, **kwargs)
+
+    monkeypatch.setattr(data, "scoped_call", watched)
+    drafting = data._reading_ahead.submit(release.wait, 60)  # still drafting another user's paper
+    try:
+        data.prefetch(hazards.hazard_ageing, Q3)
+        assert started.wait(timeout=60) and ran_in == ["dashboard-prefetch_0"]
+        assert not drafting.done()
+    finally:
+        release.set()
+    ageing = data.query(hazards.hazard_ageing, Q3)
+    assert ran_in == ["dashboard-prefetch_0"]  # served what the prefetch read
+    assert ageing["未整改隐患数"].tolist() == [1, 1, 1]  # H-A3, H-A2, H-A0 open on 09-30
+
+
 def test_a_prefetched_read_is_computed_once_in_the_background_and_then_served(monkeypatch, tmp_path,
                                                                               small_warehouse):
     """`ui.data.prefetch` returns while its read runs in another thread; the page's own `query` of the same call

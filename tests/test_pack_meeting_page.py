@@ -82,7 +82,7 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
         drafted_in.clear()
         app = open_app(user, OVERVIEW)
         data.settle()
-        assert len(drafted_in) == 1 and drafted_in[0].startswith("dashboard-prefetch")
+        assert len(drafted_in) == 1 and drafted_in[0].startswith("dashboard-ahead")
         app.switch_page(PACK).run()
         assert_clean(app)
         assert len(drafted_in) == 1  # the page was served the paper drafted in the background
@@ -111,7 +111,7 @@ def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_
 
     monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
     release = threading.Event()
-    busy = data._prefetching.submit(release.wait, 60)  # the background is still drafting another user's paper
+    busy = data._reading_ahead.submit(release.wait, 60)  # the background is still drafting another user's paper
     app = AppTest.from_file(APP, default_timeout=120)
     app.query_params["q"] = "2026Q2"
     app.session_state["_user"] = CITY

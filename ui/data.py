@@ -206,10 +206,14 @@ def prefetch(func: Callable, *args, **kwargs) -> None:
 
 def settle() -> None:
     """Wait until every read started by `prefetch` or `prefetch_records` so far has finished."""
-    _prefetching.submit(lambda: None).result()
+    for executor in (_prefetching, _reading_ahead):
+        executor.submit(lambda: None).result()
 
 
 RECORDS = "records"
+# Reads for the page a user is likely to open next, on a thread of their own: a slow one (the meeting paper, seconds)
+# never holds up the reads a page starts for itself (`prefetch`).
+_reading_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-ahead")
 
 
 def _records_call(func: Callable, args: tuple, kwargs: dict) -> tuple[str, str, tuple]:
@@ -234,13 +238,13 @@ def query_records(func: Callable, *args, **kwargs) -> Any:
 def prefetch_records(func: Callable, *args, **kwargs) -> Future | None:
     """`prefetch` for a read of `query_records`: a page starts a read that a page opened next is likely to show
     (总览 the meeting paper), which that page's `query_records` then finds done or waits for. The read waits its turn
-    behind the others started: cancelling the future returned takes it out of the queue if it has not started."""
+    behind the others read ahead: cancelling the future returned takes it out of the queue if it has not started."""
     try:
         path, version, call = _records_call(func, args, kwargs)
     except (NoDatabase, OutOfScope):  # nothing to read, or no one signed in: the page itself says so
         return None
-    return _prefetching.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path),
-                               args, kwargs)
+    return _reading_ahead.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path),
+                                 args, kwargs)
 
 
 class _RecentQueries:
