@@ -6,9 +6,11 @@ records), districts are pooled sums of their enterprises (every configured distr
 listed, with or without data) and the city is the pooled sum of its districts — labelled 全市 only when
 every configured district is in, else 所选区市合计 (`metrics.scope.aggregate_label`).
 
-The query returns integer keys only (period, grain, indicator, district, enterprise); the
-labels are attached afterwards by array indexing, which is much cheaper than carrying
-strings through the sort and the transfer of a quarter-million enterprise rows.
+The query returns integer keys only (period, grain, indicator, district, enterprise), and for the
+enterprise grain only the enterprises with records. Every row of the result is then laid out in
+order with numpy and the figures found are put in their places; the labels are attached by array
+indexing. Both are much cheaper than the query listing (and sorting, and transferring) every
+enterprise × indicator × period with its strings.
 """
 from __future__ import annotations
 
@@ -281,7 +283,7 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
                                 ("grain_order", "indicator_order", "period_order", "district_order", "enterprise_key")))
     for name in ("numerator", "denominator", *_EXTRAS):
         values = np.zeros(layout.per_period * len(periods), dtype=np.int64)
-        values[places] = found.column(name).to_numpy()
+        values[places] = found.column(name).fill_null(0).to_numpy()
         column[name] = values
     with np.errstate(invalid="ignore", divide="ignore"):
         column["rate"] = np.where(column["denominator"] > 0, column["numerator"] / column["denominator"], np.nan)

@@ -54,9 +54,10 @@ def fresh_settings():
 
 
 @pytest.fixture(autouse=True)
-def background_reads_settled():
+def background_reads_settled(monkeypatch):
     """Reads a page started in the background (`ui.data.prefetch`: 总览 drafts the meeting paper) end with the test
-    that started them, and never run on into the next one (its warehouse, its patched functions)."""
+    that started them, before its patches are undone, and never run on into the next one. (Asking for `monkeypatch`
+    sets it up first, so it is undone after this.)"""
     yield
     data = sys.modules.get("ui.data")
     if data is not None:

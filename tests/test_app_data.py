@@ -283,3 +283,35 @@ def test_a_prefetched_read_is_computed_once_in_the_background_and_then_served(mo
     # open on 09-30 (as in test_hazard_ageing_counts_open_hazards_of_any_quarter): H-A3, H-A2, H-A0
     assert ageing["未整改隐患数"].tolist() == [1, 1, 1]
     assert ageing["隐患账龄"].tolist() == ["30天以内", "31–60天", "90天以上"]
+
+
+def test_reads_still_queued_at_exit_are_dropped_and_the_one_under_way_finishes(tmp_path):
+    """A dashboard process that ends does not compute, for nobody, the meeting papers still queued behind the one
+    being drafted; that one finishes (a DuckDB query cut off at exit aborts the process)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    marks = tmp_path / "marks"
+    code = f"""
+import pathlib, threading
+import concurrent.futures.thread  # its exit hook, which joins the workers, runs last
+released = threading.Event()
+threading._register_atexit(released.set)  # runs after the dashboard's hook, before the workers are joined
+from ui import data
+marks = pathlib.Path({str(marks)!r})
+marks.mkdir()
+started = threading.Event()
+def under_way():
+    started.set()
+    assert released.wait(60)
+    (marks / "finished").touch()
+data._reading_ahead.submit(under_way)
+for n in range(3):
+    data._reading_ahead.submit((marks / f"queued{{n}}").touch)
+assert started.wait(60)
+"""
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in marks.iterdir()) == ["finished"]

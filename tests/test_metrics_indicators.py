@@ -116,6 +116,26 @@ def test_every_grain_lists_its_rows_in_order_and_an_enterprise_without_records_c
     assert (row["numerator"], row["denominator"], row["level"], row["district"]) == (0, 0, "无数据", "环翠区")
 
 
+def test_enterprises_are_listed_by_district_before_name(tmp_path):
+    """威海甲 (jia) comes before 威海乙 (yi) by name, but 乙 is in 环翠区, which is configured before 文登区: 乙 first,
+    each beside its own district."""
+    from tests.metrics_fixtures import LOGS, ROSTER, _log, d, load, write_xlsx
+
+    roster = [["威海甲化工有限公司", CODE_E, "文登区", "化学原料", 10, "张三", "文登区化工专项办", d("2026-07-01"), "正常生产"],
+              ["威海乙化工有限公司", CODE_F, "环翠区", "化学原料", 10, "李四", "环翠区化工专项办", d("2026-07-01"), "正常生产"]]
+    db = tmp_path / "warehouse.duckdb"
+    load([write_xlsx(tmp_path / "名册.xlsx", "企业名册", ROSTER, roster),
+          write_xlsx(tmp_path / "日志.xlsx", "驻点工作日志", LOGS, [_log(d("2026-07-01"), "张三", CODE_E)])], db)
+    reader = open_reader(db)
+    try:
+        frame = api.report(reader, "2026Q3", by="enterprise", as_of="2026-07-03", indicators=["log_fill"])
+    finally:
+        reader.close()
+    # log_fill as of 07-03: 甲's 张三 logged 1 of the 3 working days 07-01…07-03; 乙's 李四 none of 3
+    assert list(zip(frame["group"], frame["district"], frame["numerator"], frame["denominator"])) == [
+        (CODE_F, "环翠区", 0, 3), (CODE_E, "文登区", 1, 3)]
+
+
 def test_rates_and_levels(con):
     frame = api.report(con, "2026Q3", by="district")
     pick = frame.set_index(["indicator", "group"])

@@ -94,37 +94,78 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
         assert shown["一、工作开展情况"].startswith(scope)
 
 
-def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_last_one(db, monkeypatch):
-    """While the background is busy, a user who moves from 2026Q2 to 2026Q3 on 总览 queues one paper, not two."""
+def _counting_papers(monkeypatch) -> list[str]:
+    """The quarters of the papers drafted from now on (through `ui.meetings.drafted_paper`)."""
     import functools
-    import threading
 
-    from ui import data, meetings as meeting_ui
+    from ui import meetings as meeting_ui
 
     drafted = []
     original = meeting_ui.drafted_paper
 
-    @functools.wraps(original)
+    @functools.wraps(original)  # same module and name: the same cache key
     def counted(user, con, db, quarter, **kwargs):
         drafted.append(quarter.label)
         return original(user, con, db, quarter, **kwargs)
 
     monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
+    return drafted
+
+
+def _overview_while_busy(quarter: str):
+    """A new session on 总览 for `quarter` while the background is still drafting another user's paper (released by
+    setting the event returned)."""
+    import threading
+
+    from ui import data
+
     release = threading.Event()
-    busy = data._reading_ahead.submit(release.wait, 60)  # the background is still drafting another user's paper
+    busy = data._reading_ahead.submit(release.wait, 60)
     app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params["q"] = "2026Q2"
+    app.query_params["q"] = quarter
     app.session_state["_user"] = CITY
     app.run()
     assert_clean(app)
-    app.selectbox(key="q").set_value(Q3).run()
-    assert_clean(app)
-    release.set()
+    return app, release, busy
+
+
+def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_last_one(db, monkeypatch):
+    """While the background is busy, a user who moves from 2026Q2 to 2026Q3 on 总览, and clicks about on it, queues
+    one paper, that of 2026Q3."""
+    from ui import data
+
+    drafted = _counting_papers(monkeypatch)
+    app, release, busy = _overview_while_busy("2026Q2")
+    try:
+        app.selectbox(key="q").set_value(Q3).run()
+        assert_clean(app)
+        app.run()  # the same filters again: the queued paper keeps its place, and is not queued twice
+    finally:
+        release.set()
     assert busy.result(timeout=60)
     data.settle()
     assert drafted == [Q3]
     app.switch_page(PACK).run()
     assert drafted == [Q3]  # and 会商材料 shows the paper drafted in the background
+
+
+def test_a_paper_queued_while_the_records_change_is_drafted_on_the_records_as_they_are_then(db, monkeypatch):
+    """The paper is keyed on the records' revision when its drafting starts: after a change made while it waited
+    (here the meeting's date), 会商材料 finds the paper drafted ahead and does not draft it again."""
+    from ui import data
+
+    drafted = _counting_papers(monkeypatch)
+    app, release, busy = _overview_while_busy(Q3)
+    try:
+        access.save_meeting(CITY, db, Q3, held_on="2026-10-15")
+    finally:
+        release.set()
+    assert busy.result(timeout=60)
+    data.settle()
+    assert drafted == [Q3]
+    app.switch_page(PACK).run()
+    assert_clean(app)
+    assert drafted == [Q3]  # drafted on the revision after the change: the page's own read found it
 
 
 def table(app: AppTest, column: str):

@@ -235,16 +235,54 @@ def query_records(func: Callable, *args, **kwargs) -> Any:
     return _own_copy(_cached_records_call(*call[1:4], path, version, records_revision(path), args, kwargs))
 
 
+_pending_ahead: dict[str, Future] = {}  # reads ahead queued or under way, by call
+_pending_lock = threading.Lock()
+
+
+def _read_ahead(module: str, name: str, user, args: tuple, kwargs: dict) -> None:
+    # The version and the records' revision as they are when the read starts, not when it was asked for: a read that
+    # waited while a load published or a user changed the records computes what the page will then ask for.
+    path, version = _published()
+    _cached_records_call(module, name, user, path, version, records_revision(path), args, kwargs)
+
+
 def prefetch_records(func: Callable, *args, **kwargs) -> Future | None:
     """`prefetch` for a read of `query_records`: a page starts a read that a page opened next is likely to show
     (总览 the meeting paper), which that page's `query_records` then finds done or waits for. The read waits its turn
-    behind the others read ahead: cancelling the future returned takes it out of the queue if it has not started."""
+    behind the others read ahead; the same call asked for again while it waits or runs is not queued twice (the
+    future returned is the one already pending). Cancelling the future takes the read out of the queue if it has
+    not started."""
     try:
-        path, version, call = _records_call(func, args, kwargs)
+        _, _, call = _records_call(func, args, kwargs)
     except (NoDatabase, OutOfScope):  # nothing to read, or no one signed in: the page itself says so
         return None
-    return _reading_ahead.submit(_quietly, _cached_records_call, *call[1:4], path, version, records_revision(path),
-                                 args, kwargs)
+    key = repr(call)
+    with _pending_lock:
+        pending = _pending_ahead.get(key)
+        if pending is not None and not pending.done():
+            return pending
+        future = _reading_ahead.submit(_quietly, _read_ahead, *call[1:])
+        _pending_ahead[key] = future
+    future.add_done_callback(lambda done: _forget_pending(key, done))
+    return future
+
+
+def _forget_pending(key: str, done: Future) -> None:
+    with _pending_lock:
+        if _pending_ahead.get(key) is done:
+            del _pending_ahead[key]
+
+
+def _cancel_queued() -> None:
+    """At exit: the reads still queued in the background are dropped, the ones under way finish (a DuckDB query
+    still running when the interpreter ends aborts the process). Registered with `threading._register_atexit`, which
+    runs before the executors' own exit hook joins their threads: an `atexit` function would run only after every
+    queued read (seconds each for a meeting paper) had been computed for nobody."""
+    for executor in (_prefetching, _reading_ahead):
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+threading._register_atexit(_cancel_queued)
 
 
 class _RecentQueries:

@@ -118,15 +118,17 @@ def prefetch_paper(filters: Filters) -> None:
     """Start drafting the signed-in user's paper for the sidebar's choice in the background (`data.prefetch_records`),
     as 会商材料 asks for it: the drafting reads every list of the quarter (seconds on a city's data) and is done by
     the time the user opens that page. A session that chose other filters before its earlier paper was started
-    drafts the latest one only (a user stepping through the quarters does not queue a paper for each)."""
+    drafts the latest one only (a user stepping through the quarters does not queue a paper for each); a rerun with
+    the same filters leaves the paper where it is in the queue."""
     user = current_user()
     if user is None:
         return
     earlier = st.session_state.get(PAPER_PREFETCH_KEY)
-    if earlier is not None:
+    latest = _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input, paper_districts(user, filters),
+                         False)
+    if earlier is not None and earlier is not latest:
         earlier.cancel()  # no effect once started or done
-    st.session_state[PAPER_PREFETCH_KEY] = _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input,
-                                                       paper_districts(user, filters), False)
+    st.session_state[PAPER_PREFETCH_KEY] = latest
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
