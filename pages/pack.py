@@ -79,7 +79,8 @@ if hands_over_drafts(user, content):
     handed_key = f"pack_handed_{q.label}"
     if st.session_state.get(handed_key) != drafts:
         try:
-            hand_over_drafts(user, db, content, drafts)
+            if hand_over_drafts(user, db, content, drafts):  # the records changed: so does the key of the paper
+                meetings.prefetch_paper(f)  # the paper of this page's next run, drafted while this one is read
         except MeetingError as error:
             st.warning(f"系统起草的共性任务未能写入会商记录：{plain(error)}", icon=":material/warning:")
         st.session_state[handed_key] = drafts

@@ -59,44 +59,11 @@ def paper(app: AppTest) -> dict:
     return {area.label: area for area in app.text_area if (area.key or "").startswith("pack_text_")}
 
 
-def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows_that_paper(db, monkeypatch):
-    """总览 starts drafting the signed-in user's paper (same quarter, same districts) in the background: 会商材料
-    opened next shows it without drafting it again, and it is the paper the page drafts itself."""
+def _counting_papers(monkeypatch) -> list[tuple[str, str]]:
+    """The papers drafted from now on (through `ui.meetings.drafted_paper`): (quarter, "page") when the page's own
+    run drafted it, (quarter, "ahead") when the background did."""
     import functools
     import threading
-
-    from ui import data, meetings as meeting_ui
-
-    drafted_in = []
-    original = meeting_ui.drafted_paper
-
-    @functools.wraps(original)  # same module and name: the same cache key
-    def counted(*args, **kwargs):
-        drafted_in.append(threading.current_thread().name)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
-    # the meeting world's 2026Q3: 3 enterprises, 5 hazards found; Wendeng's paper counts its own 1 and 2
-    for user, scope in ((CITY, "全市纳入驻点监督的企业3家，其中0家已派驻驻点监督人员，共0人。排查发现隐患5项"),
-                        (WENDENG, "文登区纳入驻点监督的企业1家，其中0家已派驻驻点监督人员，共0人。排查发现隐患2项")):
-        drafted_in.clear()
-        app = open_app(user, OVERVIEW)
-        data.settle()
-        assert len(drafted_in) == 1 and drafted_in[0].startswith("dashboard-ahead")
-        app.switch_page(PACK).run()
-        assert_clean(app)
-        assert len(drafted_in) == 1  # the page was served the paper drafted in the background
-        shown = {label: area.value for label, area in paper(app).items()}
-        data._cached_records_call.clear()
-        app.run()  # drafted afresh, by the page itself
-        assert drafted_in[1:] == ["ScriptRunner.scriptThread"]
-        assert {label: area.value for label, area in paper(app).items()} == shown
-        assert shown["一、工作开展情况"].startswith(scope)
-
-
-def _counting_papers(monkeypatch) -> list[str]:
-    """The quarters of the papers drafted from now on (through `ui.meetings.drafted_paper`)."""
-    import functools
 
     from ui import meetings as meeting_ui
 
@@ -105,11 +72,41 @@ def _counting_papers(monkeypatch) -> list[str]:
 
     @functools.wraps(original)  # same module and name: the same cache key
     def counted(user, con, db, quarter, **kwargs):
-        drafted.append(quarter.label)
+        ahead = threading.current_thread().name.startswith("dashboard-ahead")
+        drafted.append((quarter.label, "ahead" if ahead else "page"))
         return original(user, con, db, quarter, **kwargs)
 
     monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
     return drafted
+
+
+def by_the_page(drafted: list[tuple[str, str]]) -> list[str]:
+    return [quarter for quarter, where in drafted if where == "page"]
+
+
+def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows_that_paper(db, monkeypatch):
+    """总览 starts drafting the signed-in user's paper (same quarter, same districts) in the background: 会商材料
+    opened next shows it without drafting it again, and it is the paper the page drafts itself."""
+    from ui import data
+
+    drafted = _counting_papers(monkeypatch)
+    # the meeting world's 2026Q3: 3 enterprises, 5 hazards found; Wendeng's paper counts its own 1 and 2
+    for user, scope in ((CITY, "全市纳入驻点监督的企业3家，其中0家已派驻驻点监督人员，共0人。排查发现隐患5项"),
+                        (WENDENG, "文登区纳入驻点监督的企业1家，其中0家已派驻驻点监督人员，共0人。排查发现隐患2项")):
+        drafted.clear()
+        app = open_app(user, OVERVIEW)
+        data.settle()
+        assert drafted == [(Q3, "ahead")]
+        app.switch_page(PACK).run()
+        assert_clean(app)
+        assert by_the_page(drafted) == []  # the page was served the paper drafted in the background
+        shown = {label: area.value for label, area in paper(app).items()}
+        data.settle()
+        data._cached_records_call.clear()
+        app.run()  # drafted afresh, by the page itself
+        assert by_the_page(drafted) == [Q3]
+        assert {label: area.value for label, area in paper(app).items()} == shown
+        assert shown["一、工作开展情况"].startswith(scope)
 
 
 def _overview_while_busy(quarter: str):
@@ -144,9 +141,9 @@ def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_
         release.set()
     assert busy.result(timeout=60)
     data.settle()
-    assert drafted == [Q3]
+    assert drafted == [(Q3, "ahead")]
     app.switch_page(PACK).run()
-    assert drafted == [Q3]  # and 会商材料 shows the paper drafted in the background
+    assert by_the_page(drafted) == []  # and 会商材料 shows the paper drafted in the background
 
 
 def test_a_paper_queued_while_the_records_change_is_drafted_on_the_records_as_they_are_then(db, monkeypatch):
@@ -162,10 +159,25 @@ def test_a_paper_queued_while_the_records_change_is_drafted_on_the_records_as_th
         release.set()
     assert busy.result(timeout=60)
     data.settle()
-    assert drafted == [Q3]
+    assert drafted == [(Q3, "ahead")]
     app.switch_page(PACK).run()
     assert_clean(app)
-    assert drafted == [Q3]  # drafted on the revision after the change: the page's own read found it
+    assert by_the_page(drafted) == []  # drafted on the revision after the change: the page's own read found it
+
+
+def test_after_handing_over_its_drafts_the_pack_page_has_its_next_paper_drafted_ahead(db, monkeypatch):
+    """The city's first opening hands the drafted tasks over to the records, which changes them: the paper of the
+    page's next run is drafted in the background meanwhile, so the next click does not wait for it."""
+    from ui import data
+
+    drafted = _counting_papers(monkeypatch)
+    app = open_app(CITY)  # 总览 first, which starts the paper; 会商材料 shows it (drafted by whichever came first)
+    data.settle()
+    assert len(drafted) == 2 and drafted[-1] == (Q3, "ahead")  # then on the records after the hand-over
+    before = by_the_page(drafted)
+    app.run()
+    assert_clean(app)
+    assert by_the_page(drafted) == before
 
 
 def table(app: AppTest, column: str):
