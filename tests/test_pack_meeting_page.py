@@ -109,6 +109,34 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
         assert shown["一、工作开展情况"].startswith(scope)
 
 
+def test_after_the_overview_the_pack_page_of_a_district_reads_nothing_more(db, monkeypatch):
+    """Wendeng's 会商材料 (which hands nothing over) after 总览: its paper, its tasks and its matters were all read in the
+    background; the page's own run computes none of them."""
+    import functools
+    import threading
+
+    from ui import data, meetings as meeting_ui
+
+    app = open_app(WENDENG, OVERVIEW)
+    data.settle()
+    computed = []
+    for module, name in ((meeting_ui, "drafted_paper"), (access, "tasks"), (access, "matters")):
+        original = getattr(module, name)
+
+        @functools.wraps(original)  # same module and name: the same cache key
+        def counted(*args, _original=original, _name=name, **kwargs):
+            computed.append((_name, threading.current_thread().name))
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    app.switch_page(PACK).run()
+    assert_clean(app)
+    assert computed == []
+    # the world's one matter about 文登区: H7 handed over to 市场监管局 60 days before 09-30, unanswered
+    matters = table(app, "涉及区市")
+    assert list(zip(matters["类别"], matters["涉及区市"])) == [("移交未办结", "文登区")]
+
+
 def _overview_while_busy(quarter: str):
     """A new session on 总览 for `quarter` while the background is still drafting another user's paper (released by
     setting the event returned)."""

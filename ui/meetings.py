@@ -57,15 +57,23 @@ def meeting(user: User, quarter: Quarter) -> Meeting:
 # Through `ui.data.query_records`: cached with the dashboard's other reads, so the views recomputed after a publish
 # include them.
 
+def _read_tasks(read: Callable, quarter: Quarter, agreed_only: bool):
+    return read(meeting_access.tasks, quarter, today=dt.date.today(), agreed_only=agreed_only)
+
+
+def _read_matters(read: Callable, quarter: Quarter):
+    return read(meeting_access.matters, quarter, today=dt.date.today())
+
+
 def tasks(quarter: Quarter, *, agreed_only: bool = False) -> pd.DataFrame:
     """The quarter's tasks, one row per task and owner district with its status (for the signed-in user: a
     district user gets its own)."""
-    return data.query_records(meeting_access.tasks, quarter, today=dt.date.today(), agreed_only=agreed_only)
+    return _read_tasks(data.query_records, quarter, agreed_only)
 
 
 def matters(quarter: Quarter) -> pd.DataFrame:
     """The matters for the quarter's meeting with their decisions (a district user: those about its district)."""
-    return data.query_records(meeting_access.matters, quarter, today=dt.date.today())
+    return _read_matters(data.query_records, quarter)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +125,8 @@ def paper(quarter: Quarter, *, as_of: dt.date | None, districts: list[str] | Non
 def prefetch_paper(filters: Filters) -> None:
     """Start drafting the signed-in user's paper for the sidebar's choice in the background (`data.prefetch_records`),
     as 会商材料 asks for it: the drafting reads every list of the quarter (seconds on a city's data) and is done by
-    the time the user opens that page. A session that chose other filters before its earlier paper was started
+    the time the user opens that page, with the tables of the quarter's tasks and matters the page shows beside it.
+    A session that chose other filters before its earlier paper was started
     drafts the latest one only (a user stepping through the quarters does not queue a paper for each); a rerun with
     the same filters leaves the paper where it is in the queue."""
     user = current_user()
@@ -129,6 +138,9 @@ def prefetch_paper(filters: Filters) -> None:
     if earlier is not None and earlier is not latest:
         earlier.cancel()  # no effect once started or done
     st.session_state[PAPER_PREFETCH_KEY] = latest
+    # and the page's tables of the quarter's tasks and matters (drafting the paper has just read both records)
+    _read_tasks(data.prefetch_records, filters.quarter, False)
+    _read_matters(data.prefetch_records, filters.quarter)
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
