@@ -74,13 +74,13 @@ except MeetingError as error:
     st.stop()
 
 # The city-wide paper's drafted tasks are the meeting's drafted tasks: handed over once per change of the draft.
+handed_over = False  # the records changed, and with them the key of the paper: drafted again at the end of the page
 if hands_over_drafts(user, content):
     drafts = paper.drafted_tasks
     handed_key = f"pack_handed_{q.label}"
     if st.session_state.get(handed_key) != drafts:
         try:
-            if hand_over_drafts(user, db, content, drafts):  # the records changed: so does the key of the paper
-                meetings.prefetch_paper(f)  # the paper of this page's next run, drafted while this one is read
+            handed_over = hand_over_drafts(user, db, content, drafts)
         except MeetingError as error:
             st.warning(f"系统起草的共性任务未能写入会商记录：{plain(error)}", icon=":material/warning:")
         st.session_state[handed_key] = drafts
@@ -428,3 +428,5 @@ if stored_texts:
     st.caption(f"已修改的部分：{'、'.join(labels[k] for k in labels if k in stored_texts)}。")
 st.button("恢复为系统起草的文字", on_click=restore_drafts, icon=":material/restart_alt:", key="pack_restore",
           disabled=read_only or locked or not stored_texts)
+if handed_over:  # the paper of this page's next run, drafted in the background once this one is drawn
+    meetings.prefetch_paper(f)
