@@ -221,26 +221,39 @@ def test_at_exit_the_background_recompute_stops_after_the_query_under_way(monkey
     assert ran == ["third"] and not recent.worker.is_alive()  # stopped: no new replay
 
 
-def test_a_slow_read_ahead_never_holds_up_the_reads_a_page_starts_for_itself(monkeypatch, tmp_path, small_warehouse):
-    """The meeting paper drafted ahead for the page opened next (seconds) runs on its own thread: a page's own
-    prefetch starts at once beside it."""
+def _reads_watched(monkeypatch, db, hold=None):
+    """The dashboard's reads on `db` for a city user, each noted with the thread it ran in (`ran_in`) and `started`
+    set when one begins; with `hold`, each waits for that event before it reads."""
     import threading
 
     from tests.app_pages_support import CITY_USER
     from ui import data
 
-    db = small_warehouse(tmp_path / "ahead")
     monkeypatch.setenv("WEIHAI_DB", str(db))
     monkeypatch.setattr(data, "current_user", lambda: CITY_USER)
-    release, started, ran_in = threading.Event(), threading.Event(), []
+    started, ran_in = threading.Event(), []
     original = data.scoped_call
 
     def watched(func, con, scope, *args, **kwargs):
         ran_in.append(threading.current_thread().name)
         started.set()
+        if hold is not None:
+            assert hold.wait(timeout=60)
         return original(func, con, scope, *args, **kwargs)
 
     monkeypatch.setattr(data, "scoped_call", watched)
+    return started, ran_in
+
+
+def test_a_slow_read_ahead_never_holds_up_the_reads_a_page_starts_for_itself(monkeypatch, tmp_path, small_warehouse):
+    """The meeting paper drafted ahead for the page opened next (seconds) runs on its own thread: a page's own
+    prefetch starts at once beside it."""
+    import threading
+
+    from ui import data
+
+    started, ran_in = _reads_watched(monkeypatch, small_warehouse(tmp_path / "ahead"))
+    release = threading.Event()
     drafting = data._reading_ahead.submit(release.wait, 60)  # still drafting another user's paper
     try:
         data.prefetch(hazards.hazard_ageing, Q3)
@@ -259,22 +272,10 @@ def test_a_prefetched_read_is_computed_once_in_the_background_and_then_served(mo
     is then served that result instead of computing it again."""
     import threading
 
-    from tests.app_pages_support import CITY_USER
     from ui import data
 
-    db = small_warehouse(tmp_path / "prefetch")
-    monkeypatch.setenv("WEIHAI_DB", str(db))
-    monkeypatch.setattr(data, "current_user", lambda: CITY_USER)
-    started, release, ran_in = threading.Event(), threading.Event(), []
-    original = data.scoped_call
-
-    def held(func, con, scope, *args, **kwargs):
-        ran_in.append(threading.current_thread().name)
-        started.set()
-        assert release.wait(timeout=60)
-        return original(func, con, scope, *args, **kwargs)
-
-    monkeypatch.setattr(data, "scoped_call", held)
+    release = threading.Event()
+    started, ran_in = _reads_watched(monkeypatch, small_warehouse(tmp_path / "prefetch"), hold=release)
     data.prefetch(hazards.hazard_ageing, Q3)  # returns although the read is held
     assert started.wait(timeout=60) and ran_in[0].startswith("dashboard-prefetch")
     release.set()

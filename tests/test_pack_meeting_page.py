@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -137,38 +138,37 @@ def test_after_the_overview_the_pack_page_of_a_district_reads_nothing_more(db, m
     assert list(zip(matters["类别"], matters["涉及区市"])) == [("移交未办结", "文登区")]
 
 
+@contextmanager
 def _overview_while_busy(quarter: str):
-    """A new session on 总览 for `quarter` while the background is still drafting another user's paper (released by
-    setting the event returned)."""
+    """A new session on 总览 for `quarter` (the app, yielded) while the background is still drafting another user's
+    paper; when the block ends, that drafting finishes and every read started meanwhile is done."""
     import threading
 
     from ui import data
 
     release = threading.Event()
     busy = data._reading_ahead.submit(release.wait, 60)
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params["q"] = quarter
-    app.session_state["_user"] = CITY
-    app.run()
-    assert_clean(app)
-    return app, release, busy
+    try:
+        app = AppTest.from_file(APP, default_timeout=120)
+        app.query_params["q"] = quarter
+        app.session_state["_user"] = CITY
+        app.run()
+        assert_clean(app)
+        yield app
+    finally:
+        release.set()
+    assert busy.result(timeout=60)
+    data.settle()
 
 
 def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_last_one(db, monkeypatch):
     """While the background is busy, a user who moves from 2026Q2 to 2026Q3 on 总览, and clicks about on it, queues
     one paper, that of 2026Q3."""
-    from ui import data
-
     drafted = _counting_papers(monkeypatch)
-    app, release, busy = _overview_while_busy("2026Q2")
-    try:
+    with _overview_while_busy("2026Q2") as app:
         app.selectbox(key="q").set_value(Q3).run()
         assert_clean(app)
         app.run()  # the same filters again: the queued paper keeps its place, and is not queued twice
-    finally:
-        release.set()
-    assert busy.result(timeout=60)
-    data.settle()
     assert drafted == [(Q3, "ahead")]
     app.switch_page(PACK).run()
     assert by_the_page(drafted) == []  # and 会商材料 shows the paper drafted in the background
@@ -177,16 +177,9 @@ def test_stepping_through_quarters_on_the_overview_drafts_only_the_paper_of_the_
 def test_a_paper_queued_while_the_records_change_is_drafted_on_the_records_as_they_are_then(db, monkeypatch):
     """The paper is keyed on the records' revision when its drafting starts: after a change made while it waited
     (here the meeting's date), 会商材料 finds the paper drafted ahead and does not draft it again."""
-    from ui import data
-
     drafted = _counting_papers(monkeypatch)
-    app, release, busy = _overview_while_busy(Q3)
-    try:
+    with _overview_while_busy(Q3) as app:
         access.save_meeting(CITY, db, Q3, held_on="2026-10-15")
-    finally:
-        release.set()
-    assert busy.result(timeout=60)
-    data.settle()
     assert drafted == [(Q3, "ahead")]
     app.switch_page(PACK).run()
     assert_clean(app)
