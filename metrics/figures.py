@@ -143,66 +143,48 @@ def _take(labels: list | pa.Array, positions: np.ndarray) -> pa.Array:
 
 
 class _Layout:
-    """Where each figure goes in the result: per period, the city's row of each indicator, then each indicator's
-    districts, then each indicator's enterprises (by district, then enterprise_key), the same rows every period."""
+    """Where each figure goes in the result. Per period: for each grain in order (city, districts, enterprises), each
+    indicator in turn with the grain's groups — the city; every district; every enterprise by district, then
+    enterprise_key — the same rows every period."""
 
-    def __init__(self, grains: list[str], n_indicators: int, n_periods: int, districts: list[str],
-                 enterprise_districts: np.ndarray):
-        self.n_indicators, self.n_periods, self.n_districts = n_indicators, n_periods, len(districts)
-        # enterprise_key k (1, 2, …) is the ent_rank[k - 1]-th enterprise in (district, enterprise_key) order
-        by_district = np.argsort(enterprise_districts, kind="stable")
-        self.enterprises = by_district + 1  # enterprise_key of each enterprise, in that order
-        self.ent_rank = np.empty(len(by_district), dtype=np.int64)
+    def __init__(self, grains: list[str], n_indicators: int, n_districts: int, enterprise_districts: np.ndarray):
+        by_district = np.argsort(enterprise_districts, kind="stable")  # enterprise_key - 1, in the grain's order
+        self.ent_rank = np.empty_like(by_district)  # by enterprise_key - 1: its place among the enterprises
         self.ent_rank[by_district] = np.arange(len(by_district))
-        self.enterprise_districts = enterprise_districts
-        sizes = {"city": n_indicators, "district": n_indicators * self.n_districts,
-                 "enterprise": n_indicators * len(by_district)}
-        self.offsets, start = {}, 0
-        for grain in GRAINS:
-            if grain in grains:
-                self.offsets[grain] = start
-                start += sizes[grain]
+        # each grain's groups in order, as (district_order, enterprise_key)
+        groups = {"city": (np.array([-1]), np.array([0])),
+                  "district": (np.arange(n_districts), np.zeros(n_districts, dtype=np.int64)),
+                  "enterprise": (enterprise_districts[by_district], by_district + 1)}
+        self.n_indicators = n_indicators
+        self.groups = {grain: groups[grain] for grain in GRAINS if grain in grains}
+        self.offset, self.width, start = np.zeros(len(GRAINS), np.int64), np.zeros(len(GRAINS), np.int64), 0
+        for grain, (districts, _) in self.groups.items():
+            code = GRAIN_ORDER[grain]
+            self.offset[code], self.width[code] = start, len(districts)
+            start += n_indicators * len(districts)
         self.per_period = start
 
     def positions(self, grain: np.ndarray, indicator: np.ndarray, period: np.ndarray, district: np.ndarray,
                   enterprise: np.ndarray) -> np.ndarray:
-        within = np.zeros(len(grain), dtype=np.int64)
-        for code, name in enumerate(GRAINS):
-            rows = grain == code
-            if not rows.any():
-                continue
-            if name == "city":
-                within[rows] = indicator[rows]
-            elif name == "district":
-                within[rows] = indicator[rows] * self.n_districts + district[rows]
-            else:
-                within[rows] = indicator[rows] * len(self.ent_rank) + self.ent_rank[enterprise[rows] - 1]
-            within[rows] += self.offsets[name]
-        return period.astype(np.int64) * self.per_period + within
+        """The row of each figure found (grain_order, indicator_order, period_order, district_order, enterprise_key)."""
+        group = np.where(grain == GRAIN_ORDER["district"], district, 0).astype(np.int64)
+        enterprises = grain == GRAIN_ORDER["enterprise"]
+        group[enterprises] = self.ent_rank[enterprise[enterprises] - 1]
+        return (period.astype(np.int64) * self.per_period + self.offset[grain] + indicator * self.width[grain]
+                + group)
 
-    def keys(self) -> dict[str, np.ndarray]:
+    def keys(self, n_periods: int) -> dict[str, np.ndarray]:
         """grain_order, indicator_order, period_order, district_order (-1: the city), enterprise_key (0: none) of
         every row, in order."""
-        n_ind, n_ent = self.n_indicators, len(self.ent_rank)
-        parts = []
-        for name, code in GRAIN_ORDER.items():
-            if name not in self.offsets:
-                continue
-            if name == "city":
-                parts.append((code, np.arange(n_ind), np.full(n_ind, -1), np.zeros(n_ind, np.int64)))
-            elif name == "district":
-                parts.append((code, np.repeat(np.arange(n_ind), self.n_districts),
-                              np.tile(np.arange(self.n_districts), n_ind), np.zeros(n_ind * self.n_districts, np.int64)))
-            else:
-                order = self.enterprises
-                parts.append((code, np.repeat(np.arange(n_ind), n_ent),
-                              np.tile(self.enterprise_districts[order - 1], n_ind), np.tile(order, n_ind)))
-        grain = np.concatenate([np.full(len(p[1]), p[0]) for p in parts])
-        one = {"grain_order": grain, "indicator_order": np.concatenate([p[1] for p in parts]),
-               "district_order": np.concatenate([p[2] for p in parts]),
-               "enterprise_key": np.concatenate([p[3] for p in parts])}
-        keys = {name: np.tile(values, self.n_periods) for name, values in one.items()}
-        keys["period_order"] = np.repeat(np.arange(self.n_periods), self.per_period)
+        parts = {"grain_order": [], "indicator_order": [], "district_order": [], "enterprise_key": []}
+        for grain, (districts, enterprises) in self.groups.items():
+            rows = self.n_indicators * len(districts)
+            parts["grain_order"].append(np.full(rows, GRAIN_ORDER[grain]))
+            parts["indicator_order"].append(np.repeat(np.arange(self.n_indicators), len(districts)))
+            parts["district_order"].append(np.tile(districts, self.n_indicators))
+            parts["enterprise_key"].append(np.tile(enterprises, self.n_indicators))
+        keys = {name: np.tile(np.concatenate(values), n_periods) for name, values in parts.items()}
+        keys["period_order"] = np.repeat(np.arange(n_periods), self.per_period)
         return keys
 
 
@@ -277,8 +259,8 @@ def compute(con, indicators: list[Indicator], periods: list[Period], districts: 
         enterprise_districts = enterprise_districts.to_numpy().astype(np.int64)
     # Every row of the result is laid out here, in order, and the figures found are put in their places: cheaper
     # than an ORDER BY, or than the query listing every enterprise with no records (most figures at that grain).
-    layout = _Layout(grains, len(indicators), len(periods), districts, enterprise_districts)
-    column = layout.keys()
+    layout = _Layout(grains, len(indicators), len(districts), enterprise_districts)
+    column = layout.keys(len(periods))
     places = layout.positions(*(found.column(name).to_numpy() for name in
                                 ("grain_order", "indicator_order", "period_order", "district_order", "enterprise_key")))
     for name in ("numerator", "denominator", *_EXTRAS):

@@ -183,6 +183,9 @@ def query(func: Callable, *args, **kwargs) -> Any:
 
 
 _prefetching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-prefetch")
+# Reads for the page a user is likely to open next, on a thread of their own: a slow one (the meeting paper, seconds)
+# never holds up the reads a page starts for itself (`prefetch`).
+_reading_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-ahead")
 
 
 def _quietly(call: Callable, *args) -> None:
@@ -211,9 +214,6 @@ def settle() -> None:
 
 
 RECORDS = "records"
-# Reads for the page a user is likely to open next, on a thread of their own: a slow one (the meeting paper, seconds)
-# never holds up the reads a page starts for itself (`prefetch`).
-_reading_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-ahead")
 
 
 def _records_call(func: Callable, args: tuple, kwargs: dict) -> tuple[str, str, tuple]:

@@ -126,9 +126,9 @@ def prefetch_paper(filters: Filters) -> None:
     """Start drafting the signed-in user's paper for the sidebar's choice in the background (`data.prefetch_records`),
     as 会商材料 asks for it: the drafting reads every list of the quarter (seconds on a city's data) and is done by
     the time the user opens that page, with the tables of the quarter's tasks and matters the page shows beside it.
-    A session that chose other filters before its earlier paper was started
-    drafts the latest one only (a user stepping through the quarters does not queue a paper for each); a rerun with
-    the same filters leaves the paper where it is in the queue."""
+    A session that chose other filters before its earlier paper was started drafts the latest one only (a user
+    stepping through the quarters does not queue a paper for each); a rerun with the same filters leaves the paper
+    where it is in the queue."""
     user = current_user()
     if user is None:
         return
