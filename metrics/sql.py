@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -388,15 +389,67 @@ def read_only(con) -> bool:
     return bool(row and row[0])
 
 
+SHARED_KEPT = "kept"  # the in-memory database of `share_kept_tables`
+# The shared tables of one reader, oldest dropped first beyond this: a dashboard reads one published version for
+# days, and each quarter, as-of date and choice of districts looked at keeps its own (a few MB each at ten times a
+# city's data). A read that was handed a table's name finds it still there unless this many were made meanwhile.
+SHARED_KEPT_TABLES = 48
+_making: dict[str, threading.Lock] = {}
+_making_guard = threading.Lock()
+
+
+def share_kept_tables(con) -> None:
+    """Keep the tables of `kept_table` in an in-memory database attached to the read-only connection `con`, where
+    every cursor of it finds them: the dashboard reads on several cursors at once (its sessions, the reads of a
+    meeting paper side by side) and each relation is then computed once per published version, not once per
+    cursor. (Connections of one process to the same file share one database, and so this one too: it is attached
+    once.)"""
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SHARED_KEPT} (READ_WRITE)")
+
+
+def _kept_by_reader(con) -> tuple[bool, bool]:
+    """(whether `con` reads one published version, whether it has the shared kept database)."""
+    row = first_row(con, f"""
+SELECT coalesce(bool_or(database_name = current_database() AND readonly), false),
+       coalesce(bool_or(database_name = '{SHARED_KEPT}'), false)
+FROM duckdb_databases()""")
+    return bool(row[0]), bool(row[1])
+
+
+def _shared_table(con, table: str, sql: str) -> str:
+    with _making_guard:
+        lock = _making.setdefault(table, threading.Lock())
+    with lock:  # one cursor computes it; one asking meanwhile waits for it, then reads it
+        if not first_row(con, "SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+                         [SHARED_KEPT, table]):
+            con.execute(f"CREATE TABLE {SHARED_KEPT}.main.{table} AS {sql}").fetchall()
+            _drop_oldest_shared(con)
+    return f"{SHARED_KEPT}.main.{table}"
+
+
+def _drop_oldest_shared(con) -> None:
+    names = [name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_oid",
+        [SHARED_KEPT]).fetchall()]
+    for name in names[:max(0, len(names) - SHARED_KEPT_TABLES)]:
+        con.execute(f"DROP TABLE IF EXISTS {SHARED_KEPT}.main.{name}").fetchall()
+        with _making_guard:
+            _making.pop(name, None)
+
+
 def kept_table(con, name: str, sql: str) -> str | None:
-    """A temporary table of this connection holding the result of `sql`, made the first time it is asked for: the
-    queries run on one connection (a command, a pack, a page's run in the dashboard) that read the same relation
-    compute it once. None when the connection may write: what it reads can change, so nothing is kept. A read-only
-    connection reads one published version, which never changes."""
-    if not read_only(con):
+    """A table holding the result of `sql`, made the first time it is asked for: the queries run on one connection
+    (a command, a pack, a page's run in the dashboard) that read the same relation compute it once; on a reader
+    whose cursors share their kept tables (`share_kept_tables`), the queries of every cursor. None when the
+    connection may write: what it reads can change, so nothing is kept. A read-only connection reads one published
+    version, which never changes."""
+    reads_one_version, shared = _kept_by_reader(con)
+    if not reads_one_version:
         return None
     sql = pruned(sql)
     table = f"kept_{name}_{hashlib.sha256(sql.encode()).hexdigest()[:24]}"
+    if shared:
+        return _shared_table(con, table, sql)
     if not first_row(con, "SELECT 1 FROM duckdb_tables() WHERE temporary AND table_name = ?", [table]):
         con.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}").fetchall()
     return table

@@ -196,29 +196,123 @@ def connection_reader(con: duckdb.DuckDBPyConnection) -> Read:
     return read
 
 
-def _current_figures(read: Read, quarter: Quarter, as_of: date | None, districts: list[str] | None,
-                     history: pd.DataFrame) -> pd.DataFrame:
-    """This quarter as of the chosen date, with the change against last quarter (as of its end)."""
-    if as_of is None or as_of == quarter.end:
+def _current_figures(quarter: Quarter, history: pd.DataFrame, current: pd.DataFrame | None) -> pd.DataFrame:
+    """This quarter as of the chosen date (`current`; None: as of its end, the history's row), with the change
+    against last quarter (as of its end)."""
+    if current is None:
         return history[history["quarter"] == quarter.label].drop(columns="quarter").reset_index(drop=True)
-    current = read(api.report, quarter, by=["city", "district"], as_of=as_of, districts=districts)
     previous = history[history["quarter"] == quarter.previous().label]
     return with_change(current, previous).drop(columns="previous_rate")
 
 
-def _repeat_hazards(read: Read, quarter: Quarter, as_of: date, scope: list[str] | None,
-                    findings: pd.DataFrame) -> pd.DataFrame:
+def _repeat_hazards(findings: pd.DataFrame, ledger: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The findings of the reconciliation rule `repeat_hazard`, one row per enterprise and description, the most
-    frequent first; the description is the current ledger row's, found by the row each finding points to."""
+    frequent first; the description is the current ledger row's (`ledger()`: the quarter's hazards found), found by
+    the row each finding points to."""
     found = findings[findings["检查代码"] == REPEAT_CHECK]
     if found.empty:
         return pd.DataFrame(columns=REPEAT_COLUMNS)
-    ledger = read(hazards.hazards_found, quarter, as_of=as_of, districts=scope)
-    described = found.merge(ledger[[*SOURCE_COLUMNS, "隐患描述"]], on=SOURCE_COLUMNS, how="left")
+    described = found.merge(ledger()[[*SOURCE_COLUMNS, "隐患描述"]], on=SOURCE_COLUMNS, how="left")
     counted = described.groupby(["区市", "统一社会信用代码", "企业名称", "隐患描述"], as_index=False, sort=False,
                                 dropna=False).size().rename(columns={"size": "次数"})
     counted["次数"] += 1  # the closed hazard it repeats
     return counted.sort_values("次数", ascending=False, kind="stable")[REPEAT_COLUMNS].reset_index(drop=True)
+
+
+def _starter(read: Read) -> Callable[..., Callable[[], Any]]:
+    """`start(func, *args, **kwargs)`: a read begun now whose result a call of what it returns gives. A reader that
+    runs reads side by side has a `start` of its own (the dashboard's, on both cores); any other reads when the
+    result is first asked for, once."""
+    start = getattr(read, "start", None)
+    if start is not None:
+        return start
+
+    def when_asked(func, *args, **kwargs):
+        kept = []
+
+        def result():
+            if not kept:
+                kept.append(read(func, *args, **kwargs))
+            return kept[0]
+        return result
+    return when_asked
+
+
+Finish = Callable[..., PackContent]
+
+
+def start_gathering(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
+                    districts: list[str] | None = None) -> Finish:
+    """Start every read a pack of `quarter` (as of `as_of`, default its last day) for `districts` shows, and return
+    `finish(meeting_date=…, previous_tasks=…, matters=…, meeting_tasks=…)`, which waits for them and makes the
+    `PackContent` (`gather`). Meanwhile the caller reads the meeting's records: on the dashboard's reader, whose reads
+    run side by side, the two overlap."""
+    read = connection_reader(source) if isinstance(source, duckdb.DuckDBPyConnection) else source
+    start = _starter(read)
+    quarter = parse_quarter(quarter)
+    period = make_period(quarter, as_of)  # checks the as-of date before any query
+    chosen = resolve_districts(districts)
+    full_scope = chosen == list(configured_districts().names)
+    scope = None if full_scope else chosen
+    history_quarters = quarter_range(quarter, HISTORY_QUARTERS)
+    within = dict(as_of=period.as_of, districts=scope)
+    # The slowest reads first, so that the last to finish is a short one.
+    history = start(api.trend, history_quarters, by=["city", "district"], districts=scope)
+    findings = start(reconcile.reconcile_rows, quarter, **within)
+    watch = start(api.watch, quarter, **within)
+    shortfalls = {i.code: start(api.shortfall, quarter, i.code, **within) for i in INDICATORS}
+    current = None if period.as_of == quarter.end else start(api.report, quarter, by=["city", "district"],
+                                                              **within)
+    breakdowns = start(hazards.hazard_breakdowns, quarter, **within)
+    ledger = start(hazards.hazards_found, quarter, **within)
+    tables = dict(
+        data_as_of=start(api.data_as_of),
+        is_demo=start(overview.is_demo),
+        major_hazards=start(hazards.major_hazards, quarter, **within),
+        supervisors=start(supervision.supervisors, quarter, **within),
+        log_fill=start(supervision.log_fill_summary, quarter, **within),
+        special_ops=start(supervision.special_ops, quarter, **within),
+        coverage=start(quality.report_coverage, quarter, **within),
+        batches=start(quality.batches, districts=scope),
+        quarantine=start(quality.quarantine_summary, districts=scope),
+        rejected=start(quality.rejected_files, districts=scope),
+        reconcile_summary=start(reconcile.reconcile_summary, quarter, **within),
+        reconcile_counts=start(reconcile.reconcile_counts, quarter, by="district", **within),
+        escalation=start(escalation.escalation_summary, quarter, **within),
+        retrofit=start(retrofit.retrofit_progress, quarter, **within),
+    )
+
+    def finish(*, meeting_date: date | None = None, previous_tasks: list[PreviousTask] | None = None,
+               matters: list[Matter] | None = None, meeting_tasks: list[Any] | None = None) -> PackContent:
+        trend = history()
+        records = {code: result() for code, result in shortfalls.items()}
+        found, parts = findings(), breakdowns()
+        return PackContent(
+            quarter=quarter,
+            as_of=period.as_of,
+            districts=chosen,
+            full_scope=full_scope,
+            city=configured_districts().city,
+            generated_at=datetime.now().replace(microsecond=0),
+            figures=_current_figures(quarter, trend, None if current is None else current()),
+            history=trend,
+            history_quarters=history_quarters,
+            shortfalls=records,
+            shortfall_counts=count_shortfalls(records),
+            watch=watch(),
+            hazards_by_method=parts["method"],
+            hazards_by_category=parts["category"],
+            hazards_by_district=parts["district"],
+            repeat_hazards=_repeat_hazards(found, ledger),
+            reconcile_rows=found,
+            calendar_note=api.calendar_note(quarter),
+            meeting_date=meeting_date or date.today(),
+            previous_tasks=list(previous_tasks or []),
+            matters=list(matters or []),
+            meeting_tasks=None if meeting_tasks is None else list(meeting_tasks),
+            **{name: result() for name, result in tables.items()},
+        )
+    return finish
 
 
 def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, as_of: date | None = None,
@@ -235,57 +329,9 @@ def gather(source: duckdb.DuckDBPyConnection | Read, quarter: Quarter | str, *, 
     tasks once users changed them (default None: the paper drafts them). `pack.meeting.gather_with_records`
     reads all four from the records.
     """
-    read = connection_reader(source) if isinstance(source, duckdb.DuckDBPyConnection) else source
-    quarter = parse_quarter(quarter)
-    period = make_period(quarter, as_of)  # checks the as-of date before any query
-    chosen = resolve_districts(districts)
-    full_scope = chosen == list(configured_districts().names)
-    scope = None if full_scope else chosen
-    history_quarters = quarter_range(quarter, HISTORY_QUARTERS)
-    history = read(api.trend, history_quarters, by=["city", "district"], districts=scope)
-    figures = _current_figures(read, quarter, as_of, scope, history)
-    as_of = period.as_of
-    shortfalls = {i.code: read(api.shortfall, quarter, i.code, as_of=as_of, districts=scope) for i in INDICATORS}
-    breakdowns = read(hazards.hazard_breakdowns, quarter, as_of=as_of, districts=scope)
-    findings = read(reconcile.reconcile_rows, quarter, as_of=as_of, districts=scope)
-    return PackContent(
-        quarter=quarter,
-        as_of=as_of,
-        districts=chosen,
-        full_scope=full_scope,
-        city=configured_districts().city,
-        generated_at=datetime.now().replace(microsecond=0),
-        data_as_of=read(api.data_as_of),
-        is_demo=read(overview.is_demo),
-        figures=figures,
-        history=history,
-        history_quarters=history_quarters,
-        shortfalls=shortfalls,
-        shortfall_counts=count_shortfalls(shortfalls),
-        watch=read(api.watch, quarter, as_of=as_of, districts=scope),
-        major_hazards=read(hazards.major_hazards, quarter, as_of=as_of, districts=scope),
-        supervisors=read(supervision.supervisors, quarter, as_of=as_of, districts=scope),
-        log_fill=read(supervision.log_fill_summary, quarter, as_of=as_of, districts=scope),
-        special_ops=read(supervision.special_ops, quarter, as_of=as_of, districts=scope),
-        coverage=read(quality.report_coverage, quarter, as_of=as_of, districts=scope),
-        hazards_by_method=breakdowns["method"],
-        hazards_by_category=breakdowns["category"],
-        hazards_by_district=breakdowns["district"],
-        repeat_hazards=_repeat_hazards(read, quarter, as_of, scope, findings),
-        batches=read(quality.batches, districts=scope),
-        quarantine=read(quality.quarantine_summary, districts=scope),
-        rejected=read(quality.rejected_files, districts=scope),
-        reconcile_summary=read(reconcile.reconcile_summary, quarter, as_of=as_of, districts=scope),
-        reconcile_counts=read(reconcile.reconcile_counts, quarter, by="district", as_of=as_of, districts=scope),
-        reconcile_rows=findings,
-        escalation=read(escalation.escalation_summary, quarter, as_of=as_of, districts=scope),
-        retrofit=read(retrofit.retrofit_progress, quarter, as_of=as_of, districts=scope),
-        calendar_note=api.calendar_note(quarter),
-        meeting_date=meeting_date or date.today(),
-        previous_tasks=list(previous_tasks or []),
-        matters=list(matters or []),
-        meeting_tasks=None if meeting_tasks is None else list(meeting_tasks),
-    )
+    finish = start_gathering(source, quarter, as_of=as_of, districts=districts)
+    return finish(meeting_date=meeting_date, previous_tasks=previous_tasks, matters=matters,
+                  meeting_tasks=meeting_tasks)
 
 
 def count_shortfalls(shortfalls: dict[str, pd.DataFrame]) -> pd.DataFrame:

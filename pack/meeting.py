@@ -36,7 +36,7 @@ from metrics import meetings as meeting_rules
 from metrics.changes import ROW_KEY, with_change
 from metrics.figures import COLUMNS
 from metrics.scope import resolve_districts
-from pack.content import Matter, PackContent, PreviousTask, TaskStatus, gather
+from pack.content import Matter, PackContent, PreviousTask, TaskStatus, start_gathering
 from pack.draft import TaskDraft, draft_common_tasks
 
 DRAFTED = "drafted"  # the origin of a task the product drafted and nobody changed
@@ -116,9 +116,10 @@ def gather_with_records(source, con, db, user: User, quarter: Quarter | str, *, 
     """`gather(source, …)` with the meeting's date, last quarter's tasks, the matters and the meeting's tasks read
     from the records beside the warehouse `db` (through `con`, a connection to it), and the figures frozen at the
     quarter's 定稿 where it has them (`with_frozen_figures`; `current`: the figures of now all the same)."""
+    finish = start_gathering(source, quarter, as_of=as_of, districts=districts)
     records = read_records(user, con, db, quarter, districts=districts, today=today)
-    content = gather(source, quarter, as_of=as_of, districts=districts, meeting_date=records.meeting_date,
-                     previous_tasks=records.previous_tasks, matters=records.matters, meeting_tasks=records.tasks)
+    content = finish(meeting_date=records.meeting_date, previous_tasks=records.previous_tasks,
+                     matters=records.matters, meeting_tasks=records.tasks)
     return with_frozen_figures(content, user, db, current=current)
 
 

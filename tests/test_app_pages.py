@@ -433,6 +433,37 @@ def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypat
     assert metrics_of(app)["已整改"] == "3"  # ... and from the new version
 
 
+def test_a_publish_is_noticed_with_no_view_and_the_first_page_opened_after_it_is_warm(monkeypatch, tmp_path,
+                                                                                     small_warehouse):
+    """The dashboard watches the warehouse's version: after a load publishes, the views people were looking at are
+    recomputed before anyone opens a page, so the first page opened after it, the one last looked at, reads nothing."""
+    from etl.load import load_paths
+    from metrics import hazards
+    from tests.filemaker import write_xlsx
+    from ui import data
+    from warehouse.store import db_version
+
+    db = small_warehouse(tmp_path / "watched")
+    app = open_app(monkeypatch, db, "pages/hazards.py")
+    update = [row[:] for row in HAZARDS_V2[:3]]
+    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 3 due in Q3
+    load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
+    assert data._recent.wait_rewarmed(str(db), db_version(db), timeout=120)  # no page was opened meanwhile
+    calls = []
+    original = hazards.hazards_found
+
+    @functools.wraps(original)  # same module and name: the same cache key
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hazards, "hazards_found", counted)
+    app.run()
+    assert_clean(app)
+    assert calls == []  # served from the recomputed cache ...
+    assert metrics_of(app)["已整改"] == "3"  # ... and from the new version
+
+
 def test_first_start_builds_the_demo_database_and_says_so(monkeypatch, tmp_path, small_warehouse):
     from demo import bootstrap
     from warehouse.store import writing

@@ -4,9 +4,13 @@ The workbook is also compared figure by figure with `metrics.api`.
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
+import shutil
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from core.presentation import CITY_COLOR, SMALL_N, district_color
 from etl.load import load_paths
 from warehouse.store import open_reader
 from metrics import api
+from metrics.sql import share_kept_tables
 from cli import pack_commands as cli
 from pack.brief import build_brief
 from pack.charts import pack_charts
@@ -117,6 +122,44 @@ def test_content_hand_figures(content):
         "certification": 2, "training": 1, "rectification": 2, "drill_participation": 2, "responsibility": 2,
         "organization": 2, "rules": 1, "reward_payout": 1, "special_ops_onsite": 1, "log_fill": 45,
         "major_hazard_reported": 1}
+
+
+def test_reads_run_side_by_side_on_cursors_sharing_their_tables_gather_the_same_pack(world, content, tmp_path):
+    """The dashboard's reader starts every read of a pack at once, two at a time on cursors of one reader that share
+    the tables the metrics keep (`share_kept_tables`). The pack it gathers is the one read one after another here,
+    field by field."""
+    copy = tmp_path / "copy.duckdb"  # a database of its own: connections of a process to one file share theirs
+    shutil.copyfile(world, copy)
+    reader = open_reader(copy)
+    share_kept_tables(reader)
+    cursors, threads = threading.local(), set()
+
+    def read(func, *args, **kwargs):
+        if not hasattr(cursors, "cursor"):
+            cursors.cursor = reader.cursor()
+        threads.add(threading.current_thread().name)
+        return func(cursors.cursor, *args, **kwargs)
+
+    try:
+        with ThreadPoolExecutor(2, thread_name_prefix="side") as pool:
+            read.start = lambda func, *args, **kwargs: pool.submit(read, func, *args, **kwargs).result
+            side = gather(read, Q3, meeting_date=MEETING)
+        assert threads == {"side_0", "side_1"}
+        for field in dataclasses.fields(content):
+            if field.name == "generated_at":
+                continue
+            mine, theirs = getattr(content, field.name), getattr(side, field.name)
+            if isinstance(mine, pd.DataFrame):
+                pd.testing.assert_frame_equal(theirs, mine, obj=field.name)
+            elif isinstance(mine, dict):
+                assert mine.keys() == theirs.keys(), field.name
+                for key in mine:
+                    pd.testing.assert_frame_equal(theirs[key], mine[key], obj=f"{field.name}[{key}]")
+            else:
+                assert theirs == mine, field.name
+        assert draft_sections(side) == draft_sections(content)
+    finally:
+        reader.close()
 
 
 def test_common_tasks_answer_the_problems_most_pressing_first(content):

@@ -110,6 +110,44 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
         assert shown["一、工作开展情况"].startswith(scope)
 
 
+def test_the_page_reads_its_paper_side_by_side_and_drafts_what_the_command_line_drafts(db, monkeypatch):
+    """会商材料 starts every read of its paper at once on the drafting threads and reads the meeting's records on its
+    own meanwhile; the paper it shows is the one the command line drafts reading one after another on one
+    connection."""
+    import threading
+
+    from pack.draft import draft_sections, section_labels
+    from pack.meeting import gather_with_records
+    from ui import data
+
+    reads = []
+    original = data.scoped_call
+
+    def watched(func, con, scope, *args, **kwargs):
+        reads.append((func.__name__, threading.current_thread().name))
+        return original(func, con, scope, *args, **kwargs)
+
+    app = open_app(CITY, OVERVIEW)
+    data.settle()
+    data._cached_call.clear()
+    data._cached_records_call.clear()  # nothing drafted ahead: the page drafts its paper itself
+    monkeypatch.setattr(data, "scoped_call", watched)
+    app.switch_page(PACK).run()
+    assert_clean(app)
+    shown = {label: area.value for label, area in paper(app).items()}
+    paper_reads = [where for name, where in reads if name in ("shortfall", "reconcile_rows")]  # only the paper's
+    assert len(paper_reads) == 11 + 1
+    assert all(where.startswith("dashboard-drafting") for where in paper_reads)
+    con = open_reader(db)
+    try:
+        content = gather_with_records(con, con, db, CITY, Q3)
+    finally:
+        con.close()
+    labels, texts = section_labels(content), draft_sections(content)
+    assert shown == {labels[key]: text for key, text in texts.items()}
+    assert shown["一、工作开展情况"].startswith("全市纳入驻点监督的企业3家")
+
+
 def test_after_the_overview_the_pack_page_of_a_district_reads_nothing_more(db, monkeypatch):
     """Wendeng's 会商材料 (which hands nothing over) after 总览: its paper, its tasks and its matters were all read in the
     background; the page's own run computes none of them."""

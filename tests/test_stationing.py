@@ -4,16 +4,19 @@ by hand in the comments beside it."""
 from __future__ import annotations
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import duckdb
 import pandas as pd
 
 from core import settings as declared
-from metrics import api, stationing, supervision
+from metrics import api, sql, stationing, supervision
 from metrics.watch import about
 from tests.policy_quotes import misquoted, quoted_clauses
 from tests.stationing_world import E1, E2, E3, E4, E5, E6, NAMES
+from warehouse.store import open_reader
 
 Q3 = "2026Q3"
 
@@ -195,6 +198,96 @@ def test_the_stationing_lists_are_declared_once_with_their_clauses(stationing_co
     for code, frame in api.watch(stationing_con, Q3, lists=codes).items():
         assert list(frame.columns[:3]) == ["区市", "企业名称", "统一社会信用代码"], code
         assert list(frame.columns[-3:]) == ["来源文件", "工作表", "行号"], code
+
+
+def shared_tables(con) -> list[str]:
+    return [name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'kept' ORDER BY table_oid").fetchall()]
+
+
+def shared_reader(stationing_world, folder):
+    """A reader of its own (on a copy: connections of one process to one file share their database) whose cursors
+    share the tables the metrics keep."""
+    copy = folder / "shared.duckdb"
+    shutil.copyfile(stationing_world, copy)
+    return open_reader(copy)
+
+
+def test_cursors_of_a_reader_sharing_kept_tables_compute_each_relation_once(stationing_world, tmp_path):
+    """The dashboard reads on several cursors of one reader at once; with `share_kept_tables` they share what the
+    metrics keep: a relation made on one cursor is read, not made again, on another, and the figures are those of a
+    reader keeping its tables to each connection."""
+    alone = open_reader(stationing_world)
+    shared = shared_reader(stationing_world, tmp_path)
+    try:
+        sql.share_kept_tables(shared)
+        first, second = shared.cursor(), shared.cursor()
+        expected = supervision.log_fill_summary(alone, Q3)
+        pd.testing.assert_frame_equal(supervision.log_fill_summary(first, Q3), expected)
+        made = shared_tables(second)
+        assert len(made) == 1 and made[0].startswith("kept_day_sets_")  # the logged day sets, on the reader
+        assert shared_tables(alone) == []  # a reader of its own keeps its tables to itself
+        pd.testing.assert_frame_equal(supervision.log_fill_summary(second, Q3), expected)
+        assert shared_tables(first) == made  # read on the second cursor, not made again
+    finally:
+        shared.close()
+        alone.close()
+
+
+def test_two_cursors_asking_at_once_for_a_kept_relation_make_it_once(stationing_world, tmp_path, monkeypatch):
+    """Two threads ask for the same relation at the same moment: the second waits for the first's table (held here
+    until both have asked) and reads it."""
+    shared = shared_reader(stationing_world, tmp_path)
+    sql.share_kept_tables(shared)
+    created, asked = [], threading.Barrier(2, timeout=60)
+    original = sql._shared_table
+
+    def together(con, table, query):
+        asked.wait()  # both threads are here before either makes the table
+        return original(con, table, query)
+
+    def counting(con):
+        class Counting:
+            def execute(self, statement, *args):
+                if statement.startswith("CREATE TABLE"):
+                    created.append(statement.split()[2])
+                return con.execute(statement, *args)
+
+            def __getattr__(self, name):
+                return getattr(con, name)
+        return Counting()
+
+    monkeypatch.setattr(sql, "_shared_table", lambda con, table, query: together(counting(con), table, query))
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda cursor: supervision.log_fill_summary(cursor, Q3),
+                                    [shared.cursor(), shared.cursor()]))
+        pd.testing.assert_frame_equal(results[0], results[1])
+        assert len(created) == 1 and len(shared_tables(shared)) == 1
+    finally:
+        shared.close()
+
+
+def test_a_reader_keeps_its_latest_relations_and_computes_a_dropped_one_again(stationing_world, tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setattr(sql, "SHARED_KEPT_TABLES", 2)
+    alone = open_reader(stationing_world)
+    shared = shared_reader(stationing_world, tmp_path)
+    try:
+        sql.share_kept_tables(shared)
+        days = ["2026-08-10", "2026-09-15", "2026-09-30"]  # a relation of its own for each as-of date
+        made = []
+        for day in days:
+            supervision.log_fill_summary(shared.cursor(), Q3, as_of=day)
+            made.append(shared_tables(shared)[-1])
+        assert shared_tables(shared) == made[1:]  # the oldest dropped when the third was made
+        for day in days:  # the dropped one made again, the others read: all as computed alone
+            pd.testing.assert_frame_equal(supervision.log_fill_summary(shared.cursor(), Q3, as_of=day),
+                                          supervision.log_fill_summary(alone, Q3, as_of=day))
+        assert len(shared_tables(shared)) == 2
+    finally:
+        shared.close()
+        alone.close()
 
 
 def test_a_district_scope_keeps_the_lists_to_its_enterprises(stationing_con):

@@ -37,6 +37,7 @@ from warehouse.store import db_version, open_reader, usable
 from access.meetings import revision as records_revision
 from access.scope import RECORD_FREE, OutOfScope, Scope, scoped_call
 from core.quarters import Quarter
+from metrics.sql import share_kept_tables
 from ui.identity import current_user
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,11 @@ def _close(connection) -> None:
 
 @st.cache_resource(max_entries=2, on_release=_close, show_spinner=False)
 def _reader(path: str, version: str):
-    """One read-only connection per published version of the warehouse."""
-    return open_reader(path)
+    """One read-only connection per published version of the warehouse; its cursors share the tables the metrics
+    keep (`metrics.sql.share_kept_tables`)."""
+    connection = open_reader(path)
+    share_kept_tables(connection)
+    return connection
 
 
 _thread = threading.local()
@@ -131,17 +135,28 @@ def _cached_records_call(module: str, name: str, user, path: str, version: str, 
         _thread.reading = outer
 
 
+class _SharedReader:
+    """`read(func, *args, **kwargs)`: a metrics function within a scope on one version, its result that of `query`;
+    `read.start(…)` begins the same read on the drafting threads and returns what gives its result (a pack's reads,
+    side by side on both cores)."""
+
+    def __init__(self, scope: tuple[str, ...] | None, path: str, version: str) -> None:
+        self._call = (scope, path, version)
+
+    def __call__(self, func: Callable, *args, **kwargs) -> Any:
+        scope, path, version = self._call
+        return _own_copy(_cached_call(func.__module__, func.__name__, scope, path, version, args, kwargs))
+
+    def start(self, func: Callable, *args, **kwargs) -> Callable[[], Any]:
+        return _drafting.submit(self, func, *args, **kwargs).result
+
+
 def shared_reader(user) -> Callable:
     """For a function read through `query_records`: a `read(func, *args, **kwargs)` running a metrics function
     within `user`'s scope on the version being read, whose results are those of `query` (computed once for every
-    page that shows them)."""
+    page that shows them), with a `start` that runs reads side by side (`_SharedReader`)."""
     path, version = _thread.reading
-    scope = tuple(user.districts) if user.districts else None
-
-    def read(func: Callable, *args, **kwargs) -> Any:
-        return _own_copy(_cached_call(func.__module__, func.__name__, scope, path, version, args, kwargs))
-
-    return read
+    return _SharedReader(tuple(user.districts) if user.districts else None, path, version)
 
 
 def _own_copy(value: Any) -> Any:
@@ -186,6 +201,9 @@ _prefetching = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-p
 # Reads for the page a user is likely to open next, on a thread of their own: a slow one (the meeting paper, seconds)
 # never holds up the reads a page starts for itself (`prefetch`).
 _reading_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard-ahead")
+# The reads of a meeting paper (`shared_reader(…).start`), two at a time: each is one query, and a query uses both
+# cores only for part of its run.
+_drafting = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard-drafting")
 
 
 def _quietly(call: Callable, *args) -> None:
@@ -208,8 +226,8 @@ def prefetch(func: Callable, *args, **kwargs) -> None:
 
 
 def settle() -> None:
-    """Wait until every read started by `prefetch` or `prefetch_records` so far has finished."""
-    for executor in (_prefetching, _reading_ahead):
+    """Wait until every read started by `prefetch`, `prefetch_records` or a paper's `start` so far has finished."""
+    for executor in (_prefetching, _reading_ahead, _drafting):
         executor.submit(lambda: None).result()
 
 
@@ -278,19 +296,24 @@ def _cancel_queued() -> None:
     still running when the interpreter ends aborts the process). Registered with `threading._register_atexit`, which
     runs before the executors' own exit hook joins their threads: an `atexit` function would run only after every
     queued read (seconds each for a meeting paper) had been computed for nobody."""
-    for executor in (_prefetching, _reading_ahead):
+    for executor in (_prefetching, _reading_ahead, _drafting):
         executor.shutdown(wait=False, cancel_futures=True)
 
 
 threading._register_atexit(_cancel_queued)
 
 
+# How soon after a load publishes the dashboard notices it and starts recomputing the views people were looking at.
+PUBLISH_POLL_SECONDS = 1.0
+
+
 class _RecentQueries:
     """The queries users ran lately, replayed in the background after a new version is published.
 
-    A load in another process invalidates every cached result. The first session that
-    sees the new version starts one background thread that recomputes the views people
-    were looking at on the previous version, so the pages they open next are already warm.
+    A load in another process invalidates every cached result. A watcher thread (started by the first read) looks at
+    the warehouse's version every PUBLISH_POLL_SECONDS; the first to see a new version, the watcher or a session's
+    read, starts one background thread that recomputes the views people were looking at on the previous version, so
+    the pages they open next, the first one included, are already warm.
     """
 
     MAX_CALLS = 300
@@ -301,6 +324,9 @@ class _RecentQueries:
         self._versions: dict[str, str] = {}  # the latest version seen per path
         self._stopping = threading.Event()
         self.worker: threading.Thread | None = None
+        self.watcher: threading.Thread | None = None
+        self._replayed = threading.Condition()
+        self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()  # (path, version) of replays ended
 
     def remember(self, path: str, call: tuple) -> None:
         key = repr(call)
@@ -310,8 +336,19 @@ class _RecentQueries:
             calls.move_to_end(key)
             while len(calls) > self.MAX_CALLS:
                 calls.popitem(last=False)
+            if self.watcher is None and not self._stopping.is_set():
+                self.watcher = threading.Thread(target=self._watch, daemon=True, name="dashboard-publish-watch")
+                self.watcher.start()
 
-    def rewarm_after_publish(self, path: str, version: str, *, skip: tuple) -> None:
+    def _watch(self) -> None:
+        # Only a file's status is read here, never the database: the thread may be left running at exit.
+        while not self._stopping.wait(PUBLISH_POLL_SECONDS):
+            path = str(db_path())
+            version = db_version(path)
+            if version is not None:
+                self.rewarm_after_publish(path, version, skip=None)
+
+    def rewarm_after_publish(self, path: str, version: str, *, skip: tuple | None) -> None:
         with self._lock:
             previous = self._versions.get(path)
             self._versions[path] = version
@@ -324,6 +361,11 @@ class _RecentQueries:
                                        name="dashboard-rewarm")
         self.worker.start()
 
+    def wait_rewarmed(self, path: str, version: str, timeout: float) -> bool:
+        """Wait until the replay started for `version` of `path` has ended; False when `timeout` seconds passed first."""
+        with self._replayed:
+            return self._replayed.wait_for(lambda: (path, version) in self._finished, timeout)
+
     def stop(self, timeout: float = 60.0) -> None:
         """Replay nothing more and wait for the query under way: a DuckDB query still running in a daemon thread
         when the interpreter exits aborts the process ("terminate called…", exit status 134)."""
@@ -333,8 +375,18 @@ class _RecentQueries:
             worker.join(timeout)
 
     def _replay(self, path: str, version: str, calls: list[tuple]) -> None:
+        try:
+            self._recompute(path, version, calls)
+        finally:
+            with self._replayed:
+                self._finished[(path, version)] = None
+                while len(self._finished) > self.MAX_CALLS:
+                    self._finished.popitem(last=False)
+                self._replayed.notify_all()
+
+    def _recompute(self, path: str, version: str, calls: list[tuple]) -> None:
         for call in calls:
-            if self._stopping.is_set() or db_version(path) != version:  # published again: the next session rewarms
+            if self._stopping.is_set() or db_version(path) != version:  # published again: that version's replay takes over
                 return
             try:
                 if call[0] == RECORDS:

@@ -24,7 +24,7 @@ from access.users import User
 from core.presentation import date_text
 from core.quarters import Quarter
 from metrics.meetings import Meeting
-from pack.content import PackContent, gather
+from pack.content import PackContent, start_gathering
 from pack.draft import common_tasks, draft_sections, section_labels
 from pack.meeting import drafted_tasks, hands_over_drafts, read_records, with_frozen_figures
 from ui import data
@@ -92,11 +92,11 @@ def drafted_paper(user: User, con, db, quarter: Quarter, *, as_of: dt.date | Non
     """The paper of `quarter` for `districts` (read through `data.query_records`): the records' date, tasks and
     matters, every metrics read within the user's scope and shared with the pages that show it, the figures
     frozen at 定稿 unless `current`."""
-    records = read_records(user, con, db, quarter, districts=districts, today=today)
-    gathered = gather(data.shared_reader(user), quarter, as_of=as_of, districts=districts,
-                      meeting_date=records.meeting_date, previous_tasks=records.previous_tasks,
-                      matters=records.matters, meeting_tasks=records.tasks)
-    content = with_frozen_figures(gathered, user, db, current=current)
+    finish = start_gathering(data.shared_reader(user), quarter, as_of=as_of, districts=districts)
+    records = read_records(user, con, db, quarter, districts=districts, today=today)  # while the reads run
+    content = with_frozen_figures(finish(meeting_date=records.meeting_date, previous_tasks=records.previous_tasks,
+                                         matters=records.matters, meeting_tasks=records.tasks),
+                                  user, db, current=current)
     return Paper(content=content, labels=section_labels(content), drafted_texts=draft_sections(content),
                  common_tasks=common_tasks(content),
                  drafted_tasks=drafted_tasks(content) if hands_over_drafts(user, content) else [])
