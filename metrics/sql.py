@@ -394,8 +394,9 @@ SHARED_KEPT = "kept"  # the in-memory database of `share_kept_tables`
 # days, and each quarter, as-of date and choice of districts looked at keeps its own (a few MB each at ten times a
 # city's data). A read that was handed a table's name finds it still there unless this many were made meanwhile.
 SHARED_KEPT_TABLES = 48
-_making: dict[str, threading.Lock] = {}
-_making_guard = threading.Lock()
+# One cursor makes a shared table while another asking for it waits: a lock per table, from a fixed set (two tables
+# that draw the same lock are made one after the other, which is rare and costs only time).
+_making = tuple(threading.Lock() for _ in range(64))
 
 
 def share_kept_tables(con) -> None:
@@ -417,9 +418,7 @@ FROM duckdb_databases()""")
 
 
 def _shared_table(con, table: str, sql: str) -> str:
-    with _making_guard:
-        lock = _making.setdefault(table, threading.Lock())
-    with lock:  # one cursor computes it; one asking meanwhile waits for it, then reads it
+    with _making[int(table.rsplit("_", 1)[1], 16) % len(_making)]:  # the name ends in a hash of the query
         if not first_row(con, "SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
                          [SHARED_KEPT, table]):
             con.execute(f"CREATE TABLE {SHARED_KEPT}.main.{table} AS {sql}").fetchall()
@@ -433,8 +432,6 @@ def _drop_oldest_shared(con) -> None:
         [SHARED_KEPT]).fetchall()]
     for name in names[:max(0, len(names) - SHARED_KEPT_TABLES)]:
         con.execute(f"DROP TABLE IF EXISTS {SHARED_KEPT}.main.{name}").fetchall()
-        with _making_guard:
-            _making.pop(name, None)
 
 
 def kept_table(con, name: str, sql: str) -> str | None:
