@@ -405,19 +405,20 @@ def test_a_new_publish_is_read_without_a_restart(monkeypatch, tmp_path, small_wa
     assert (shown["隐患整改率"], shown["超期未整改隐患"]) == ("100.0%", "1")
 
 
-def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path, small_warehouse):
+def _publish_h_a2_rectified(tmp_path, db) -> None:
+    """A load publishing a new version: H-A2 rectified, so 3 of the 3 hazards due in Q3 are."""
     from etl.load import load_paths
-    from metrics import hazards
     from tests.filemaker import write_xlsx
-    from ui import data
 
-    db = small_warehouse(tmp_path / "rewarm")
-    app = open_app(monkeypatch, db, "pages/hazards.py")  # remembers the hazard page's queries
     update = [row[:] for row in HAZARDS_V2[:3]]
-    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 3 due in Q3
+    update[2][11], update[2][12] = "2026-09-28", "已整改"
     load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
-    app.switch_page("pages/overview.py").run()  # the first view of the new version starts the rewarm
-    data._recent.worker.join(timeout=60)
+
+
+def _counting_hazards_found(monkeypatch) -> list:
+    """The computations of `metrics.hazards.hazards_found` from now on, one item each."""
+    from metrics import hazards
+
     calls = []
     original = hazards.hazards_found
 
@@ -427,6 +428,18 @@ def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypat
         return original(*args, **kwargs)
 
     monkeypatch.setattr(hazards, "hazards_found", counted)
+    return calls
+
+
+def test_after_a_publish_recent_views_are_recomputed_in_the_background(monkeypatch, tmp_path, small_warehouse):
+    from ui import data
+
+    db = small_warehouse(tmp_path / "rewarm")
+    app = open_app(monkeypatch, db, "pages/hazards.py")  # remembers the hazard page's queries
+    _publish_h_a2_rectified(tmp_path, db)
+    app.switch_page("pages/overview.py").run()  # a view of the new version starts the rewarm, if nothing did yet
+    data._recent.worker.join(timeout=60)
+    calls = _counting_hazards_found(monkeypatch)
     app.switch_page("pages/hazards.py").run()
     assert_clean(app)
     assert calls == []  # served from the rewarmed cache ...
@@ -437,27 +450,14 @@ def test_a_publish_is_noticed_with_no_view_and_the_first_page_opened_after_it_is
                                                                                      small_warehouse):
     """The dashboard watches the warehouse's version: after a load publishes, the views people were looking at are
     recomputed before anyone opens a page, so the first page opened after it, the one last looked at, reads nothing."""
-    from etl.load import load_paths
-    from metrics import hazards
-    from tests.filemaker import write_xlsx
     from ui import data
     from warehouse.store import db_version
 
     db = small_warehouse(tmp_path / "watched")
     app = open_app(monkeypatch, db, "pages/hazards.py")
-    update = [row[:] for row in HAZARDS_V2[:3]]
-    update[2][11], update[2][12] = "2026-09-28", "已整改"  # H-A2 rectified: 3 of the 3 due in Q3
-    load_paths([write_xlsx(tmp_path / "隐患台账_9月底.xlsx", {"台账": [update[0], update[2]]})], db)
+    _publish_h_a2_rectified(tmp_path, db)
     assert data._recent.wait_rewarmed(str(db), db_version(db), timeout=120)  # no page was opened meanwhile
-    calls = []
-    original = hazards.hazards_found
-
-    @functools.wraps(original)  # same module and name: the same cache key
-    def counted(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(hazards, "hazards_found", counted)
+    calls = _counting_hazards_found(monkeypatch)
     app.run()
     assert_clean(app)
     assert calls == []  # served from the recomputed cache ...
