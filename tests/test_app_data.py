@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import duckdb
 import pandas as pd
@@ -264,6 +265,33 @@ def test_a_slow_read_ahead_never_holds_up_the_reads_a_page_starts_for_itself(mon
     ageing = data.query(hazards.hazard_ageing, Q3)
     assert ran_in == ["dashboard-prefetch_0"]  # served what the prefetch read
     assert ageing["未整改隐患数"].tolist() == [1, 1, 1]  # H-A3, H-A2, H-A0 open on 09-30
+
+
+def test_a_paper_drafted_in_the_background_never_holds_up_the_reads_of_a_paper_a_page_drafts(monkeypatch, tmp_path,
+                                                                                            small_warehouse):
+    """A paper drafted ahead or recomputed after a publish reads on the background's own drafting thread: while that
+    thread is busy, the reads a page starts for the paper it draws run at once on the page's drafting threads."""
+    import threading
+
+    from ui import data
+
+    started, ran_in = _reads_watched(monkeypatch, small_warehouse(tmp_path / "behind"))
+    path, version = data._published()
+    release = threading.Event()
+    behind = [data._drafting_behind.submit(release.wait, 60) for _ in range(2)]  # drafting another user's paper
+    try:
+        ageing = data._SharedReader(None, path, version).start(hazards.hazard_ageing, Q3)()
+        assert len(ran_in) == 1 and re.fullmatch(r"dashboard-drafting_[01]", ran_in[0])
+        assert not any(held.done() for held in behind)
+    finally:
+        release.set()
+    assert ageing["未整改隐患数"].tolist() == [1, 1, 1]  # H-A3, H-A2, H-A0 open on 09-30
+    data._thread.behind = True  # as on the read-ahead and recomputation threads
+    try:
+        data._SharedReader(None, path, version).start(hazards.hazard_ageing, "2026Q2")()
+    finally:
+        data._thread.behind = False
+    assert len(ran_in) == 2 and re.fullmatch(r"dashboard-drafting-behind_[01]", ran_in[1])
 
 
 def test_a_prefetched_read_is_computed_once_in_the_background_and_then_served(monkeypatch, tmp_path,

@@ -112,8 +112,8 @@ def test_the_overview_drafts_the_paper_in_the_background_and_the_pack_page_shows
 
 def test_the_page_reads_its_paper_side_by_side_and_drafts_what_the_command_line_drafts(db, monkeypatch):
     """会商材料 starts every read of its paper at once on the drafting threads and reads the meeting's records on its
-    own meanwhile; the paper it shows is the one the command line drafts reading one after another on one
-    connection."""
+    own meanwhile (a paper drafted ahead by 总览 reads on the background's own drafting thread); the paper it shows
+    is the one the command line drafts reading one after another on one connection."""
     import threading
 
     from pack.draft import draft_sections, section_labels
@@ -127,17 +127,23 @@ def test_the_page_reads_its_paper_side_by_side_and_drafts_what_the_command_line_
         reads.append((func.__name__, threading.current_thread().name))
         return original(func, con, scope, *args, **kwargs)
 
+    def paper_reads() -> list[str]:
+        return [where for name, where in reads if name in ("shortfall", "reconcile_rows")]  # only the paper's
+
+    monkeypatch.setattr(data, "scoped_call", watched)
     app = open_app(CITY, OVERVIEW)
     data.settle()
+    ahead = [where for name, where in reads if name == "shortfall" and not where.startswith("ScriptRunner")]
+    assert len(ahead) == 11  # the paper's (总览 reads one list of its own)
+    assert all(re.fullmatch(r"dashboard-drafting-behind_[01]", where) for where in ahead)
+    reads.clear()
     data._cached_call.clear()
     data._cached_records_call.clear()  # nothing drafted ahead: the page drafts its paper itself
-    monkeypatch.setattr(data, "scoped_call", watched)
     app.switch_page(PACK).run()
     assert_clean(app)
     shown = {label: area.value for label, area in paper(app).items()}
-    paper_reads = [where for name, where in reads if name in ("shortfall", "reconcile_rows")]  # only the paper's
-    assert len(paper_reads) == 11 + 1
-    assert all(where.startswith("dashboard-drafting") for where in paper_reads)
+    assert len(paper_reads()) == 11 + 1
+    assert all(re.fullmatch(r"dashboard-drafting_[01]", where) for where in paper_reads())
     con = open_reader(db)
     try:
         content = gather_with_records(con, con, db, CITY, Q3)

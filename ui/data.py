@@ -142,13 +142,14 @@ class _SharedReader:
 
     def __init__(self, scope: tuple[str, ...] | None, path: str, version: str) -> None:
         self._call = (scope, path, version)
+        self._pool = _drafting_behind if getattr(_thread, "behind", False) else _drafting
 
     def __call__(self, func: Callable, *args, **kwargs) -> Any:
         scope, path, version = self._call
         return _own_copy(_cached_call(func.__module__, func.__name__, scope, path, version, args, kwargs))
 
     def start(self, func: Callable, *args, **kwargs) -> Callable[[], Any]:
-        return _drafting.submit(self, func, *args, **kwargs).result
+        return self._pool.submit(self, func, *args, **kwargs).result
 
 
 def shared_reader(user) -> Callable:
@@ -204,6 +205,9 @@ _reading_ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dashboard
 # The reads of a meeting paper (`shared_reader(…).start`), two at a time: each is one query, and a query uses both
 # cores only for part of its run.
 _drafting = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard-drafting")
+# A paper drafted in the background (read ahead, recomputed after a publish) reads on threads of its own: its reads
+# never queue before those of the paper a page is drafting for the user waiting on it (the two share the cores).
+_drafting_behind = ThreadPoolExecutor(max_workers=2, thread_name_prefix="dashboard-drafting-behind")
 
 
 def _quietly(call: Callable, *args) -> None:
@@ -227,7 +231,7 @@ def prefetch(func: Callable, *args, **kwargs) -> None:
 
 def settle() -> None:
     """Wait until every read started by `prefetch`, `prefetch_records` or a paper's `start` so far has finished."""
-    for executor in (_prefetching, _reading_ahead, _drafting):
+    for executor in (_prefetching, _reading_ahead, _drafting_behind, _drafting):
         executor.submit(lambda: None).result()
 
 
@@ -260,6 +264,7 @@ _pending_lock = threading.Lock()
 def _read_ahead(module: str, name: str, user, args: tuple, kwargs: dict) -> None:
     # The version and the records' revision as they are when the read starts, not when it was asked for: a read that
     # waited while a load published or a user changed the records computes what the page will then ask for.
+    _thread.behind = True  # a paper drafted here reads on the background's own drafting thread
     path, version = _published()
     _cached_records_call(module, name, user, path, version, records_revision(path), args, kwargs)
 
@@ -296,7 +301,7 @@ def _cancel_queued() -> None:
     still running when the interpreter ends aborts the process). Registered with `threading._register_atexit`, which
     runs before the executors' own exit hook joins their threads: an `atexit` function would run only after every
     queued read (seconds each for a meeting paper) had been computed for nobody."""
-    for executor in (_prefetching, _reading_ahead, _drafting):
+    for executor in (_prefetching, _reading_ahead, _drafting_behind, _drafting):
         executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -375,6 +380,7 @@ class _RecentQueries:
             worker.join(timeout)
 
     def _replay(self, path: str, version: str, calls: list[tuple]) -> None:
+        _thread.behind = True  # a paper drafted here reads on the background's own drafting thread
         try:
             self._recompute(path, version, calls)
         finally:
