@@ -383,13 +383,24 @@ def temporary_tables(con) -> Iterator[Callable[[str, str], str]]:
                 pass
 
 
+SHARED_KEPT = "kept"  # the in-memory database of `share_kept_tables`
+
+
+def _reader_state(con) -> tuple[bool, bool]:
+    """(whether `con` reads one published version, whether it has the shared kept database of
+    `share_kept_tables`)."""
+    row = first_row(con, f"""
+SELECT coalesce(bool_or(database_name = current_database() AND readonly), false),
+       coalesce(bool_or(database_name = '{SHARED_KEPT}'), false)
+FROM duckdb_databases()""")
+    return bool(row[0]), bool(row[1])
+
+
 def read_only(con) -> bool:
     """Whether the connection reads one published version (and so what it reads never changes)."""
-    row = first_row(con, "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()")
-    return bool(row and row[0])
+    return _reader_state(con)[0]
 
 
-SHARED_KEPT = "kept"  # the in-memory database of `share_kept_tables`
 # The shared tables of one reader, oldest dropped first beyond this: a dashboard reads one published version for
 # days, and each quarter, as-of date and choice of districts looked at keeps its own (a few MB each at ten times a
 # city's data). A read that was handed a table's name finds it still there unless this many were made meanwhile.
@@ -408,17 +419,8 @@ def share_kept_tables(con) -> None:
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SHARED_KEPT} (READ_WRITE)")
 
 
-def _kept_by_reader(con) -> tuple[bool, bool]:
-    """(whether `con` reads one published version, whether it has the shared kept database)."""
-    row = first_row(con, f"""
-SELECT coalesce(bool_or(database_name = current_database() AND readonly), false),
-       coalesce(bool_or(database_name = '{SHARED_KEPT}'), false)
-FROM duckdb_databases()""")
-    return bool(row[0]), bool(row[1])
-
-
 def _shared_table(con, table: str, sql: str) -> str:
-    with _making[int(table.rsplit("_", 1)[1], 16) % len(_making)]:  # the name ends in a hash of the query
+    with _making[hash(table) % len(_making)]:
         if not first_row(con, "SELECT 1 FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
                          [SHARED_KEPT, table]):
             con.execute(f"CREATE TABLE {SHARED_KEPT}.main.{table} AS {sql}").fetchall()
@@ -440,7 +442,7 @@ def kept_table(con, name: str, sql: str) -> str | None:
     whose cursors share their kept tables (`share_kept_tables`), the queries of every cursor. None when the
     connection may write: what it reads can change, so nothing is kept. A read-only connection reads one published
     version, which never changes."""
-    reads_one_version, shared = _kept_by_reader(con)
+    reads_one_version, shared = _reader_state(con)
     if not reads_one_version:
         return None
     sql = pruned(sql)

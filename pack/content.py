@@ -12,6 +12,7 @@ drafted matters for the meeting. Without a meeting record they are the generatio
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -228,13 +229,7 @@ def _starter(read: Read) -> Callable[..., Callable[[], Any]]:
         return start
 
     def when_asked(func, *args, **kwargs):
-        kept = []
-
-        def result():
-            if not kept:
-                kept.append(read(func, *args, **kwargs))
-            return kept[0]
-        return result
+        return functools.cache(functools.partial(read, func, *args, **kwargs))
     return when_asked
 
 

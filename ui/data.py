@@ -264,7 +264,7 @@ _pending_lock = threading.Lock()
 def _read_ahead(module: str, name: str, user, args: tuple, kwargs: dict) -> None:
     # The version and the records' revision as they are when the read starts, not when it was asked for: a read that
     # waited while a load published or a user changed the records computes what the page will then ask for.
-    _thread.behind = True  # a paper drafted here reads on the background's own drafting thread
+    _thread.behind = True  # a paper drafted here reads on the background's own drafting threads
     path, version = _published()
     _cached_records_call(module, name, user, path, version, records_revision(path), args, kwargs)
 
@@ -380,7 +380,7 @@ class _RecentQueries:
             worker.join(timeout)
 
     def _replay(self, path: str, version: str, calls: list[tuple]) -> None:
-        _thread.behind = True  # a paper drafted here reads on the background's own drafting thread
+        _thread.behind = True  # a paper drafted here reads on the background's own drafting threads
         try:
             self._recompute(path, version, calls)
         finally:
