@@ -26,6 +26,7 @@ from metrics import overview
 from access.scope import OutOfScope
 from ui import data, session
 from ui.filters import QuarterInputs, sidebar_filters
+from ui.meetings import draft_city_paper_ahead
 from ui.style import apply_style
 from ui.text import plain
 
@@ -165,6 +166,8 @@ else:  # imported by `streamlit run` to be served
     from starlette.routing import Route
 
     tie_upload_limit()
+    # The slowest page's default view, drafted while the first user signs in, and again after every publish.
+    draft_city_paper_ahead()
     # Every export goes through the product's own buttons (audited, formula-neutralised): no table toolbar
     # download, no copying out of a table. Not a setting: it is part of what the product guarantees.
     streamlit_config.set_option("client.disableDataExport", True, "dashboard.py")

@@ -502,3 +502,109 @@ def test_after_a_publish_the_records_and_the_paper_are_recomputed_in_the_backgro
     assert calls == []  # served from the recomputed cache ...
     assert table(app, "涉及区市").equals(matters)  # ... the same matters
     assert paper(app)["四、下步工作"].value == tasks_text  # ... and the same paper
+
+
+# --- drafted ahead: at the start, after a publish nobody looked at ---------------------------------------
+
+@pytest.fixture
+def nothing_standing(monkeypatch):
+    """The views a test stands (`ui.data.stand`) are dropped after it: the list is the dashboard process's own."""
+    from ui import data
+
+    monkeypatch.setattr(data._recent, "_standing", {})
+
+
+def _papers_drafted_for(monkeypatch) -> list:
+    """Who each paper computed from now on was drafted for (role, district), one item each."""
+    import functools
+
+    from ui import meetings as meeting_ui
+
+    drafted = []
+    original = meeting_ui.drafted_paper
+
+    @functools.wraps(original)  # same module and name: the same cache key
+    def counted(user, *args, **kwargs):
+        drafted.append((user.role, user.district))
+        return original(user, *args, **kwargs)
+
+    monkeypatch.setattr(meeting_ui, "drafted_paper", counted)
+    return drafted
+
+
+def _restarted() -> None:
+    """What a restart of the dashboard leaves: nothing computed, no view remembered (what was under way in the
+    background ended first)."""
+    from ui import data
+
+    data.settle()
+    data._cached_call.clear()
+    data._cached_records_call.clear()
+    with data._recent._lock:
+        data._recent._calls.clear()
+
+
+def test_the_city_paper_drafted_at_the_start_is_every_city_users_and_a_district_drafts_its_own(
+        db, monkeypatch, nothing_standing):
+    from ui import meetings as meeting_ui
+
+    open_app(CITY)  # the meeting's drafted tasks handed over to the records, as the first city user's visit does
+    _restarted()
+    drafted = _papers_drafted_for(monkeypatch)
+    meeting_ui.draft_city_paper_ahead().result(timeout=120)  # what `streamlit run dashboard.py` starts
+    assert drafted == [("市级", None)]
+    # the sidebar's default quarter is 2026Q3 (the latest ended quarter with complete data): no ?q= in the address
+    first = AppTest.from_file(APP, default_timeout=120)
+    first.session_state["_user"] = CITY
+    first.run()
+    first.switch_page(PACK).run()
+    assert_clean(first)
+    second = open_app(User("deputy_tester", "市化工办 另一位", "市级", None))
+    assert drafted == [("市级", None)]  # the paper both were shown was drafted at the start, whatever their name
+    assert {label: area.value for label, area in paper(second).items()} == \
+        {label: area.value for label, area in paper(first).items()}
+    assert "超期重大隐患" in paper(first)["四、下步工作"].value
+    open_app(WENDENG)
+    open_app(User("wendeng_deputy", "文登区 另一位", "区市", "文登区"))
+    assert drafted == [("市级", None), ("区市", "文登区")]  # a district's paper is its own, shared by its users
+    open_app(ANALYST)
+    assert drafted == [("市级", None), ("区市", "文登区"), ("分析", None)]  # every district, read-only: its own
+
+
+def test_after_a_publish_nobody_looked_at_the_city_paper_is_drafted_again(db, monkeypatch, nothing_standing):
+    import os
+    import shutil
+
+    from ui import data, meetings as meeting_ui
+    from warehouse.store import db_version
+
+    open_app(CITY)  # the meeting's drafted tasks handed over to the records
+    _restarted()
+    drafted = _papers_drafted_for(monkeypatch)
+    meeting_ui.draft_city_paper_ahead().result(timeout=120)
+    copy = db.with_name(db.name + ".publish")
+    shutil.copyfile(db, copy)
+    os.replace(copy, db)  # a publish, as a load makes one; no page has been opened on either version
+    assert data._recent.wait_rewarmed(str(db), db_version(db), timeout=120)
+    assert drafted == [("市级", None), ("市级", None)]
+    app = open_app(CITY)
+    assert drafted == [("市级", None), ("市级", None)]  # the page found the paper of the new version drafted
+    assert "超期重大隐患" in paper(app)["四、下步工作"].value
+
+
+def test_started_with_no_database_the_city_paper_is_drafted_on_the_first_one_published(db, monkeypatch,
+                                                                                     nothing_standing):
+    import os
+    import shutil
+
+    from ui import data, meetings as meeting_ui
+    from warehouse.store import db_version
+
+    later = db.with_name("later.duckdb")  # no database yet: the first start builds the demo one, or a load makes it
+    monkeypatch.setenv("WEIHAI_DB", str(later))
+    drafted = _papers_drafted_for(monkeypatch)
+    assert meeting_ui.draft_city_paper_ahead() is None
+    shutil.copyfile(db, later.with_suffix(".new"))
+    os.replace(later.with_suffix(".new"), later)  # published as a load publishes: renamed into place
+    assert data._recent.wait_rewarmed(str(later), db_version(later), timeout=120)
+    assert drafted == [("市级", None)]

@@ -8,7 +8,8 @@ opened and every cached result is computed afresh.
 Every read goes through `access.scope.scoped_call` with the signed-in user's
 districts, and those districts are part of the cache key: a result computed for
 one user's scope is never served to another scope. Reads of the meeting's records
-(`query_records`) are cached the same way, keyed on the user and on the records'
+(`query_records`) are cached the same way, keyed on what the user may read (role
+and district: two city users share one drafted paper) and on the records'
 revision as well, and recomputed with the others after a publish.
 
 Results are kept as they are (not pickled and unpickled on every read, as
@@ -36,6 +37,7 @@ from core.config import default_db_path
 from warehouse.store import db_version, open_reader, usable
 from access.meetings import revision as records_revision
 from access.scope import RECORD_FREE, OutOfScope, Scope, scoped_call
+from access.users import User
 from core.quarters import Quarter
 from metrics.sql import share_kept_tables
 from ui.identity import current_user
@@ -123,7 +125,13 @@ def _cached_call(module: str, name: str, scope: tuple[str, ...] | None, path: st
         return scoped_call(_resolve(module, name), con, Scope(scope), *args, **kwargs)
 
 
-@st.cache_resource(show_spinner=False, max_entries=500, hash_funcs={Quarter: lambda q: q.label})
+def reads_as(user: User) -> tuple[str, str | None]:
+    """What a read of the records depends on in a user: their role and district, never their name (no read is
+    audited, and nothing read names the reader)."""
+    return user.role, user.district
+
+
+@st.cache_resource(show_spinner=False, max_entries=500, hash_funcs={Quarter: lambda q: q.label, User: reads_as})
 def _cached_records_call(module: str, name: str, user, path: str, version: str, revision: int, args: tuple,
                          kwargs: dict) -> Any:
     outer = getattr(_thread, "reading", None)
@@ -313,12 +321,13 @@ PUBLISH_POLL_SECONDS = 1.0
 
 
 class _RecentQueries:
-    """The queries users ran lately, replayed in the background after a new version is published.
+    """The queries users ran lately, replayed in the background after a new version is published, and the views
+    computed on every version whether anyone looked at them or not (`stand`).
 
     A load in another process invalidates every cached result. A watcher thread (started by the first read) looks at
     the warehouse's version every PUBLISH_POLL_SECONDS; the first to see a new version, the watcher or a session's
-    read, starts one background thread that recomputes the views people were looking at on the previous version, so
-    the pages they open next, the first one included, are already warm.
+    read, starts one background thread that recomputes the views people were looking at on the previous version, then
+    the standing views, so the pages they open next, the first one included, are already warm.
     """
 
     MAX_CALLS = 300
@@ -326,6 +335,7 @@ class _RecentQueries:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._calls: dict[str, OrderedDict[str, tuple]] = {}  # per warehouse path, most recent last
+        self._standing: dict[str, Callable[[VersionReads], None]] = {}  # by name
         self._versions: dict[str, str] = {}  # the latest version seen per path
         self._stopping = threading.Event()
         self.worker: threading.Thread | None = None
@@ -341,9 +351,24 @@ class _RecentQueries:
             calls.move_to_end(key)
             while len(calls) > self.MAX_CALLS:
                 calls.popitem(last=False)
-            if self.watcher is None and not self._stopping.is_set():
-                self.watcher = threading.Thread(target=self._watch, daemon=True, name="dashboard-publish-watch")
-                self.watcher.start()
+            self._start_watching()
+
+    def _start_watching(self) -> None:
+        if self.watcher is None and not self._stopping.is_set():
+            self.watcher = threading.Thread(target=self._watch, daemon=True, name="dashboard-publish-watch")
+            self.watcher.start()
+
+    def stand(self, name: str, view: Callable[[VersionReads], None]) -> Future | None:
+        with self._lock:
+            self._standing[name] = view
+            self._start_watching()
+        path = str(db_path())
+        version = db_version(path)
+        if version is None:  # computed on the first version published
+            return None
+        with self._lock:
+            self._versions.setdefault(path, version)  # the watcher's first look finds this version being computed
+        return _reading_ahead.submit(self._compute_standing, path, version, [view])
 
     def _watch(self) -> None:
         # Only a file's status is read here, never the database: the thread may be left running at exit.
@@ -357,12 +382,11 @@ class _RecentQueries:
         with self._lock:
             previous = self._versions.get(path)
             self._versions[path] = version
-            if previous is None or previous == version:
+            if previous == version or (previous is None and not self._standing) or self._stopping.is_set():
                 return
             replay = [c for key, c in reversed(self._calls.get(path, {}).items()) if key != repr(skip)]
-            if self._stopping.is_set():
-                return
-        self.worker = threading.Thread(target=self._replay, args=(path, version, replay), daemon=True,
+            standing = list(self._standing.values())
+        self.worker = threading.Thread(target=self._replay, args=(path, version, replay, standing), daemon=True,
                                        name="dashboard-rewarm")
         self.worker.start()
 
@@ -379,10 +403,11 @@ class _RecentQueries:
         if worker is not None:
             worker.join(timeout)
 
-    def _replay(self, path: str, version: str, calls: list[tuple]) -> None:
+    def _replay(self, path: str, version: str, calls: list[tuple], standing: list[Callable]) -> None:
         _thread.behind = True  # a paper drafted here reads on the background's own drafting threads
         try:
             self._recompute(path, version, calls)
+            self._compute_standing(path, version, standing)
         finally:
             with self._replayed:
                 self._finished[(path, version)] = None
@@ -404,9 +429,43 @@ class _RecentQueries:
             except Exception:  # a view that fails now fails again, visibly, when a user opens it
                 log.debug("rewarming %s failed", call[:3], exc_info=True)
 
+    def _compute_standing(self, path: str, version: str, views: list[Callable]) -> None:
+        _thread.behind = True
+        for view in views:
+            if self._stopping.is_set() or db_version(path) != version:
+                return
+            try:
+                view(VersionReads(path, version))
+            except Exception:  # the page that shows it computes it again and shows the error
+                log.debug("computing the standing view %s failed", view, exc_info=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class VersionReads:
+    """The dashboard's cached reads on one published version, for a view computed before anyone opens it (`stand`):
+    `query(scope, func, …)` is `query(func, …)` as a user of `scope` (districts; None: all) runs it, and
+    `query_records(user, func, …)` is `query_records(func, …)` as `user` runs it."""
+    path: str
+    version: str
+
+    def query(self, scope: tuple[str, ...] | None, func: Callable, *args, **kwargs) -> Any:
+        return _cached_call(func.__module__, func.__name__, scope, self.path, self.version, args, kwargs)
+
+    def query_records(self, user: User, func: Callable, *args, **kwargs) -> Any:
+        return _cached_records_call(func.__module__, func.__name__, user, self.path, self.version,
+                                    records_revision(self.path), args, kwargs)
+
 
 _recent = _RecentQueries()
 atexit.register(_recent.stop)
+
+
+def stand(name: str, view: Callable[[VersionReads], None]) -> Future | None:
+    """Compute `view(reads)` in the background now, on the current version, and again on every version published
+    later, whether anyone looked at it or not: the view the first user after a start or a publish opens is computed
+    already. `name` identifies the view (standing it again replaces it). Returns the run on the current version
+    (None when there is no database yet: it runs on the first version published)."""
+    return _recent.stand(name, view)
 
 
 def database_exists() -> bool:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pandas as pd
 import streamlit as st
@@ -23,12 +25,13 @@ from access.scope import Scope
 from access.users import User
 from core.presentation import date_text
 from core.quarters import Quarter
+from metrics import overview
 from metrics.meetings import Meeting
 from pack.content import PackContent, start_gathering
 from pack.draft import common_tasks, draft_sections, section_labels
 from pack.meeting import drafted_tasks, hands_over_drafts, read_records, with_frozen_figures
 from ui import data
-from ui.filters import Filters
+from ui.filters import Filters, QuarterInputs, default_quarter
 from ui.identity import current_user
 from ui.text import plain
 from warehouse.meetings import MeetingError
@@ -141,6 +144,29 @@ def prefetch_paper(filters: Filters) -> None:
     # and the page's tables of the quarter's tasks and matters (drafting the paper has just read both records)
     _read_tasks(data.prefetch_records, filters.quarter, False)
     _read_matters(data.prefetch_records, filters.quarter)
+
+
+# Whom the city's paper drafted ahead is read as: a read of the records depends on the reader's role and district
+# only (`data.reads_as`), so every city user's 会商材料 finds it.
+_CITY_READER = User("", "", meeting_access.CITY_ROLE, None)
+
+
+def _city_paper(reads: data.VersionReads) -> None:
+    """The city-wide paper of the quarter the sidebar opens on, as of its end, and the page's tables of that quarter's
+    tasks and matters: what a city user opening 会商材料 first sees."""
+    inputs = QuarterInputs.from_counts(reads.query(None, overview.quarter_inputs))
+    quarter = default_quarter(inputs.offered, inputs)
+    read = functools.partial(reads.query_records, _CITY_READER)
+    _read_paper(read, quarter, None, None, False)
+    _read_tasks(read, quarter, False)
+    _read_matters(read, quarter)
+
+
+def draft_city_paper_ahead() -> Future | None:
+    """Draft the city's paper now and again after every publish, whether anyone has looked at it or not
+    (`data.stand`): the first city user to open 会商材料 after the dashboard starts or a load publishes finds it
+    drafted. Returns the drafting on the current version (None when there is no database yet)."""
+    return data.stand("city_paper", _city_paper)
 
 
 def draft_texts(user: User, quarter: Quarter, districts: list[str] | None) -> dict[str, str]:
