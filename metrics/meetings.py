@@ -41,7 +41,7 @@ from metrics.figures import COLUMNS, GRAIN_ORDER, GRAINS, compute
 from metrics.findings import FIX, PASS, WATCH, finding_levels
 from metrics.indicators import INDICATORS, UnknownIndicator, indicator, resolve_indicators
 from metrics.scope import aggregate_label, resolve_districts
-from metrics.sql import make_period, read_only
+from metrics.sql import make_period, results_owner
 from metrics.watch import BY_CODE as WATCH_BY_CODE, UnknownWatchList, watch_list
 from warehouse import meetings as records
 from warehouse.store import first_row
@@ -207,22 +207,24 @@ KEPT_PER_CONNECTION = 32
 
 
 def _kept(con, store, key: tuple, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """`make()`, computed once per read-only connection, `key` and revision of the records: the page and the paper
-    both read the matters and the tasks, and drafting the matters reads last quarter's tasks again. A read-only
-    connection reads one published version of the warehouse, so only the records can change what these return
-    (the revision is read first: a write meanwhile makes the next call compute afresh). A connection that may
-    write computes every time."""
-    if not read_only(con):
+    """`make()`, computed once per read-only connection (the cursors of the dashboard's reader count as one:
+    `metrics.sql.results_owner`), `key` and revision of the records: the page and the paper both read the matters
+    and the tasks, drafting the matters reads last quarter's tasks again, and the matters drafted for one scope's
+    paper are every scope's. A read-only connection reads one published version of the warehouse, so only the
+    records can change what these return (the revision is read first: a write meanwhile makes the next call compute
+    afresh). A connection that may write computes every time."""
+    owner = results_owner(con)
+    if owner is None:
         return make()
     full = (*key, records.revision(store))
     with _KEPT_LOCK:
-        kept = _KEPT.get(con)
+        kept = _KEPT.get(owner)
         if kept is not None and full in kept:
             kept.move_to_end(full)
             return kept[full].copy()
     frame = make()
     with _KEPT_LOCK:
-        kept = _KEPT.setdefault(con, OrderedDict())
+        kept = _KEPT.setdefault(owner, OrderedDict())
         kept[full] = frame.copy()
         while len(kept) > KEPT_PER_CONNECTION:
             kept.popitem(last=False)

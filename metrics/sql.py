@@ -44,6 +44,7 @@ import re
 import secrets
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -417,6 +418,42 @@ def share_kept_tables(con) -> None:
     cursor. (Connections of one process to the same file share one database, and so this one too: it is attached
     once.)"""
     con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SHARED_KEPT} (READ_WRITE)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SHARED_KEPT}.main.{_READER_TABLE} AS "
+                "SELECT CAST(uuid() AS VARCHAR) AS token").fetchall()
+
+
+_READER_TABLE = "reader_identity"  # beside the kept tables: one row naming the reader (`results_owner`)
+
+
+class _SharedReader:
+    """What the cursors of one reader sharing its kept tables have in common: results worked out in Python from any
+    of them are kept on it (`results_owner`)."""
+    __slots__ = ("__weakref__",)
+
+
+_shared_readers: OrderedDict[str, _SharedReader] = OrderedDict()  # by token, latest used last
+_shared_readers_lock = threading.Lock()
+SHARED_READERS_KEPT = 4  # a dashboard reads one or two versions at a time: older readers' results are let go
+
+
+def results_owner(con) -> object | None:
+    """What results worked out in Python from `con` may be kept on (weakly: they go with it), as `kept_table` keeps
+    relations: None when the connection may write (nothing is kept); for the cursors of a reader that shares its kept
+    tables (`share_kept_tables`), one object common to them all; else the connection itself."""
+    reads_one_version, shared = _reader_state(con)
+    if not reads_one_version:
+        return None
+    if not shared:
+        return con
+    token = first_row(con, f"SELECT token FROM {SHARED_KEPT}.main.{_READER_TABLE}")[0]
+    with _shared_readers_lock:
+        owner = _shared_readers.get(token)
+        if owner is None:
+            owner = _shared_readers[token] = _SharedReader()
+        _shared_readers.move_to_end(token)
+        while len(_shared_readers) > SHARED_READERS_KEPT:
+            _shared_readers.popitem(last=False)
+    return owner
 
 
 def _shared_table(con, table: str, sql: str) -> str:
@@ -430,8 +467,8 @@ def _shared_table(con, table: str, sql: str) -> str:
 
 def _drop_oldest_shared(con) -> None:
     names = [name for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? ORDER BY table_oid",
-        [SHARED_KEPT]).fetchall()]
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND starts_with(table_name, 'kept_') "
+        "ORDER BY table_oid", [SHARED_KEPT]).fetchall()]
     for name in names[:max(0, len(names) - SHARED_KEPT_TABLES)]:
         con.execute(f"DROP TABLE IF EXISTS {SHARED_KEPT}.main.{name}").fetchall()
 

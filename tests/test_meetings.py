@@ -460,3 +460,47 @@ def test_a_records_file_of_a_newer_version_is_refused(store):
         con.execute("PRAGMA user_version = 99")
     with pytest.raises(records.NewerStore, match="由较新版本的系统写入（格式版本 99）"):
         meetings.meeting(store, Q3)
+
+
+# ---------------------------------------------------------------- kept between the cursors of the dashboard's reader
+
+def test_the_cursors_of_a_sharing_reader_draft_the_matters_once_until_the_records_change(db, store, monkeypatch):
+    """The dashboard drafts each scope's paper on cursors of one reader (`metrics.sql.share_kept_tables`): the matters
+    (every scope's) are drafted once for them all; a change to the records drafts them again; a connection of its
+    own keeps its own."""
+    from metrics import sql
+
+    drafts = []
+    original = meetings._draft_matters
+
+    def counted(*args):
+        drafts.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(meetings, "_draft_matters", counted)
+    shared = reader(db)
+    try:
+        sql.share_kept_tables(shared)
+        first, second = shared.cursor(), shared.cursor()
+        drafted = meetings.draft_matters(first, store, Q3, today=MEETING_DAY)
+        assert len(drafted) == 4 and drafts == [1]  # an overdue major hazard, a handover, two districts at 整改
+        pd.testing.assert_frame_equal(meetings.draft_matters(second, store, Q3, today=MEETING_DAY), drafted)
+        assert drafts == [1]  # read on the second cursor, not drafted again
+        meetings.decide_matter(second, store, Q3, drafted["key"].iat[0], "不提请", today=MEETING_DAY, by="city")
+        meetings.draft_matters(second, store, Q3, today=MEETING_DAY)
+        assert drafts == [1, 1]  # the records changed
+        with reader(copy_of(db)) as alone:  # no shared tables: kept on the connection itself
+            meetings.draft_matters(alone, store, Q3, today=MEETING_DAY)
+            meetings.draft_matters(alone, store, Q3, today=MEETING_DAY)
+        assert drafts == [1, 1, 1]
+    finally:
+        shared.close()
+
+
+def copy_of(db):
+    """The warehouse under another name: connections of one process to one file share their database."""
+    import shutil
+
+    copy = db.with_name("copy.duckdb")
+    shutil.copyfile(db, copy)
+    return copy

@@ -201,8 +201,10 @@ def test_the_stationing_lists_are_declared_once_with_their_clauses(stationing_co
 
 
 def shared_tables(con) -> list[str]:
+    """The kept tables in a reader's shared database (beside them, one naming the reader)."""
     return [name for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'kept' ORDER BY table_oid").fetchall()]
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'kept' AND table_name <> 'reader_identity' "
+        "ORDER BY table_oid").fetchall()]
 
 
 def shared_reader(stationing_world, folder):
