@@ -5,9 +5,11 @@
 
 Runs each page of pages/ through Streamlit's AppTest (the script run, no browser; a page missing from PAGES
 stops the run) and prints, per page:
-  cold  the first render after a new warehouse version is published: no cached result and a fresh
-        read-only connection (a new DuckDB instance), so every query runs on cold buffers; with the
-        CPU seconds it took over all threads (a figure the machine's other load inflates less);
+  cold  the first render with nothing computed ahead: no cached result and a fresh read-only connection (a new
+        DuckDB instance), so every query runs on cold buffers; with the CPU seconds it took over all threads (a
+        figure the machine's other load inflates less). What a page costs when nobody had it computed: opened
+        before the dashboard's drafting at its start had finished, or a view nobody had looked at before a
+        publish (the dashboard recomputes the views looked at, see "after publish");
   warm  later renders (results served from the cache, as for every user after the first);
   会商材料 opened after 总览  the usual way to the meeting paper with nothing cached (总览 drafts the paper in the
         background, ui.meetings.prefetch_paper): how long after 总览 was drawn the paper is ready, and
