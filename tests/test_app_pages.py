@@ -159,6 +159,29 @@ def test_quarter_and_districts_come_from_the_url_and_bad_values_are_ignored(monk
     assert app.sidebar.selectbox(key="q").value == "2026Q3"
 
 
+def sidebar_warnings(app: AppTest) -> list[str]:
+    return [w.value for w in app.sidebar.warning]
+
+
+def test_values_in_the_address_the_filters_cannot_use_are_named_with_what_is_shown_instead(monkeypatch, small_db):
+    from ui.text import plain
+
+    hostile = "[点我](http://evil.example/x)<img src=x>"
+    app = open_app(monkeypatch, small_db, query={"q": "2099Q9", "asof": "notadate", "d": ["文登区", hostile]})
+    assert sidebar_warnings(app) == [
+        "网址中的季度“2099Q9”无法识别或没有数据，已显示2026Q3。",
+        "网址中的截至日期“notadate”无法识别（应为 年-月-日，如 2026-09-30），已按季度末统计。",
+        f"网址中的区市“{plain(hostile[:30])}…”不是本市的区市，已忽略。"]  # quoted as text, cut at 30 characters
+    assert (app.sidebar.selectbox(key="q").value, app.sidebar.multiselect(key="d").value) == ("2026Q3", ["文登区"])
+    app.run()  # the widgets dropped them from the address: nothing left to say
+    assert_clean(app)
+    assert sidebar_warnings(app) == []
+    app = open_app(monkeypatch, small_db, query={"q": "2026Q3", "asof": "1999-12-31"})
+    assert sidebar_warnings(app) == ["网址中的截至日期 1999-12-31 不在可选范围（2000-01-01 至 2100-12-31）内，已按季度末统计。"]
+    app = open_app(monkeypatch, small_db, query={"q": "2026Q3", "asof": "2026-09-15", "d": ["文登区"]})
+    assert sidebar_warnings(app) == []  # values it can use: nothing said
+
+
 def test_as_of_date_moves_the_watch_lists(monkeypatch, small_db):
     app = open_app(monkeypatch, small_db)
     app.sidebar.date_input(key="asof").set_value(Q3.start.replace(month=9, day=5)).run()

@@ -2,7 +2,8 @@
 
 The widgets are bound to the query string (`?q=2026Q3&asof=2026-09-15&d=文登区&d=高区`),
 so a copied link reproduces the view. Streamlit validates bound values against
-the widget's options: an unknown quarter or district in a link is ignored.
+the widget's options: an unknown quarter, date or district in a link is ignored
+(and dropped from the address); the sidebar says which, and what is shown instead.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from core.config import districts as configured_districts
 from core.quarters import Quarter, latest_complete_quarter, parse_quarter
 from metrics.overview import QUARTERLY_INPUTS
 from metrics.scope import CITY, SELECTION, aggregate_label
+from ui.text import plain
 
 QUARTER_KEY = "q"
 AS_OF_KEY = "asof"
@@ -24,6 +26,8 @@ _STATE_KEY = "_filters"
 BENCHMARK = f"{CITY}（基准）"
 INCOMPLETE_MARK = "（数据不完整）"
 INPUT_NAMES = {key: name for key, name, _ in QUARTERLY_INPUTS}
+ADDRESS_VALUE_SHOWN = 30  # characters of a value from the address quoted back to the user
+AS_OF_RANGE = (date(2000, 1, 1), date(2100, 12, 31))  # the dates the as-of date may take
 _FEEDS = {key: set(codes) for key, _, codes in QUARTERLY_INPUTS}
 
 
@@ -137,12 +141,54 @@ def default_quarter(quarters: list[Quarter], inputs: QuarterInputs | None = None
     return (complete or ended or quarters)[-1]
 
 
+def _quoted(value: str) -> str:
+    shown = value if len(value) <= ADDRESS_VALUE_SHOWN else value[:ADDRESS_VALUE_SHOWN] + "…"
+    return f"“{plain(shown)}”"
+
+
+def _address_values() -> dict[str, list[str]]:
+    """The filters' values in the address as this run received them (the widgets then drop those they refuse)."""
+    return {key: st.query_params.get_all(key) for key in (QUARTER_KEY, AS_OF_KEY, DISTRICTS_KEY)}
+
+
+def _ignored_in_address(asked: dict[str, list[str]], filters: Filters, offered: list[str],
+                        own_districts: list[str] | None) -> list[str]:
+    """What the sidebar says of the values in the address it could not use, and what it shows instead."""
+    said = []
+    quarter = asked[QUARTER_KEY][-1] if asked[QUARTER_KEY] else None
+    if quarter is not None and quarter not in offered:
+        said.append(f"网址中的季度{_quoted(quarter)}无法识别或没有数据，已显示{filters.quarter.label}。")
+    as_of = asked[AS_OF_KEY][-1] if asked[AS_OF_KEY] else None
+    if as_of is not None and filters.as_of_input is None:
+        day = _date_or_none(as_of)
+        if day is None:
+            said.append(f"网址中的截至日期{_quoted(as_of)}无法识别（应为 年-月-日，如 2026-09-30），已按季度末统计。")
+        elif not AS_OF_RANGE[0] <= day <= AS_OF_RANGE[1]:
+            said.append(f"网址中的截至日期 {day:%Y-%m-%d} 不在可选范围（{AS_OF_RANGE[0]:%Y-%m-%d} 至 "
+                        f"{AS_OF_RANGE[1]:%Y-%m-%d}）内，已按季度末统计。")
+    if not own_districts:
+        known = set(configured_districts().names)
+        unknown = [name for name in asked[DISTRICTS_KEY] if name not in known]
+        if unknown:
+            said.append(f"网址中的区市{'、'.join(map(_quoted, unknown))}不是本市的区市，已忽略。")
+    return said
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def sidebar_filters(inputs: QuarterInputs, own_districts: list[str] | None = None) -> Filters:
     """Draw the filters in the sidebar and remember them for the pages.
 
     Only quarters that have data are offered; one lacking a quarterly input is marked （数据不完整）.
     `own_districts` is set for a district user: their districts replace the district choice.
+    A value in the address the filters cannot use is named in the sidebar, with what is shown instead.
     """
+    asked = _address_values()
     quarters = inputs.offered
     default = default_quarter(quarters, inputs)
     labels = [q.label for q in sorted(set(quarters) | {default}, reverse=True)]
@@ -161,7 +207,7 @@ def sidebar_filters(inputs: QuarterInputs, own_districts: list[str] | None = Non
                        f"{'、'.join(INPUT_NAMES[k] for k in inputs.lacks(quarter))}")
         as_of = st.date_input(
             "截至日期", value=None, key=AS_OF_KEY, bind="query-params", format="YYYY-MM-DD",
-            min_value=date(2000, 1, 1), max_value=date(2100, 12, 31),
+            min_value=AS_OF_RANGE[0], max_value=AS_OF_RANGE[1],
             help="留空则以所选季度的最后一天为截至日期；超期、到期等按此日期判断。",
         )
         as_of = as_of if isinstance(as_of, date) else None
@@ -180,6 +226,8 @@ def sidebar_filters(inputs: QuarterInputs, own_districts: list[str] | None = Non
                 placeholder="全部区市", help=f"不选即为全部区市（{CITY}）；选了部分区市时，合计称“{SELECTION}”。",
             )
     filters = Filters(quarter, as_of, tuple(chosen), locked=bool(own_districts), inputs=inputs)
+    for said in _ignored_in_address(asked, filters, labels, own_districts):
+        st.sidebar.warning(said, icon=":material/link_off:")
     st.session_state[_STATE_KEY] = filters
     return filters
 
