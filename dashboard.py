@@ -167,7 +167,10 @@ else:  # imported by `streamlit run` to be served
 
     tie_upload_limit()
     # The slowest page's default view, drafted while the first user signs in, and again after every publish.
-    draft_city_paper_ahead()
+    try:
+        draft_city_paper_ahead()
+    except Exception:  # the dashboard serves without it: the page drafts the paper when opened
+        log.exception("drafting the city's meeting paper ahead failed")
     # Every export goes through the product's own buttons (audited, formula-neutralised): no table toolbar
     # download, no copying out of a table. Not a setting: it is part of what the product guarantees.
     streamlit_config.set_option("client.disableDataExport", True, "dashboard.py")

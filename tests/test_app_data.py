@@ -344,3 +344,23 @@ assert started.wait(60)
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in marks.iterdir()) == ["finished"]
+
+
+def test_the_users_of_one_scope_are_one_remembered_view_and_one_read_ahead():
+    """What the dashboard recomputes after a publish and reads ahead is keyed as the records reads are cached: by
+    the reader's role and district, so two city users' papers are one view to recompute, a district's another."""
+    from access.users import User
+    from ui import data
+
+    def paper_call(user):
+        return (data.RECORDS, "ui.meetings", "drafted_paper", user, (Q3,), {"districts": None})
+
+    city, deputy = User("city_a", "甲", "市级", None), User("city_b", "乙", "市级", None)
+    wendeng = User("wendeng_a", "丙", "区市", "文登区")
+    assert data._call_key(paper_call(city)) == data._call_key(paper_call(deputy))
+    assert data._call_key(paper_call(city)) != data._call_key(paper_call(wendeng))
+    recent = data._RecentQueries()
+    recent._stopping.set()  # no watcher thread for this one
+    for user in (city, deputy, wendeng):
+        recent.remember("warehouse.duckdb", paper_call(user))
+    assert len(recent._calls["warehouse.duckdb"]) == 2

@@ -532,9 +532,9 @@ def _papers_drafted_for(monkeypatch) -> list:
     return drafted
 
 
-def _restarted() -> None:
-    """What a restart of the dashboard leaves: nothing computed, no view remembered (what was under way in the
-    background ended first)."""
+def _restarted(db) -> None:
+    """What a restart of the dashboard leaves: nothing computed, no view remembered, no version seen (what was under
+    way in the background ended first)."""
     from ui import data
 
     data.settle()
@@ -542,6 +542,7 @@ def _restarted() -> None:
     data._cached_records_call.clear()
     with data._recent._lock:
         data._recent._calls.clear()
+        data._recent._versions.pop(str(db), None)
 
 
 def test_the_city_paper_drafted_at_the_start_is_every_city_users_and_a_district_drafts_its_own(
@@ -549,7 +550,7 @@ def test_the_city_paper_drafted_at_the_start_is_every_city_users_and_a_district_
     from ui import meetings as meeting_ui
 
     open_app(CITY)  # the meeting's drafted tasks handed over to the records, as the first city user's visit does
-    _restarted()
+    _restarted(db)
     drafted = _papers_drafted_for(monkeypatch)
     meeting_ui.draft_city_paper_ahead().result(timeout=120)  # what `streamlit run dashboard.py` starts
     assert drafted == [("市级", None)]
@@ -579,7 +580,7 @@ def test_after_a_publish_nobody_looked_at_the_city_paper_is_drafted_again(db, mo
     from warehouse.store import db_version
 
     open_app(CITY)  # the meeting's drafted tasks handed over to the records
-    _restarted()
+    _restarted(db)
     drafted = _papers_drafted_for(monkeypatch)
     meeting_ui.draft_city_paper_ahead().result(timeout=120)
     copy = db.with_name(db.name + ".publish")
@@ -608,3 +609,22 @@ def test_started_with_no_database_the_city_paper_is_drafted_on_the_first_one_pub
     os.replace(later.with_suffix(".new"), later)  # published as a load publishes: renamed into place
     assert data._recent.wait_rewarmed(str(later), db_version(later), timeout=120)
     assert drafted == [("市级", None)]
+
+
+def test_a_change_to_the_records_with_no_page_open_drafts_the_city_paper_again(db, monkeypatch, nothing_standing):
+    from ui import data, meetings as meeting_ui
+    from warehouse.store import open_reader
+
+    open_app(CITY)  # the meeting's drafted tasks handed over to the records
+    _restarted(db)
+    drafted = _papers_drafted_for(monkeypatch)
+    meeting_ui.draft_city_paper_ahead().result(timeout=120)
+    finished = data._recent.finished_runs(str(db))
+    with open_reader(db) as con:  # a decision taken on the command line, or in another dashboard process
+        [key, *_] = access.matters(CITY, con, db, Q3)["key"]
+        access.decide_matter(CITY, con, db, Q3, key, "不提请")
+    assert data._recent.wait_runs(str(db), finished + 1, timeout=120)
+    assert drafted == [("市级", None), ("市级", None)]
+    app = open_app(CITY)
+    assert drafted == [("市级", None), ("市级", None)]  # the page found the paper of the changed records drafted
+    assert table(app, "涉及区市")["处理"].iat[0] == "不提请"  # ... with the decision taken

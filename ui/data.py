@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import datetime as dt
 import importlib
 import logging
 import threading
@@ -246,6 +247,14 @@ def settle() -> None:
 RECORDS = "records"
 
 
+def _call_key(call: tuple) -> str:
+    """A remembered or pending call as its result depends on it: a records read by the reader's role and district
+    (`reads_as`), so that two users of one scope count as one call."""
+    if call[:1] == (RECORDS,):
+        return repr((*call[:3], reads_as(call[3]), *call[4:]))
+    return repr(call)
+
+
 def _records_call(func: Callable, args: tuple, kwargs: dict) -> tuple[str, str, tuple]:
     user = current_user()
     if user is None:
@@ -287,7 +296,7 @@ def prefetch_records(func: Callable, *args, **kwargs) -> Future | None:
         _, _, call = _records_call(func, args, kwargs)
     except (NoDatabase, OutOfScope):  # nothing to read, or no one signed in: the page itself says so
         return None
-    key = repr(call)
+    key = _call_key(call)
     with _pending_lock:
         pending = _pending_ahead.get(key)
         if pending is not None and not pending.done():
@@ -327,7 +336,8 @@ class _RecentQueries:
     A load in another process invalidates every cached result. A watcher thread (started by the first read) looks at
     the warehouse's version every PUBLISH_POLL_SECONDS; the first to see a new version, the watcher or a session's
     read, starts one background thread that recomputes the views people were looking at on the previous version, then
-    the standing views, so the pages they open next, the first one included, are already warm.
+    the standing views, so the pages they open next, the first one included, are already warm. The standing views
+    read the records as of today: the watcher computes them again on a new day and after a change to the records.
     """
 
     MAX_CALLS = 300
@@ -337,14 +347,19 @@ class _RecentQueries:
         self._calls: dict[str, OrderedDict[str, tuple]] = {}  # per warehouse path, most recent last
         self._standing: dict[str, Callable[[VersionReads], None]] = {}  # by name
         self._versions: dict[str, str] = {}  # the latest version seen per path
+        # per path: the day and the records' revision when the watcher last looked (standing views depend on both)
+        self._marks: dict[str, tuple[dt.date, int]] = {}
+        self._workers: set[threading.Thread] = set()
+        self._redrafting: threading.Thread | None = None  # the standing views computed after a new day or records change
         self._stopping = threading.Event()
         self.worker: threading.Thread | None = None
         self.watcher: threading.Thread | None = None
         self._replayed = threading.Condition()
         self._finished: OrderedDict[tuple[str, str], None] = OrderedDict()  # (path, version) of replays ended
+        self._runs: dict[str, int] = {}  # per path: how many replays (and runs of the standing views alone) ended
 
     def remember(self, path: str, call: tuple) -> None:
-        key = repr(call)
+        key = _call_key(call)
         with self._lock:
             calls = self._calls.setdefault(path, OrderedDict())
             calls[key] = call
@@ -354,7 +369,7 @@ class _RecentQueries:
             self._start_watching()
 
     def _start_watching(self) -> None:
-        if self.watcher is None and not self._stopping.is_set():
+        if (self.watcher is None or not self.watcher.is_alive()) and not self._stopping.is_set():
             self.watcher = threading.Thread(target=self._watch, daemon=True, name="dashboard-publish-watch")
             self.watcher.start()
 
@@ -368,15 +383,36 @@ class _RecentQueries:
             return None
         with self._lock:
             self._versions.setdefault(path, version)  # the watcher's first look finds this version being computed
+            self._marks[path] = (dt.date.today(), records_revision(path))  # ... as of today and these records
         return _reading_ahead.submit(self._compute_standing, path, version, [view])
 
     def _watch(self) -> None:
-        # Only a file's status is read here, never the database: the thread may be left running at exit.
+        # Only a file's status and the records' revision are read here, never the warehouse: the thread may be left
+        # running at exit.
         while not self._stopping.wait(PUBLISH_POLL_SECONDS):
-            path = str(db_path())
-            version = db_version(path)
-            if version is not None:
-                self.rewarm_after_publish(path, version, skip=None)
+            try:
+                self._look()
+            except Exception:  # looked at again in a second; a view not recomputed is computed when opened
+                log.exception("looking for a new version of the warehouse failed")
+
+    def _look(self) -> None:
+        path = str(db_path())
+        version = db_version(path)
+        if version is None:
+            return
+        self.rewarm_after_publish(path, version, skip=None)
+        # The standing views read the records as of today: a new day or a change to the records (by any user, in
+        # any process) makes them anew, as a publish does.
+        mark = (dt.date.today(), records_revision(path))
+        with self._lock:
+            previous = self._marks.get(path)
+            standing = list(self._standing.values())
+            wanted = previous not in (None, mark) and bool(standing) and not self._stopping.is_set()
+            if wanted and self._redrafting is not None and self._redrafting.is_alive():
+                return  # one at a time: a change made meanwhile is seen at the next look, once this one has ended
+            self._marks[path] = mark
+        if wanted:
+            self._redrafting = self._start_worker(path, version, [], standing)
 
     def rewarm_after_publish(self, path: str, version: str, *, skip: tuple | None) -> None:
         with self._lock:
@@ -384,23 +420,42 @@ class _RecentQueries:
             self._versions[path] = version
             if previous == version or (previous is None and not self._standing) or self._stopping.is_set():
                 return
-            replay = [c for key, c in reversed(self._calls.get(path, {}).items()) if key != repr(skip)]
+            skipped = None if skip is None else _call_key(skip)
+            replay = [c for key, c in reversed(self._calls.get(path, {}).items()) if key != skipped]
             standing = list(self._standing.values())
-        self.worker = threading.Thread(target=self._replay, args=(path, version, replay, standing), daemon=True,
-                                       name="dashboard-rewarm")
-        self.worker.start()
+        self._start_worker(path, version, replay, standing)
+
+    def _start_worker(self, path: str, version: str, replay: list[tuple], standing: list[Callable]) -> threading.Thread:
+        worker = threading.Thread(target=self._replay, args=(path, version, replay, standing), daemon=True,
+                                  name="dashboard-rewarm")
+        with self._lock:
+            self._workers.add(worker)
+            self.worker = worker
+        worker.start()
+        return worker
 
     def wait_rewarmed(self, path: str, version: str, timeout: float) -> bool:
         """Wait until the replay started for `version` of `path` has ended; False when `timeout` seconds passed first."""
         with self._replayed:
             return self._replayed.wait_for(lambda: (path, version) in self._finished, timeout)
 
+    def finished_runs(self, path: str) -> int:
+        """How many background recomputations of `path` have ended (after a publish, a new day, a records change)."""
+        with self._replayed:
+            return self._runs.get(path, 0)
+
+    def wait_runs(self, path: str, count: int, timeout: float) -> bool:
+        """Wait until `count` recomputations of `path` have ended; False when `timeout` seconds passed first."""
+        with self._replayed:
+            return self._replayed.wait_for(lambda: self._runs.get(path, 0) >= count, timeout)
+
     def stop(self, timeout: float = 60.0) -> None:
         """Replay nothing more and wait for the query under way: a DuckDB query still running in a daemon thread
         when the interpreter exits aborts the process ("terminate called…", exit status 134)."""
         self._stopping.set()
-        worker = self.worker
-        if worker is not None:
+        with self._lock:
+            workers = list(self._workers)
+        for worker in workers:
             worker.join(timeout)
 
     def _replay(self, path: str, version: str, calls: list[tuple], standing: list[Callable]) -> None:
@@ -409,7 +464,10 @@ class _RecentQueries:
             self._recompute(path, version, calls)
             self._compute_standing(path, version, standing)
         finally:
+            with self._lock:
+                self._workers.discard(threading.current_thread())
             with self._replayed:
+                self._runs[path] = self._runs.get(path, 0) + 1
                 self._finished[(path, version)] = None
                 while len(self._finished) > self.MAX_CALLS:
                     self._finished.popitem(last=False)
@@ -449,11 +507,11 @@ class VersionReads:
     version: str
 
     def query(self, scope: tuple[str, ...] | None, func: Callable, *args, **kwargs) -> Any:
-        return _cached_call(func.__module__, func.__name__, scope, self.path, self.version, args, kwargs)
+        return _own_copy(_cached_call(func.__module__, func.__name__, scope, self.path, self.version, args, kwargs))
 
     def query_records(self, user: User, func: Callable, *args, **kwargs) -> Any:
-        return _cached_records_call(func.__module__, func.__name__, user, self.path, self.version,
-                                    records_revision(self.path), args, kwargs)
+        return _own_copy(_cached_records_call(func.__module__, func.__name__, user, self.path, self.version,
+                                              records_revision(self.path), args, kwargs))
 
 
 _recent = _RecentQueries()
@@ -462,8 +520,8 @@ atexit.register(_recent.stop)
 
 def stand(name: str, view: Callable[[VersionReads], None]) -> Future | None:
     """Compute `view(reads)` in the background now, on the current version, and again on every version published
-    later, whether anyone looked at it or not: the view the first user after a start or a publish opens is computed
-    already. `name` identifies the view (standing it again replaces it). Returns the run on the current version
+    later, each new day and after each change to the meeting's records, whether anyone looked at it or not: the view
+    the first user after a start, a publish or a change opens is computed already. `name` identifies the view (standing it again replaces it). Returns the run on the current version
     (None when there is no database yet: it runs on the first version published)."""
     return _recent.stand(name, view)
 
