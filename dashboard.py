@@ -166,7 +166,7 @@ else:  # imported by `streamlit run` to be served
     from starlette.routing import Route
 
     tie_upload_limit()
-    # The slowest page's default view, drafted while the first user signs in, and again after every publish.
+    # The slowest page's default view, drafted while the first user signs in, and again whenever what it reads changes.
     try:
         draft_city_paper_ahead()
     except Exception:  # the dashboard serves without it: the page drafts the paper when opened

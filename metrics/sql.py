@@ -425,13 +425,13 @@ def share_kept_tables(con) -> None:
 _READER_TABLE = "reader_identity"  # beside the kept tables: one row naming the reader (`results_owner`)
 
 
-class _SharedReader:
+class _ReaderIdentity:
     """What the cursors of one reader sharing its kept tables have in common: results worked out in Python from any
     of them are kept on it (`results_owner`)."""
     __slots__ = ("__weakref__",)
 
 
-_shared_readers: OrderedDict[str, _SharedReader] = OrderedDict()  # by token, latest used last
+_shared_readers: OrderedDict[str, _ReaderIdentity] = OrderedDict()  # by token, latest used last
 _shared_readers_lock = threading.Lock()
 SHARED_READERS_KEPT = 4  # a dashboard reads one or two versions at a time: older readers' results are let go
 
@@ -449,7 +449,7 @@ def results_owner(con) -> object | None:
     with _shared_readers_lock:
         owner = _shared_readers.get(token)
         if owner is None:
-            owner = _shared_readers[token] = _SharedReader()
+            owner = _shared_readers[token] = _ReaderIdentity()
         _shared_readers.move_to_end(token)
         while len(_shared_readers) > SHARED_READERS_KEPT:
             _shared_readers.popitem(last=False)

@@ -521,8 +521,9 @@ atexit.register(_recent.stop)
 def stand(name: str, view: Callable[[VersionReads], None]) -> Future | None:
     """Compute `view(reads)` in the background now, on the current version, and again on every version published
     later, each new day and after each change to the meeting's records, whether anyone looked at it or not: the view
-    the first user after a start, a publish or a change opens is computed already. `name` identifies the view (standing it again replaces it). Returns the run on the current version
-    (None when there is no database yet: it runs on the first version published)."""
+    the first user after a start, a publish or a change opens is computed already. `name` identifies the view
+    (standing it again replaces it). Returns the run on the current version (None when there is no database yet: it
+    runs on the first version published)."""
     return _recent.stand(name, view)
 
 

@@ -136,14 +136,20 @@ def prefetch_paper(filters: Filters) -> None:
     if user is None:
         return
     earlier = st.session_state.get(PAPER_PREFETCH_KEY)
-    latest = _read_paper(data.prefetch_records, filters.quarter, filters.as_of_input, paper_districts(user, filters),
-                         False)
+    latest = _read_pack_page(data.prefetch_records, filters.quarter, filters.as_of_input,
+                             paper_districts(user, filters))
     if earlier is not None and earlier is not latest:
         earlier.cancel()  # no effect once started or done
     st.session_state[PAPER_PREFETCH_KEY] = latest
-    # and the page's tables of the quarter's tasks and matters (drafting the paper has just read both records)
-    _read_tasks(data.prefetch_records, filters.quarter, False)
-    _read_matters(data.prefetch_records, filters.quarter)
+
+
+def _read_pack_page(read: Callable, quarter: Quarter, as_of: dt.date | None, districts: list[str] | None):
+    """What 会商材料 first shows: the paper, then the tables of the quarter's tasks and matters beside it (drafting the
+    paper has just read both records); what `read` gives for the paper."""
+    paper_read = _read_paper(read, quarter, as_of, districts, False)
+    _read_tasks(read, quarter, False)
+    _read_matters(read, quarter)
+    return paper_read
 
 
 # Whom the city's paper drafted ahead is read as: a read of the records depends on the reader's role and district
@@ -155,17 +161,15 @@ def _city_paper(reads: data.VersionReads) -> None:
     """The city-wide paper of the quarter the sidebar opens on, as of its end, and the page's tables of that quarter's
     tasks and matters: what a city user opening 会商材料 first sees."""
     inputs = QuarterInputs.from_counts(reads.query(None, overview.quarter_inputs))
-    quarter = default_quarter(inputs.offered, inputs)
-    read = functools.partial(reads.query_records, _CITY_READER)
-    _read_paper(read, quarter, None, None, False)
-    _read_tasks(read, quarter, False)
-    _read_matters(read, quarter)
+    _read_pack_page(functools.partial(reads.query_records, _CITY_READER), default_quarter(inputs.offered, inputs),
+                    None, None)
 
 
 def draft_city_paper_ahead() -> Future | None:
-    """Draft the city's paper now and again after every publish, whether anyone has looked at it or not
-    (`data.stand`): the first city user to open 会商材料 after the dashboard starts or a load publishes finds it
-    drafted. Returns the drafting on the current version (None when there is no database yet)."""
+    """Draft the city's paper now, and again after every publish, on each new day and after each change to the
+    records, whether anyone has looked at it or not (`data.stand`): the first city user to open 会商材料 after the
+    dashboard starts, a load publishes or the records change finds it drafted. Returns the drafting on the current
+    version (None when there is no database yet)."""
     return data.stand("city_paper", _city_paper)
 
 
